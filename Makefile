@@ -1,0 +1,59 @@
+# The README's two commands: `make run` and `make test`. Both set everything up themselves.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+SAMPLES ?= tests/data/seeds
+CHROMIUM := /usr/bin/chromium
+APT_STAMP := /var/lib/apt/periodic/.sitesearch-apt-updated
+
+.PHONY: run test setup browser lint bench bench-data clean
+
+# --- set-up --------------------------------------------------------------------------------
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $@
+
+setup: $(STAMP)
+
+$(APT_STAMP):
+	apt-get update -qq
+	@mkdir -p $(dir $@) && touch $@
+
+# Debian's Chromium for the browser tests (Playwright drives it; it never downloads a browser).
+browser: $(CHROMIUM)
+$(CHROMIUM): | $(APT_STAMP)
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+
+# --- the two commands ----------------------------------------------------------------------
+run: setup
+	$(BIN)/sitesearch ingest $(SAMPLES)
+	$(BIN)/sitesearch serve --host 127.0.0.1 --port 8000
+
+test: setup browser
+	$(BIN)/ruff check .
+	$(PY) -m pytest
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+# --- benchmarks (real Dutch HTML from Debian's packages, never committed) --------------------
+bench-data: | $(APT_STAMP)
+	@test -d /usr/share/gimp/2.0/help/nl || test -d /usr/share/doc/gimp-help/html/nl || \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gimp-help-nl debian-faq-nl >/dev/null
+
+bench: setup bench-data
+	$(PY) bench/ingest.py
+	$(PY) bench/search.py
+	$(PY) bench/api.py
+	$(PY) bench/overlap.py
+	$(PY) bench/crawl.py
+	$(PY) bench/reindex.py
+
+clean:
+	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,215 @@
+"""The one small interface both search engines implement, and the values it speaks in.
+
+`make_engine(settings)` picks the implementation named by `settings.backend`. Everything a
+caller (API, CLI, reindex job, overlap finder) needs from an engine goes through `Engine`;
+nothing outside `indexer/` imports tantivy or elasticsearch directly.
+
+Versions: an engine holds numbered index versions (`<index_name>-v<N>`); one of them is live
+(the Elasticsearch alias / the tantivy pointer file). `search`, `suggest`, `get_page`,
+`passages_by_bands` and `more_like_this` read the live version. Writes name their version.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from indexer.models import EnrichedPage
+
+if TYPE_CHECKING:
+    from indexer.settings import Settings
+
+
+class _Value(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class SearchRequest(_Value):
+    """What a visitor asked. `query` is plain text: never query-parser syntax.
+
+    `entities` filters are entity values (e.g. "NMDA-receptor"), optionally typed as
+    "TYPE:value" (e.g. "RECEPTOR:NMDA-receptor").
+    """
+
+    query: str
+    page: int = Field(1, ge=1)
+    size: int = Field(10, ge=1, le=50)
+    labels: tuple[str, ...] = ()
+    entities: tuple[str, ...] = ()
+
+
+class SectionRef(_Value):
+    heading: str
+    anchor: str
+
+
+class EntityRef(_Value):
+    label: str
+    value: str
+
+
+class Hit(_Value):
+    id: str
+    url: str | None
+    title: str
+    snippet: str  # HTML: text escaped first, then only <mark>...</mark> added
+    section: SectionRef | None
+    labels: tuple[str, ...]
+    entities: tuple[EntityRef, ...]
+    score: float
+
+
+class FacetValue(_Value):
+    value: str
+    count: int
+
+
+class Facets(_Value):
+    labels: tuple[FacetValue, ...] = ()
+    entities: dict[str, tuple[FacetValue, ...]] = Field(default_factory=dict)
+
+
+class SearchResult(_Value):
+    query: str
+    total: int
+    page: int
+    size: int
+    took_ms: float
+    hits: tuple[Hit, ...]
+    facets: Facets
+    suggestion: str | None = None
+
+
+class Completion(_Value):
+    """A suggestion while typing: an article title, a frequent term or an entity."""
+
+    text: str
+    kind: str  # "title" | "term" | "entity"
+    article_id: str | None = None
+
+
+class StoredPassage(_Value):
+    """A passage document as the engine holds it (for the overlap finder)."""
+
+    id: str
+    article_id: str
+    article_title: str
+    index: int
+    section_heading: str | None
+    anchor: str | None
+    text: str
+    bands: tuple[str, ...] = ()
+
+
+class RelatedArticle(_Value):
+    article_id: str
+    title: str
+    score: float
+
+
+class WriteReport(_Value):
+    """What a bulk write did: how many documents were indexed, which failed and why."""
+
+    indexed: int
+    failed: dict[str, str] = Field(default_factory=dict)
+
+
+class Health(_Value):
+    engine: str
+    status: str  # "ok" | "unavailable"
+    index_version: str | None
+    documents: int
+
+
+@runtime_checkable
+class Engine(Protocol):
+    """A search engine holding versioned indices of pages and their passages."""
+
+    name: str
+
+    # --- versions and the live pointer
+    def create_version(self) -> str:
+        """Create a new, empty index version and return its name (not live yet)."""
+        ...
+
+    def versions(self) -> list[str]:
+        """All versions, oldest first."""
+        ...
+
+    def live_version(self) -> str | None:
+        """The version the alias/pointer names, or None before the first switch."""
+        ...
+
+    def switch(self, version: str) -> None:
+        """Atomically point the alias/pointer at `version`."""
+        ...
+
+    def drop(self, version: str) -> None:
+        """Delete a version (never the live one: raises ValueError)."""
+        ...
+
+    # --- writing (into a named version)
+    def write(self, version: str, pages: Iterable[EnrichedPage]) -> WriteReport:
+        """Index (insert or replace, by page id) articles and their passages; report failures."""
+        ...
+
+    def delete(self, version: str, article_ids: Iterable[str]) -> int:
+        """Remove articles and their passages; return how many articles were removed."""
+        ...
+
+    def count(self, version: str | None = None) -> int:
+        """Number of articles in `version` (default: the live one)."""
+        ...
+
+    def content_hashes(self, version: str | None = None) -> dict[str, str]:
+        """Article id -> content hash, for incremental reindexing and verification."""
+        ...
+
+    # --- reading (the live version)
+    def search(self, request: SearchRequest) -> SearchResult:
+        """Search articles; hits name the best-matching section; facets over the result set."""
+        ...
+
+    def suggest(self, prefix: str, limit: int = 10) -> list[Completion]:
+        """Completions for what a visitor is typing."""
+        ...
+
+    def get_page(self, article_id: str) -> EnrichedPage:
+        """The stored enriched page; raises NotFound."""
+        ...
+
+    def passages_by_bands(
+        self, bands: Sequence[str], exclude_article: str | None = None, limit: int = 200
+    ) -> list[StoredPassage]:
+        """Passages sharing at least one LSH band key (one terms query)."""
+        ...
+
+    def iter_passages(self) -> Iterator[StoredPassage]:
+        """Every passage of the live version (for the site-wide overlap report)."""
+        ...
+
+    def more_like_this(self, text: str, exclude_article: str | None = None,
+                       limit: int = 10) -> list[RelatedArticle]:
+        """Articles about the same subject as `text` (topical, not verbatim)."""
+        ...
+
+    def health(self) -> Health:
+        """Engine name, live version and document count; status 'unavailable' when down."""
+        ...
+
+    def close(self) -> None:
+        """Release files/connections."""
+        ...
+
+
+def make_engine(settings: Settings) -> Engine:
+    """The engine named by `settings.backend`, configured from settings."""
+    if settings.backend == "elasticsearch":
+        from indexer.engines.elastic import ElasticEngine
+
+        return ElasticEngine.from_settings(settings)
+    from indexer.engines.tantivy_engine import TantivyEngine
+
+    return TantivyEngine.from_settings(settings)

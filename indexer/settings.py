@@ -1,0 +1,173 @@
+"""One validated settings object: defaults in config/settings.toml, overrides from SITESEARCH_*.
+
+Precedence (highest first): keyword overrides passed to `load_settings`, environment variables
+`SITESEARCH_<NAME>`, the TOML file, the defaults declared here. An unknown or malformed value
+stops start-up with a `SettingsError` that names it.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+ENV_PREFIX = "SITESEARCH_"
+REPO_ROOT = Path(__file__).resolve().parent.parent
+CONFIG_DIR = REPO_ROOT / "config"
+DEFAULT_SETTINGS_FILE = CONFIG_DIR / "settings.toml"
+# Environment variables with our prefix that are not settings (read by the test suite only).
+_NOT_SETTINGS = ("SITESEARCH_TEST_", "SITESEARCH_SETTINGS_FILE")
+
+
+class SettingsError(ValueError):
+    """A setting is unknown or malformed; the message names it."""
+
+
+class Settings(BaseSettings):
+    """Every setting of the service, with its default and what it is for."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, extra="forbid", frozen=True, validate_default=True
+    )
+
+    # --- engine
+    backend: Literal["tantivy", "elasticsearch"] = Field(
+        "tantivy", description="Search engine: embedded tantivy or Elasticsearch."
+    )
+    data_dir: Path = Field(
+        REPO_ROOT / "data", description="Where indices, the raw store and locks live."
+    )
+    index_name: str = Field(
+        "sitesearch", pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$",
+        description="Alias (Elasticsearch) / pointer name (tantivy) of the live index.",
+    )
+    es_url: str = Field("http://127.0.0.1:9200", description="Elasticsearch URL.")
+    es_api_key: str | None = Field(None, description="Elasticsearch API key, if any.")
+    es_username: str | None = Field(None, description="Elasticsearch basic-auth user.")
+    es_password: str | None = Field(None, description="Elasticsearch basic-auth password.")
+    es_verify_certs: bool = Field(True, description="Verify the cluster's TLS certificate.")
+    es_timeout: float = Field(5.0, gt=0, description="Request timeout (s) for Elasticsearch.")
+    es_shards: int = Field(1, ge=1, description="Primary shards of a new index version.")
+    es_replicas: int = Field(0, ge=0, description="Replicas of a new index version.")
+
+    # --- NLP
+    spacy_model: str = Field(
+        "nl_core_news_sm",
+        description="Trained spaCy model to load when installed; else the blank 'nl' pipeline.",
+    )
+    nlp_batch_size: int = Field(64, ge=1, description="Texts per nlp.pipe batch.")
+    config_dir: Path = Field(CONFIG_DIR, description="Gazetteers, synonyms, stop words.")
+    max_input_bytes: int = Field(
+        10_000_000, ge=1, description="Largest raw input file or draft accepted (bytes)."
+    )
+
+    # --- search
+    max_page_size: int = Field(50, ge=1, le=50, description="Largest page of hits.")
+    max_result_window: int = Field(1000, ge=1, description="Deepest hit reachable by paging.")
+    max_query_chars: int = Field(500, ge=1, description="Longest query accepted.")
+
+    # --- API
+    host: str = Field("127.0.0.1", description="Address `sitesearch serve` binds to.")
+    port: int = Field(8000, ge=1, le=65535, description="Port `sitesearch serve` binds to.")
+    workers: int = Field(2, ge=1, description="gunicorn worker processes.")
+    threads: int = Field(4, ge=1, description="gunicorn threads per worker.")
+    cors_origins: list[str] = Field(
+        default_factory=list, description="Origins allowed to call the API from a browser."
+    )
+    rate_limit_enabled: bool = Field(True, description="Apply rate limits to the API.")
+    rate_limit: str = Field("120/minute;20/second", description="flask-limiter limit per client.")
+    max_body_bytes: int = Field(1_000_000, ge=1, description="Largest request body accepted.")
+    cache_max_age: int = Field(60, ge=0, description="Cache-Control max-age of search answers.")
+
+    # --- crawler
+    user_agent: str = Field(
+        "sitesearch-crawler/0.1 (+https://example.org/bot)", description="Crawler User-Agent."
+    )
+    crawl_delay: float = Field(1.0, ge=0, description="Seconds between requests to one host.")
+    crawl_concurrency: int = Field(2, ge=1, description="Requests in flight at once.")
+    crawl_max_pages: int = Field(10_000, ge=1, description="Pages fetched per crawl at most.")
+    crawl_max_depth: int = Field(10, ge=0, description="Link depth from the start URL.")
+    crawl_max_url_length: int = Field(2048, ge=16, description="Longest URL followed.")
+    crawl_max_bytes: int = Field(5_000_000, ge=1, description="Largest response (decoded).")
+    crawl_timeout: float = Field(10.0, gt=0, description="Connect and read timeout (s).")
+    crawl_retries: int = Field(3, ge=0, description="Retries on 429/5xx/timeouts.")
+    crawl_max_redirects: int = Field(5, ge=0, description="Redirect hops followed.")
+    crawl_allowed_private_hosts: list[str] = Field(
+        default_factory=list,
+        description="Private/loopback hosts or addresses the crawler may contact.",
+    )
+
+    # --- overlap
+    overlap_threshold: float = Field(
+        0.5, gt=0, le=1, description="Similarity from which two passages are near-duplicates."
+    )
+    overlap_min_words: int = Field(
+        12, ge=1, description="Passages shorter than this (in words) are not compared."
+    )
+
+    # --- reindex
+    reindex_keep: int = Field(2, ge=1, description="Index versions kept after a switch.")
+    smoke_queries: list[str] = Field(
+        default_factory=lambda: ["magnesium"],
+        description="Queries that must return hits before a new version goes live.",
+    )
+
+    @field_validator("data_dir", "config_dir")
+    @classmethod
+    def _absolute(cls, value: Path) -> Path:
+        return value.expanduser().resolve()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml_file = Path(os.environ.get("SITESEARCH_SETTINGS_FILE", DEFAULT_SETTINGS_FILE))
+        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls, toml_file))
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build and validate the settings; raise SettingsError naming what is wrong.
+
+    Reads `os.environ` (tests use monkeypatch.setenv) and the TOML file named by
+    SITESEARCH_SETTINGS_FILE, by default config/settings.toml.
+    """
+    known = {ENV_PREFIX + name.upper() for name in Settings.model_fields}
+    for key in sorted(os.environ):
+        if key.startswith(ENV_PREFIX) and key not in known and not key.startswith(_NOT_SETTINGS):
+            raise SettingsError(f"unknown setting {key} (environment)")
+    settings_file = Path(os.environ.get("SITESEARCH_SETTINGS_FILE", DEFAULT_SETTINGS_FILE))
+    if not settings_file.is_file():
+        raise SettingsError(f"settings file {settings_file} does not exist")
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        raise SettingsError(_describe(exc)) from None
+    except ValueError as exc:  # a malformed TOML file or JSON list in the environment
+        raise SettingsError(f"settings could not be read: {exc}") from None
+
+
+def _describe(exc: ValidationError) -> str:
+    problems = []
+    for error in exc.errors():
+        name = ".".join(str(part) for part in error["loc"]) or "settings"
+        if error["type"] == "extra_forbidden":
+            problems.append(f"unknown setting {name}")
+        else:
+            shown = repr(error.get("input"))[:80]
+            problems.append(
+                f"setting {name} ({ENV_PREFIX}{name.upper()}) = {shown}: {error['msg']}"
+            )
+    return "; ".join(problems)
