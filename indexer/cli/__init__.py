@@ -7,6 +7,7 @@ Elasticsearch client, and a subcommand's import error cannot break the others.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 from typing import Any
 
 import click
@@ -27,7 +28,12 @@ class LazyGroup(click.Group):
     """A group whose subcommands are imported on first use."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(SUBCOMMANDS)
+        # Only subcommands whose module is present (a checkout in the middle of a change).
+        return sorted(
+            name
+            for name, target in SUBCOMMANDS.items()
+            if importlib.util.find_spec(target.split(":")[0]) is not None
+        )
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         target = SUBCOMMANDS.get(cmd_name)
