@@ -32,3 +32,31 @@ def settings(tmp_path: Path) -> Settings:
 @pytest.fixture(scope="session")
 def seed_bytes() -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted(SEEDS_DIR.glob("*.txt"))}
+
+
+@pytest.fixture(scope="session")
+def seed_pages(seed_bytes: dict[str, bytes]) -> dict[str, object]:
+    """The two seed pages parsed: {"depression": Page, "adhd": Page}."""
+    from indexer.parsing import parse_bytes
+
+    depression = parse_bytes(seed_bytes[DEPRESSION_SEED.name], source=str(DEPRESSION_SEED))
+    adhd = parse_bytes(seed_bytes[ADHD_SEED.name], source=str(ADHD_SEED))
+    return {"depression": depression.pages[0], "adhd": adhd.pages[0]}
+
+
+@pytest.fixture(scope="session")
+def nlp():  # type: ignore[no-untyped-def]
+    """The default Dutch pipeline, built once for the whole session."""
+    from indexer.nlp import build_nlp
+
+    return build_nlp(load_settings())
+
+
+@pytest.fixture(scope="session")
+def enriched_seeds(nlp, seed_pages):  # type: ignore[no-untyped-def]
+    """The two seed pages enriched: {"depression": EnrichedPage, "adhd": EnrichedPage}."""
+    from indexer.enrich import enrich_pages
+
+    names = list(seed_pages)
+    enriched = enrich_pages(nlp, [seed_pages[n] for n in names])
+    return dict(zip(names, enriched, strict=True))
