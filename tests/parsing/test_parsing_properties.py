@@ -1,0 +1,63 @@
+"""Properties: parsing never raises anything but InputError, and never loses text."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from indexer.errors import InputError
+from indexer.normalise import normalise_text
+from indexer.parsing import parse_bytes, parse_text
+
+WORD = st.text(
+    alphabet=st.sampled_from("abcdeëfghijklmnoprstuvwzABCDEMNOPZ0123456789"), min_size=1, max_size=9
+)
+LINE = st.lists(WORD, min_size=1, max_size=8).map(" ".join)
+DECORATION = st.sampled_from(["", "• ", "Deel 3: ", "- ", "Labels: #", "Gerelateerde artikelen: "])
+DECORATED = st.tuples(DECORATION, LINE, st.sampled_from(["", ":", ".", "\u2024"])).map("".join)
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@given(st.binary(max_size=2000))
+def test_arbitrary_bytes_raise_only_input_error(data: bytes) -> None:
+    try:
+        result = parse_bytes(data)
+    except InputError:
+        return
+    assert result.pages
+
+
+@settings(max_examples=300)
+@given(st.text(max_size=2000))
+def test_arbitrary_text_raises_only_input_error(text: str) -> None:
+    with contextlib.suppress(InputError):
+        parse_text("top of page\n" + text)
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[0-9a-zA-Zë]+", text)
+
+
+@settings(max_examples=300)
+@given(st.text(max_size=12).filter(str.strip).map(str.strip), st.lists(DECORATED, max_size=30))
+def test_no_text_between_markers_is_lost(title: str, lines: list[str]) -> None:
+    body = "\n".join(lines)
+    raw = f"top of page\n{title}\n{body}\nbottom of page"
+    try:
+        result = parse_text(raw)
+    except InputError:
+        return
+    (page,) = result.pages
+    kept = " ".join(
+        [page.title, *page.headings(), page.body_text(), *page.labels]
+        + [link.title for link in page.related]
+        + [str(section.number) for section in page.sections if section.number is not None]
+    )
+    chrome = {"Labels", "Gerelateerde", "artikelen"}
+    expected = [w for w in _words(normalise_text(body)) if w not in chrome]
+    kept_words = set(_words(kept))
+    missing = [w for w in expected if w not in kept_words and w not in {"Deel"}]
+    assert not missing
