@@ -1,0 +1,186 @@
+"""A reusable benchmark corpus of varied Dutch pages in the raw "top of page" format.
+
+Source, in order of preference:
+1. Debian's `gimp-help-nl` (and `debian-faq-nl`) HTML, converted to text with lxml. Only the
+   blocks that read as Dutch are kept (the GIMP manual is partly untranslated). The blocks are
+   cut, in document order, into `n_pages` pages with "Deel N:" sections.
+2. When those packages are absent: pages recombined from the sentences of the seed pages, with
+   shuffled word order, so that spaCy's string caches do not make repeated text look fast.
+
+Everything is deterministic (sorted files, seeded random), so two runs measure the same text.
+
+    raw_pages(n_pages)    -> [(name, raw page text)]
+    corpus_pages(n_pages) -> [Page]   (parsed with indexer.parsing)
+    gimp_html_files()     -> [Path]   (empty when gimp-help-nl is not installed)
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from functools import lru_cache
+from pathlib import Path
+
+from indexer.models import Page
+from indexer.parsing import parse_text
+
+GIMP_HELP_DIR = Path("/usr/share/gimp/2.0/help/nl")
+DEBIAN_FAQ_DIR = Path("/usr/share/doc/debian/FAQ/nl")
+SEEDS_DIR = Path(__file__).resolve().parent.parent / "tests" / "data" / "seeds"
+
+_BLOCK_TAGS = ("h1", "h2", "h3", "p", "li", "dt", "dd", "td")
+# Common function words, to tell Dutch blocks from the manual's untranslated English ones.
+_DUTCH = frozenset(
+    {
+        "de", "het", "een", "van", "en", "is", "in", "op", "te", "dat", "die", "met", "voor",
+        "zijn", "niet", "u", "je", "wordt", "worden", "kunt", "deze", "dit", "om", "of", "als",
+        "bij", "aan", "er", "naar", "ook", "kan", "wanneer", "hier", "zo", "door", "uit", "dan",
+        "wel",
+    }
+)
+_ENGLISH = frozenset(
+    {
+        "the", "of", "and", "to", "a", "is", "in", "you", "this", "that", "for", "with", "can",
+        "be", "are", "on", "it", "by", "or", "an", "from",
+    }
+)
+_MIN_BLOCK_WORDS = 4
+# Tables of contents ("1.1. Auteurs 1.2. Het GIMP-hulpsysteem ...") repeat on every page.
+_NUMBERING = re.compile(r"^\d+(?:\.\d+)*\.?$")
+_BLOCKS_PER_SECTION = 3
+_CHROME = re.compile(r"(?i)top of page|bottom of page|^labels\s*:|^gerelateerde\s+artikelen")
+
+
+def gimp_html_files() -> list[Path]:
+    """The HTML files of the Dutch GIMP manual (gimp-help-nl), sorted; empty if not installed."""
+    if not GIMP_HELP_DIR.is_dir():
+        return []
+    return sorted(GIMP_HELP_DIR.glob("*.html"))
+
+
+def debian_faq_html_files() -> list[Path]:
+    """The HTML files of the Dutch Debian FAQ (debian-faq-nl), sorted; empty if not installed."""
+    if not DEBIAN_FAQ_DIR.is_dir():
+        return []
+    return sorted(DEBIAN_FAQ_DIR.glob("*.html"))
+
+
+def raw_pages(n_pages: int = 2000, words_per_page: int = 250) -> list[tuple[str, str]]:
+    """`n_pages` raw pages as (name, text) of about `words_per_page` words each.
+
+    From the installed Dutch HTML when there is any, else from the seeds. The HTML holds about
+    155,000 Dutch words, so a large corpus walks it more than once; page boundaries then fall
+    elsewhere, so no two pages are the same text.
+    """
+    if n_pages < 1 or words_per_page < 1:
+        raise ValueError("n_pages and words_per_page must be at least 1")
+    blocks = _html_blocks()
+    if blocks:
+        return _pages_from_blocks(blocks, n_pages, words_per_page, prefix="gimp")
+    return _pages_from_seeds(n_pages)
+
+
+def corpus_pages(n_pages: int = 2000, words_per_page: int = 250) -> list[Page]:
+    """The pages of `raw_pages(n_pages, words_per_page)`, parsed."""
+    pages: list[Page] = []
+    for name, text in raw_pages(n_pages, words_per_page):
+        pages.extend(parse_text(text, source=name).pages)
+    return pages
+
+
+def corpus_source() -> str:
+    """Which source `raw_pages` uses on this machine (for benchmark output)."""
+    if _html_blocks():
+        return "gimp-help-nl + debian-faq-nl HTML (Dutch blocks)"
+    return "seed sentences recombined with shuffled word order"
+
+
+@lru_cache(maxsize=1)
+def _html_blocks() -> tuple[tuple[str, str], ...]:
+    """(document title, Dutch text block) of every installed HTML file, in file order."""
+    from lxml import html
+
+    found: list[tuple[str, str]] = []
+    seen: set[str] = set()
+    for path in gimp_html_files() + debian_faq_html_files():
+        try:
+            tree = html.parse(str(path))
+        except (OSError, ValueError):
+            continue  # an unreadable file just does not contribute text
+        title = " ".join((tree.findtext(".//title") or path.stem).split())
+        for element in tree.iter(*_BLOCK_TAGS):
+            # A list item or cell holding paragraphs is read through those paragraphs.
+            if element.tag in ("li", "dd", "td") and element.find(".//p") is not None:
+                continue
+            text = " ".join(element.text_content().split())
+            words = text.lower().split()
+            if len(words) < _MIN_BLOCK_WORDS or text in seen or _CHROME.search(text):
+                continue
+            if sum(bool(_NUMBERING.match(w)) for w in words) * 5 > len(words):
+                continue
+            seen.add(text)
+            dutch = sum(w in _DUTCH for w in words)
+            if dutch and dutch >= sum(w in _ENGLISH for w in words):
+                found.append((title, text))
+    return tuple(found)
+
+
+def _pages_from_blocks(
+    blocks: tuple[tuple[str, str], ...], n_pages: int, words_per_page: int, prefix: str
+) -> list[tuple[str, str]]:
+    """Walk the blocks in order (cyclically), cutting a page whenever it has enough words."""
+    pages: list[tuple[str, str]] = []
+    position = 0
+    for number in range(n_pages):
+        chunk: list[tuple[str, str]] = []
+        words = 0
+        while words < words_per_page and len(chunk) < len(blocks):
+            chunk.append(blocks[position % len(blocks)])
+            words += len(chunk[-1][1].split())
+            position += 1
+        title = f"{chunk[0][0]} ({number + 1})"
+        pages.append((f"{prefix}-{number:05d}", _render(title, [text for _, text in chunk])))
+    return pages
+
+
+def _render(title: str, paragraphs: list[str]) -> str:
+    """A raw page: intro paragraph, then "Deel N:" sections of a few paragraphs each."""
+    lines = ["top of page", "", title, "", paragraphs[0], ""]
+    rest = paragraphs[1:]
+    for number, start in enumerate(range(0, len(rest), _BLOCKS_PER_SECTION), start=1):
+        group = rest[start : start + _BLOCKS_PER_SECTION]
+        heading = " ".join(group[0].split()[:5]).rstrip(":.,;")
+        lines += [f"Deel {number}: {heading}", ""]
+        for paragraph in group:
+            lines += [paragraph, ""]
+    lines += ["Labels: #Benchmark", "", "Gerelateerde artikelen:", "", "bottom of page", ""]
+    return "\n".join(lines)
+
+
+def _seed_sentences() -> list[str]:
+    sentences: list[str] = []
+    for path in sorted(SEEDS_DIR.glob("*.txt")):
+        for page in parse_text(path.read_text(encoding="utf-8")).pages:
+            for passage in page.passages():
+                sentences += [s for s in re.split(r"(?<=[.!?])\s+", passage.text) if s]
+    return sentences
+
+
+def _pages_from_seeds(n_pages: int) -> list[tuple[str, str]]:
+    """Pages of seed sentences whose words are shuffled, so that no two pages share text."""
+    sentences = _seed_sentences()
+    rng = random.Random(20261121)
+    pages: list[tuple[str, str]] = []
+    for number in range(n_pages):
+        paragraphs = []
+        for _ in range(7):
+            picked = rng.sample(sentences, k=min(4, len(sentences)))
+            shuffled = []
+            for sentence in picked:
+                words = sentence.rstrip(".!?").split()
+                rng.shuffle(words)
+                shuffled.append(" ".join(words).capitalize() + ".")
+            paragraphs.append(" ".join(shuffled))
+        title = f"Pagina {number + 1}: {' '.join(paragraphs[0].split()[:4]).rstrip('.')}"
+        pages.append((f"seeds-{number:05d}", _render(title, paragraphs)))
+    return pages
