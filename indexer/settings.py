@@ -104,6 +104,22 @@ class Settings(BaseSettings):
         default_factory=list,
         description="Private/loopback hosts or addresses the crawler may contact.",
     )
+    crawl_backoff_base: float = Field(
+        0.5, ge=0, description="First retry wait (s); doubles with each retry."
+    )
+    crawl_max_backoff: float = Field(
+        60.0, ge=0, description="Longest wait (s) before a retry, Retry-After included."
+    )
+    crawl_max_per_pattern: int = Field(
+        200, ge=1,
+        description="URLs fetched per path pattern (digits folded): stops calendar-like traps.",
+    )
+    crawl_state_every: int = Field(
+        10, ge=1, description="Pages between two saves of the resumable crawl state."
+    )
+    crawl_max_sitemaps: int = Field(
+        50, ge=0, description="Sitemap files read per crawl at most (indexes included)."
+    )
 
     # --- overlap
     overlap_threshold: float = Field(
