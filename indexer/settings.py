@@ -57,6 +57,13 @@ class Settings(BaseSettings):
     es_timeout: float = Field(5.0, gt=0, description="Request timeout (s) for Elasticsearch.")
     es_shards: int = Field(1, ge=1, description="Primary shards of a new index version.")
     es_replicas: int = Field(0, ge=0, description="Replicas of a new index version.")
+    es_bulk_chunk: int = Field(500, ge=1, description="Documents per Elasticsearch bulk request.")
+    es_bulk_retries: int = Field(
+        4, ge=0, description="Retries of bulk items the cluster rejected with 429 (too busy)."
+    )
+    es_bulk_backoff: float = Field(
+        1.0, gt=0, description="First wait (s) before a bulk retry; doubles each retry, max 60 s."
+    )
 
     # --- NLP
     spacy_model: str = Field(
