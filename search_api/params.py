@@ -1,0 +1,127 @@
+"""Strict validation of query parameters: anything unexpected is a 400 that names it.
+
+The API is public and the search box calls it on every keystroke, so a parameter is either
+understood exactly or refused: unknown names, repeated single-valued parameters, non-decimal
+numbers and out-of-range values are all `ParameterError`s (answered 400 in the error shape).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from pydantic import BaseModel, ConfigDict
+from werkzeug.datastructures import MultiDict
+
+from indexer.settings import Settings
+from search_api.errors import ParameterError
+
+_DECIMAL = re.compile(r"^[0-9]{1,9}$")
+# C0/C1 control characters other than ordinary whitespace mean nothing in a query.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+MAX_FILTERS = 20  # label/entity values per request
+MAX_FILTER_CHARS = 200
+MAX_SUGGEST = 10
+
+
+class SearchParams(BaseModel):
+    """A validated /api/search request."""
+
+    model_config = ConfigDict(frozen=True)
+
+    q: str
+    page: int = 1
+    size: int = 10
+    labels: tuple[str, ...] = ()
+    entities: tuple[str, ...] = ()
+
+
+class SuggestParams(BaseModel):
+    """A validated /api/suggest request."""
+
+    model_config = ConfigDict(frozen=True)
+
+    q: str
+    limit: int = MAX_SUGGEST
+
+
+def search_params(args: MultiDict[str, str], settings: Settings) -> SearchParams:
+    """Validate the arguments of /api/search against the limits in `settings`."""
+    _only(args, single={"q", "page", "size"}, repeated={"label", "entity"})
+    q = _query(args, settings)
+    page = _number(args, "page", default=1, low=1, high=None)
+    size = _number(args, "size", default=10, low=1, high=settings.max_page_size)
+    if page * size > settings.max_result_window:
+        raise ParameterError(
+            "page", f"page x size may not exceed {settings.max_result_window} (the deepest hit)"
+        )
+    return SearchParams(
+        q=q, page=page, size=size,
+        labels=_filters(args, "label"), entities=_filters(args, "entity"),
+    )
+
+
+def suggest_params(args: MultiDict[str, str], settings: Settings) -> SuggestParams:
+    """Validate the arguments of /api/suggest."""
+    _only(args, single={"q", "limit"}, repeated=set())
+    q = _query(args, settings)
+    limit = _number(args, "limit", default=MAX_SUGGEST, low=1, high=MAX_SUGGEST)
+    return SuggestParams(q=q, limit=limit)
+
+
+def no_params(args: MultiDict[str, str]) -> None:
+    """Refuse any query parameter (for endpoints that take none)."""
+    _only(args, single=set(), repeated=set())
+
+
+def _only(args: MultiDict[str, str], single: set[str], repeated: set[str]) -> None:
+    for name in args:
+        if name not in single and name not in repeated:
+            known = ", ".join(sorted(single | repeated)) or "none"
+            raise ParameterError(name, f"unknown parameter (known: {known})")
+        if name in single and len(args.getlist(name)) > 1:
+            raise ParameterError(name, "given more than once")
+
+
+def _query(args: MultiDict[str, str], settings: Settings) -> str:
+    raw = args.get("q")
+    if raw is None:
+        raise ParameterError("q", "required")
+    if len(raw) > settings.max_query_chars:
+        raise ParameterError("q", f"longer than {settings.max_query_chars} characters")
+    q = _CONTROL.sub(" ", raw).strip()
+    if not q:
+        raise ParameterError("q", "must contain something to search for")
+    return q
+
+
+def _number(
+    args: MultiDict[str, str], name: str, default: int, low: int, high: int | None
+) -> int:
+    raw = args.get(name)
+    if raw is None:
+        return default
+    if not _DECIMAL.match(raw):
+        raise ParameterError(name, f"must be a whole number, not {raw[:40]!r}")
+    value = int(raw)
+    if value < low:
+        raise ParameterError(name, f"must be at least {low}")
+    if high is not None and value > high:
+        raise ParameterError(name, f"must be at most {high}")
+    return value
+
+
+def _filters(args: MultiDict[str, str], name: str) -> tuple[str, ...]:
+    values: Iterable[str] = args.getlist(name)
+    cleaned: list[str] = []
+    for raw in values:
+        value = _CONTROL.sub(" ", raw).strip()
+        if not value:
+            raise ParameterError(name, "must not be empty")
+        if len(value) > MAX_FILTER_CHARS:
+            raise ParameterError(name, f"longer than {MAX_FILTER_CHARS} characters")
+        if value not in cleaned:
+            cleaned.append(value)
+    if len(cleaned) > MAX_FILTERS:
+        raise ParameterError(name, f"at most {MAX_FILTERS} values")
+    return tuple(cleaned)

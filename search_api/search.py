@@ -1,0 +1,32 @@
+"""The search box's endpoints: /api/search and /api/suggest."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, jsonify, request
+
+from search_api.params import search_params, suggest_params
+from search_api.service import current_service
+
+bp = Blueprint("search", __name__, url_prefix="/api")
+
+
+def cacheable(response: Response, max_age: int) -> Response:
+    """Mark a successful answer as cacheable by browsers and shared caches for `max_age` s."""
+    response.headers["Cache-Control"] = f"public, max-age={max_age}"
+    return response
+
+
+@bp.get("/search")
+def search() -> Response:
+    """Hits, facets and a "bedoelde u" suggestion for `q`, filtered by label/entity."""
+    service = current_service()
+    params = search_params(request.args, service.settings)
+    return cacheable(jsonify(service.search(params)), service.settings.cache_max_age)
+
+
+@bp.get("/suggest")
+def suggest() -> Response:
+    """At most 10 completions for what is being typed."""
+    service = current_service()
+    params = suggest_params(request.args, service.settings)
+    return cacheable(jsonify(service.suggest(params)), service.settings.cache_max_age)
