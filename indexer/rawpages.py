@@ -1,0 +1,163 @@
+"""The raw store and Pages: record what `sitesearch ingest` reads, turn stored records into Pages.
+
+Ingested files are stored whole, one record per file, under their `file://` URL (standard input
+under `file:///dev/stdin#<sha256 prefix>`): a file that loses a page loses it from the index at
+the next reindex, as a crawled page that answers 404 does. Records are parsed by content type:
+
+- "text/x-page-export" (our "top of page" text): `indexer.parsing.parse_bytes`; page ids come
+  from the titles, as they do for `sitesearch ingest`;
+- "text/html" (from the crawler): `scrapers.extract.extract_page`, ids from the URL path;
+- "text/plain": `indexer.parsing.parse_plain_text` under a title made from the URL.
+
+A record that cannot be turned into pages is never dropped silently: `load_record` returns it
+with the reason, and the reindex job reports it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from indexer.errors import InputError
+from indexer.models import Page
+from indexer.parsing import decode_input, parse_bytes, parse_plain_text
+from indexer.settings import Settings
+from scrapers.store import HTML, PAGE_EXPORT, PLAIN_TEXT, RawRecord, RawStore
+
+STDIN_NAME = "-"
+_HTML_SUFFIXES = (".html", ".htm")
+
+
+def raw_store(settings: Settings) -> RawStore:
+    """The raw store of these settings: `data_dir/raw`, shared by the crawler and ingest."""
+    return RawStore(settings.data_dir / "raw")
+
+
+def input_url(name: str, data: bytes) -> str:
+    """The record key of an ingested input: `file:///abs/path`, or a stdin key by content."""
+    if name == STDIN_NAME:
+        return f"file:///dev/stdin#{hashlib.sha256(data).hexdigest()[:16]}"
+    return Path(name).expanduser().resolve().as_uri()
+
+
+def input_content_type(name: str) -> str:
+    """The content type an ingested input is stored under (HTML by suffix, else page export)."""
+    return HTML if name.lower().endswith(_HTML_SUFFIXES) else PAGE_EXPORT
+
+
+def record_input(store: RawStore, name: str, data: bytes, pages: Iterable[Page] = ()) -> bool:
+    """Store the bytes of an ingested file (or of stdin for '-'); return whether anything changed.
+
+    Call it for inputs that parsed into at least one page, so that a reindex rebuilds from
+    them. `pages` (optional) only fills the record's `page_id` and `text` for people reading
+    the store. An unchanged file is not rewritten (see `RawStore.put`).
+    """
+    found = list(pages)
+    record = RawRecord(
+        url=input_url(name, data),
+        content_type=input_content_type(name),
+        page_id=found[0].id if len(found) == 1 else None,
+        text=found[0].title if len(found) == 1 else "\n".join(p.title for p in found),
+    )
+    return store.put(record, data)
+
+
+@dataclass
+class RecordPages:
+    """What one raw record turned into: its pages, or the reason it gave none.
+
+    `problems` lists parts of a record that were skipped while the rest parsed (one bad
+    page of a multi-page export); `error` is set when the record gave no page at all.
+    """
+
+    url: str
+    content_type: str
+    record_hash: str
+    fetched_at: str
+    pages: list[Page] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    error: str | None = None
+
+
+def load_record(store: RawStore, record: RawRecord, max_bytes: int) -> RecordPages:
+    """Read one record's body and parse it by its content type; never raises for bad data."""
+    result = RecordPages(
+        url=record.url,
+        content_type=record.content_type,
+        record_hash=record.content_hash,
+        fetched_at=record.fetched_at,
+    )
+    try:
+        body = store.body_path(record).read_bytes()
+    except FileNotFoundError:
+        result.error = "the body of this record is missing from the raw store"
+        return result
+    except OSError as exc:
+        result.error = f"the body of this record cannot be read: {exc}"
+        return result
+    try:
+        result.pages, result.problems = parse_record(record, body, max_bytes)
+    except InputError as exc:
+        result.error = str(exc)
+    except Exception as exc:  # a parser bug must cost one record, not the whole job
+        result.error = f"{type(exc).__name__} while parsing: {exc}"
+    return result
+
+
+def parse_record(record: RawRecord, body: bytes, max_bytes: int) -> tuple[list[Page], list[str]]:
+    """The pages of one stored body and the problems skipped; raises InputError for none."""
+    if record.content_type == PAGE_EXPORT:
+        parsed = parse_bytes(body, source=record.url, max_bytes=max_bytes)
+        return parsed.pages, parsed.problems
+    if record.content_type == HTML:
+        from scrapers.extract import extract_page  # the crawler's extraction (lxml), on demand
+
+        html = _decode_html(body, max_bytes)
+        return [extract_page(html, record.url)], []
+    if record.content_type == PLAIN_TEXT:
+        text = decode_input(body, max_bytes)
+        return [parse_plain_text(text, title=_title_from_url(record.url), source=record.url)], []
+    raise InputError(f"unknown content type {record.content_type!r}")
+
+
+def load_records(
+    store: RawStore, records: Iterable[RawRecord], max_bytes: int
+) -> Iterator[RecordPages]:
+    """`load_record` for each record, in order."""
+    for record in records:
+        yield load_record(store, record, max_bytes)
+
+
+def load_urls(store: RawStore, urls: Iterable[str], max_bytes: int) -> Iterator[RecordPages]:
+    """`load_record` for each key (as a worker process receives them); a vanished key is
+    reported as a record without pages."""
+    for url in urls:
+        record = store.get(url)
+        if record is None:
+            yield RecordPages(url=url, content_type="", record_hash="", fetched_at="",
+                              error="the record vanished from the raw store during the job")
+        elif record.gone:
+            yield RecordPages(url=url, content_type=record.content_type,
+                              record_hash=record.content_hash, fetched_at=record.fetched_at)
+        else:
+            yield load_record(store, record, max_bytes)
+
+
+def _decode_html(body: bytes, max_bytes: int) -> str:
+    if len(body) > max_bytes:
+        raise InputError(f"page is too large: {len(body):,} bytes, the limit is {max_bytes:,}")
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        # The crawler stores bodies as fetched; a Latin-1 page still has to be read.
+        return body.decode("cp1252", errors="replace")
+
+
+def _title_from_url(url: str) -> str:
+    parts = urlsplit(url)
+    stem = Path(unquote(parts.path)).stem.replace("-", " ").replace("_", " ").strip()
+    return stem.capitalize() or "Concept"
+

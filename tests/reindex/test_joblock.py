@@ -1,0 +1,56 @@
+"""The job lock: one job per index, a clear message for the second, no stale lock after a kill."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from indexer.joblock import JobLock, JobLocked
+
+
+def test_second_lock_on_same_index_is_refused_with_holder(tmp_path: Path) -> None:
+    with JobLock(tmp_path, "sitesearch") as first:
+        assert first.held
+        with pytest.raises(JobLocked) as caught:
+            JobLock(tmp_path, "sitesearch").acquire()
+    message = str(caught.value)
+    assert "another reindex job is running on index 'sitesearch'" in message
+    assert f"pid {os.getpid()}" in message
+
+
+def test_lock_is_free_again_after_release(tmp_path: Path) -> None:
+    with JobLock(tmp_path, "sitesearch"):
+        pass
+    again = JobLock(tmp_path, "sitesearch")
+    again.acquire()
+    assert again.held
+    again.release()
+    assert not again.held
+
+
+def test_locks_of_different_indices_are_independent(tmp_path: Path) -> None:
+    with JobLock(tmp_path, "one"), JobLock(tmp_path, "two") as two:
+        assert two.held
+
+
+def test_lock_of_a_killed_process_does_not_block(tmp_path: Path) -> None:
+    code = (
+        "import sys, time; from pathlib import Path; from indexer.joblock import JobLock\n"
+        f"JobLock(Path({str(tmp_path)!r}), 'sitesearch').acquire()\n"
+        "print('held', flush=True); time.sleep(60)\n"
+    )
+    holder = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        with pytest.raises(JobLocked, match=f"pid {holder.pid}"):
+            JobLock(tmp_path, "sitesearch").acquire()
+    finally:
+        holder.send_signal(signal.SIGKILL)
+        holder.wait()
+    with JobLock(tmp_path, "sitesearch") as lock:
+        assert lock.held
