@@ -1,0 +1,141 @@
+"""Highlighted snippets and the choice of a hit's best section, shared by both engines.
+
+A snippet is HTML: the text is escaped first (`html.escape`), and only then are our own
+`<mark>` tags put around the words that match the query. Nothing else of the page's text can
+become markup, whatever it contains.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from rapidfuzz.distance import Levenshtein
+
+from indexer.analysis import Analyzer, Token, decompound, lemma_of, tokenize
+from indexer.query import ParsedQuery, fuzzy_distance
+
+SNIPPET_CHARS = 220
+_ELLIPSIS = "…"
+_MIN_STEM = 5  # an inflected form ("depressieve") marks when it extends a lemma this long
+
+
+@dataclass(frozen=True)
+class Matcher:
+    """Decides which words of a text match a query (the same rules as the query builder)."""
+
+    forms: frozenset[str]
+    fuzzy: tuple[str, ...]
+    excluded: frozenset[str]
+
+    @classmethod
+    def for_query(cls, query: ParsedQuery, analyzer: Analyzer) -> Matcher:
+        forms: set[str] = set()
+        fuzzy: list[str] = []
+        for word in query.all_words():
+            if analyzer.is_stopword(word) and len(query.all_words()) > 1:
+                continue
+            variants = analyzer.variants(word)
+            forms |= variants.forms
+            forms.update(variants.parts)
+            if fuzzy_distance(variants.word):
+                fuzzy.append(variants.word)
+        return cls(frozenset(forms), tuple(fuzzy), frozenset(query.excluded))
+
+    def matches(self, token: Token) -> bool:
+        """Whether a word of a text matches the query."""
+        folded = token.folded
+        if len(folded) < 2 or folded in self.excluded:
+            return False
+        lemma = lemma_of(folded)
+        if folded in self.forms or lemma in self.forms:
+            return True
+        if any(part in self.forms for part in decompound(folded)):
+            return True
+        if any(
+            len(form) >= _MIN_STEM and folded.startswith(form) and len(folded) - len(form) <= 3
+            for form in self.forms
+        ):
+            return True
+        return any(
+            folded[0] == word[0]
+            and Levenshtein.distance(folded, word, score_cutoff=fuzzy_distance(word))
+            <= fuzzy_distance(word)
+            for word in self.fuzzy
+        )
+
+
+def highlight(text: str, matcher: Matcher, max_chars: int = SNIPPET_CHARS) -> str:
+    """An HTML snippet of `text` around its best cluster of matching words.
+
+    At most about `max_chars` characters of text (cut at word boundaries, "…" where cut);
+    the start of the text when nothing matches.
+    """
+    tokens = tokenize(text)
+    marked = [t for t in tokens if matcher.matches(t)]
+    start, end = _window(text, tokens, marked, max_chars)
+    pieces: list[str] = [_ELLIPSIS] if start > 0 else []
+    cursor = start
+    for token in marked:
+        if token.start < start or token.end > end:
+            continue
+        pieces.append(html.escape(text[cursor : token.start]))
+        pieces.append(f"<mark>{html.escape(token.text)}</mark>")
+        cursor = token.end
+    pieces.append(html.escape(text[cursor:end]))
+    if end < len(text):
+        pieces.append(_ELLIPSIS)
+    return "".join(pieces).strip()
+
+
+def _window(
+    text: str, tokens: Sequence[Token], marked: Sequence[Token], max_chars: int
+) -> tuple[int, int]:
+    """The span of at most `max_chars` holding the most distinct matching words."""
+    if len(text) <= max_chars:
+        return 0, len(text)
+    best_start, best_score = 0, -1
+    for first in marked or tokens[:1]:
+        start = max(0, first.start - max_chars // 4)
+        inside = {t.folded for t in marked if start <= t.start and t.end <= start + max_chars}
+        if len(inside) > best_score:
+            best_start, best_score = start, len(inside)
+    start = _word_start(tokens, best_start)
+    end = start + max_chars
+    for token in tokens:
+        if token.start < end < token.end:
+            end = token.start
+            break
+    return start, min(end, len(text))
+
+
+def _word_start(tokens: Sequence[Token], position: int) -> int:
+    for token in tokens:
+        if token.end > position:
+            return token.start if token.start >= position else token.end
+    return position
+
+
+@dataclass(frozen=True)
+class PassageCandidate:
+    """A passage of a hit's article as an engine scored it for the query."""
+
+    score: float
+    heading: str | None
+    anchor: str | None
+    text: str
+
+
+def best_passage(
+    candidates: Iterable[PassageCandidate], matcher: Matcher
+) -> PassageCandidate | None:
+    """The passage that answers best: the most distinct matching words, then the best score."""
+    best: tuple[int, float] | None = None
+    chosen: PassageCandidate | None = None
+    for candidate in candidates:
+        distinct = len({t.folded for t in tokenize(candidate.text) if matcher.matches(t)})
+        key = (distinct, candidate.score)
+        if best is None or key > best:
+            best, chosen = key, candidate
+    return chosen
