@@ -135,6 +135,12 @@ class Settings(BaseSettings):
     overlap_min_words: int = Field(
         12, ge=1, description="Passages shorter than this (in words) are not compared."
     )
+    overlap_min_span_words: int = Field(
+        7, ge=1, description="Shortest duplicate span (in words) reported between two passages."
+    )
+    overlap_max_draft_chars: int = Field(
+        100_000, ge=1, description="Longest draft (in characters) that POST /api/overlap checks."
+    )
 
     # --- reindex
     reindex_keep: int = Field(2, ge=1, description="Index versions kept after a switch.")
