@@ -40,8 +40,11 @@ PLAIN_TEXT = "text/plain"
 
 
 def utc_now() -> str:
-    """The current time as an ISO 8601 UTC string (seconds), as stored in `fetched_at`."""
-    return datetime.now(UTC).replace(microsecond=0).isoformat()
+    """The current time as ISO 8601 UTC with microseconds, as stored in `fetched_at`.
+
+    One fixed width, so that these strings compare in time order.
+    """
+    return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
 def content_hash(body: bytes) -> str:

@@ -1,0 +1,400 @@
+"""HTML to `Page`: the same model the text parser gives, with the site chrome left out.
+
+The heuristic (chosen by measurement against trafilatura, see tests/scrapers/test_extract.py
+and bench/crawl.py):
+
+1. Parse with BeautifulSoup (lxml). Remove what is never content: scripts, styles, forms,
+   hidden elements, nav/aside, header/footer outside the article, ARIA banner/navigation/
+   contentinfo/complementary regions, cookie and consent banners (id or class containing
+   cookie/consent/gdpr), and the Wix "top of page"/"bottom of page" skip links.
+2. Take labels (links to /labels/<tag> or /tags/<tag>, elements whose class names a tag or
+   label, a "Labels: #Tag" line) and the "Gerelateerde artikelen" block out of the tree.
+3. The content root is the article (one <article>, else <main>, else role=main, else <body>).
+   Walking it in document order: the first h1 is the title (else <title>); text before it is
+   dropped (bylines, breadcrumbs); h2 opens a section ("Deel N: ..." numbered), h3-h6 a
+   sub-section; p/blockquote/pre/dd and loose text become paragraphs; ul/ol items become
+   items; table rows become paragraphs with cells joined by " | ".
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from urllib.parse import unquote, urljoin, urlsplit
+
+from bs4 import BeautifulSoup, Tag
+from bs4.element import Comment, NavigableString
+
+from indexer.errors import InputError
+from indexer.models import Page, RelatedLink, Section
+from indexer.normalise import normalise_text, slugify
+from indexer.parsing import page_id
+
+_DROP_TAGS = (
+    "script", "style", "noscript", "template", "svg", "iframe", "form", "button", "select",
+    "input", "textarea", "nav", "aside", "dialog", "object", "embed", "canvas", "link", "meta",
+)
+_CHROME_ROLES = {"navigation", "banner", "contentinfo", "complementary", "search", "dialog"}
+_CHROME_NAMES = re.compile(r"cookie|consent|gdpr|skip-?link|breadcrumb", re.I)
+_SKIP_TEXTS = {"top of page", "bottom of page", "skip to main content", "naar de inhoud"}
+_TAG_CLASS = re.compile(r"(?:^|[-_])(?:tags?|labels?|hashtags?)(?:$|[-_])", re.I)
+_TAG_HREF = re.compile(r"/(?:labels?|tags?|hashtags?|onderwerpen)/([^/?#]+)", re.I)
+_LABELS_LINE = re.compile(r"(?i)^labels\s*:\s*(.*)$")
+_HASHTAG = re.compile(r"#\s*([^\s#,;]+(?:[ \t]+[^\s#,;]+)*)")
+_RELATED = re.compile(r"(?i)^gerelateerde\s+artikelen\s*:?$")
+_DEEL = re.compile(r"(?i)^deel\s+(\d{1,3})\s*[:.\-]\s*(.+)$")
+_SPACED = (
+    "p", "div", "li", "td", "th", "tr", "br", "h1", "h2", "h3", "h4", "h5", "h6", "section",
+    "article", "blockquote", "pre", "dd", "dt", "figcaption", "ul", "ol", "table", "caption",
+)
+_HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+_TEXT_BLOCKS = ("p", "blockquote", "pre", "figcaption", "dd", "dt", "address", "caption")
+_CONTAINERS = (
+    "div", "section", "article", "main", "body", "html", "header", "footer", "figure", "dl",
+    "details", "summary", "center", "fieldset", "tbody", "thead",
+)
+
+
+@dataclass
+class _Block:
+    heading: str
+    number: int | None
+    level: int
+    paragraphs: list[str] = field(default_factory=list)
+    items: list[str] = field(default_factory=list)
+    subsections: list[_Block] = field(default_factory=list)
+
+
+@dataclass
+class _Builder:
+    title: str | None = None
+    intro: list[str] = field(default_factory=list)
+    sections: list[_Block] = field(default_factory=list)
+    buffer: list[str] = field(default_factory=list)
+
+    def target(self) -> _Block | None:
+        if not self.sections:
+            return None
+        last = self.sections[-1]
+        return last.subsections[-1] if last.subsections else last
+
+    def paragraph(self, text: str) -> None:
+        text = _clean(text)
+        if not text or self.title is None:
+            return
+        block = self.target()
+        (block.paragraphs if block else self.intro).append(text)
+
+    def items(self, items: list[str]) -> None:
+        items = [c for c in (_clean(i) for i in items) if c]
+        if not items or self.title is None:
+            return
+        block = self.target()
+        (block.items if block else self.intro).extend(items)
+
+    def flush(self) -> None:
+        if self.buffer:
+            self.paragraph("".join(self.buffer))
+            self.buffer.clear()
+
+    def heading(self, level: int, text: str) -> None:
+        self.flush()
+        text = _clean(text).rstrip(":").strip()
+        if not text:
+            return
+        if self.title is None:
+            if level == 1:
+                self.title = text
+            return
+        if level <= 2:
+            match = _DEEL.match(text)
+            number = int(match.group(1)) if match else None
+            heading = match.group(2).strip() if match else text
+            self.sections.append(_Block(heading=heading, number=number, level=2))
+        elif self.sections:
+            self.sections[-1].subsections.append(_Block(heading=text, number=None, level=3))
+        else:
+            self.sections.append(_Block(heading=text, number=None, level=2))
+
+
+def extract_page(html: bytes | str, url: str) -> Page:
+    """The article of an HTML page as a Page (id from the URL's path, like the text parser).
+
+    Raises InputError when the page holds no title or no text.
+    """
+    soup = BeautifulSoup(html, "lxml")
+    fallback_title = _clean(soup.title.get_text("")) if soup.title else ""
+    _remove_chrome(soup)
+    labels = _take_labels(soup)
+    related = _take_related(soup, url)
+    root = _content_root(soup)
+    builder = _Builder()
+    if root.find("h1") is None:
+        builder.title = fallback_title or None
+    _walk(root, builder)
+    builder.flush()
+    if builder.title is None:
+        raise InputError(f"{url}: no title (no <h1> and no <title>)")
+    if not builder.intro and not builder.sections:
+        raise InputError(f"{url}: page {builder.title!r} has only a title, no text")
+    return _build(builder, labels, related, url)
+
+
+def _remove_chrome(soup: BeautifulSoup) -> None:
+    for comment in soup.find_all(string=lambda s: isinstance(s, Comment)):
+        comment.extract()
+    for tag in soup.find_all(_DROP_TAGS):
+        tag.decompose()
+    for tag in list(soup.find_all(True)):
+        if tag.decomposed or not isinstance(tag, Tag) or tag.attrs is None:
+            continue
+        if _is_chrome(tag):
+            tag.decompose()
+    # Text is read with get_text("") so that "<b>Mag</b>nesium" stays one word; a space on
+    # each side of every block element keeps words of adjacent blocks apart.
+    for tag in soup.find_all(_SPACED):
+        if tag.name == "br":
+            tag.replace_with(" ")
+            continue
+        tag.insert_before(" ")
+        tag.insert_after(" ")
+
+
+def _is_chrome(tag: Tag) -> bool:
+    if tag.name in ("html", "body"):
+        return False
+    if tag.name in ("header", "footer") and tag.find_parent(("article", "main")) is None:
+        return True
+    if str(tag.get("role", "")).lower() in _CHROME_ROLES:
+        return True
+    if tag.has_attr("hidden") or str(tag.get("aria-hidden", "")).lower() == "true":
+        return True
+    style = str(tag.get("style", "")).replace(" ", "").lower()
+    if "display:none" in style or "visibility:hidden" in style:
+        return True
+    names = " ".join([str(tag.get("id", "")), *_classes(tag)])
+    if names.strip() and _CHROME_NAMES.search(names):
+        return True
+    return tag.name == "a" and _clean(tag.get_text("")).lower() in _SKIP_TEXTS
+
+
+def _classes(tag: Tag) -> list[str]:
+    value = tag.get("class")
+    if value is None:
+        return []
+    return [str(v) for v in value] if isinstance(value, list) else str(value).split()
+
+
+def _take_labels(soup: BeautifulSoup) -> list[str]:
+    labels: list[str] = []
+    for link in soup.find_all("a", href=True):
+        match = _TAG_HREF.search(str(link["href"]))
+        if match:
+            labels.append(_clean(link.get_text("")).lstrip("#").strip() or unquote(match[1]))
+    for tag in soup.find_all(True):
+        if tag.decomposed or not any(_TAG_CLASS.search(c) for c in _classes(tag)):
+            continue
+        if tag.find(_HEADINGS) is not None:
+            continue  # a container that merely mentions tags: keep its content
+        for text in _label_texts(tag):
+            labels.append(text)
+        tag.decompose()
+    for link in soup.find_all("a", href=True):
+        if _TAG_HREF.search(str(link["href"])):
+            link.decompose()
+    for text_node in soup.find_all(string=re.compile(r"(?i)^\s*labels\s*:")):
+        parent = text_node.parent
+        if not isinstance(parent, Tag) or parent.decomposed:
+            continue
+        block = parent if parent.name in _TEXT_BLOCKS else parent.find_parent(_TEXT_BLOCKS)
+        holder = block if isinstance(block, Tag) else parent
+        match = _LABELS_LINE.match(_clean(holder.get_text("")))
+        if match:
+            labels.extend(_split_labels(match.group(1)))
+            holder.decompose()
+    return list(dict.fromkeys(label for label in labels if label))
+
+
+def _label_texts(tag: Tag) -> list[str]:
+    links = tag.find_all("a")
+    if links:
+        return [_clean(a.get_text("")).lstrip("#").strip() for a in links]
+    text = _clean(tag.get_text(""))
+    match = _LABELS_LINE.match(text)
+    return _split_labels(match.group(1) if match else text)
+
+
+def _split_labels(text: str) -> list[str]:
+    text = text.strip()
+    if "#" in text:
+        return [t.strip() for t in _HASHTAG.findall(text) if t.strip()]
+    return [part.strip() for part in re.split(r"[,;]", text) if part.strip()]
+
+
+def _take_related(soup: BeautifulSoup, url: str) -> list[RelatedLink]:
+    related: list[RelatedLink] = []
+    for node in soup.find_all(string=re.compile(r"(?i)gerelateerde\s+artikelen")):
+        parent = node.parent
+        if not isinstance(parent, Tag) or parent.decomposed:
+            continue
+        if not _RELATED.match(_clean(parent.get_text(""))):
+            continue
+        heading = parent
+        container = heading.parent
+        if isinstance(container, Tag) and container.name not in ("body", "main", "article"):
+            links = container.find_all("a", href=True)
+            for link in links:
+                _add_related(related, link, url)
+            container.decompose()
+            continue
+        for sibling in list(heading.find_next_siblings()):
+            if sibling.name in _HEADINGS:
+                break
+            for link in sibling.find_all("a", href=True) if sibling.name != "a" else [sibling]:
+                _add_related(related, link, url)
+            sibling.decompose()
+        heading.decompose()
+    return related
+
+
+def _add_related(related: list[RelatedLink], link: Tag, base: str) -> None:
+    title = _clean(link.get_text(""))
+    if title:
+        related.append(RelatedLink(title=title, url=urljoin(base, str(link["href"]))))
+
+
+def _content_root(soup: BeautifulSoup) -> Tag:
+    articles = [a for a in soup.find_all("article") if a.find("h1") is not None]
+    if len(articles) == 1:
+        return articles[0]
+    for candidate in (soup.find("main"), soup.find(True, attrs={"role": "main"})):
+        if isinstance(candidate, Tag) and candidate.get_text(strip=True):
+            return candidate
+    body = soup.body
+    return body if isinstance(body, Tag) else soup
+
+
+def _walk(node: Tag, builder: _Builder) -> None:
+    for child in node.children:
+        if isinstance(child, NavigableString):
+            if not isinstance(child, Comment):
+                builder.buffer.append(str(child))
+            continue
+        if not isinstance(child, Tag):
+            continue
+        name = child.name
+        if name in _HEADINGS:
+            builder.heading(int(name[1]), child.get_text(""))
+        elif name in ("ul", "ol"):
+            builder.flush()
+            builder.items(_list_items(child))
+        elif name in _TEXT_BLOCKS:
+            builder.flush()
+            builder.paragraph(child.get_text(""))
+        elif name == "table":
+            builder.flush()
+            for row in child.find_all("tr"):
+                cells = [_clean(c.get_text("")) for c in row.find_all(("td", "th"))]
+                builder.paragraph(" | ".join(c for c in cells if c))
+        elif name == "br":
+            builder.flush()
+        elif name in _CONTAINERS or _has_blocks(child):
+            builder.flush()
+            _walk(child, builder)
+            builder.flush()
+        else:
+            builder.buffer.append(child.get_text(""))
+
+
+def _has_blocks(tag: Tag) -> bool:
+    return tag.find((*_HEADINGS, *_TEXT_BLOCKS, "ul", "ol", "table", "div")) is not None
+
+
+def _list_items(listing: Tag) -> list[str]:
+    items: list[str] = []
+    for li in listing.find_all("li", recursive=False):
+        nested = li.find_all(("ul", "ol"))
+        for sub in nested:
+            sub.extract()
+        items.append(li.get_text(""))
+        for sub in nested:
+            items.extend(_list_items(sub))
+    return items
+
+
+def _clean(text: str) -> str:
+    return " ".join(normalise_text(text).split())
+
+
+def _build(builder: _Builder, labels: list[str], related: list[RelatedLink], url: str) -> Page:
+    assert builder.title is not None
+    anchors: set[str] = set()
+    sections = tuple(_freeze(block, anchors) for block in builder.sections)
+    content = {
+        "title": builder.title,
+        "intro": builder.intro,
+        "sections": [s.model_dump(mode="json") for s in sections],
+        "labels": labels,
+        "related": [r.model_dump(mode="json") for r in related],
+    }
+    digest = hashlib.sha256(
+        json.dumps(content, sort_keys=True, ensure_ascii=False).encode("utf-8")
+    ).hexdigest()
+    return Page(
+        id=page_id(builder.title, url),
+        url=url,
+        source=url,
+        title=builder.title,
+        intro=tuple(builder.intro),
+        sections=sections,
+        labels=tuple(labels),
+        related=tuple(related),
+        content_hash=digest,
+    )
+
+
+def _freeze(block: _Block, anchors: set[str]) -> Section:
+    # The anchor rule of indexer.parsing, so a section has one anchor whatever the source.
+    base = slugify(f"deel {block.number} {block.heading}" if block.number else block.heading)
+    anchor, n = base, 2
+    while anchor in anchors:
+        anchor, n = f"{base}-{n}", n + 1
+    anchors.add(anchor)
+    return Section(
+        number=block.number,
+        heading=block.heading,
+        anchor=anchor,
+        level=block.level,
+        paragraphs=tuple(block.paragraphs),
+        items=tuple(block.items),
+        subsections=tuple(_freeze(sub, anchors) for sub in block.subsections),
+    )
+
+
+def page_links(html: bytes | str, base_url: str) -> tuple[list[str], bool, bool]:
+    """(absolute link targets, noindex, nofollow) of an HTML page.
+
+    Honours <base href> and a robots meta tag; links with rel=nofollow are left out.
+    """
+    soup = BeautifulSoup(html, "lxml")
+    base = soup.find("base", href=True)
+    if isinstance(base, Tag):
+        base_url = urljoin(base_url, str(base["href"]))
+    directives = ""
+    for meta in soup.find_all("meta", attrs={"name": re.compile(r"^robots$", re.I)}):
+        directives += "," + str(meta.get("content", "")).lower()
+    noindex = "noindex" in directives or "none" in directives
+    nofollow = "nofollow" in directives or "none" in directives
+    links: list[str] = []
+    if not nofollow:
+        for link in soup.find_all(("a", "area"), href=True):
+            rel = " ".join(str(r) for r in (link.get("rel") or [])).lower()
+            href = str(link["href"]).strip()
+            if "nofollow" in rel or not href or href.startswith("#"):
+                continue
+            target = urljoin(base_url, href)
+            if urlsplit(target).scheme in ("http", "https"):
+                links.append(target)
+    return list(dict.fromkeys(links)), noindex, nofollow
