@@ -1,0 +1,114 @@
+"""The search page in real headless Chromium, against the app on a real local server."""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from werkzeug.serving import make_server
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+]
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.slow,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs /usr/bin/chromium (make browser)"),
+]
+
+
+@pytest.fixture(scope="module")
+def base_url(app: Flask) -> Iterator[str]:
+    """The app served by werkzeug on a free loopback port, in a thread."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: object) -> Iterator[object]:
+    context = browser.new_context(locale="nl-NL")  # type: ignore[attr-defined]
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
+def test_type_suggest_submit_highlight_and_narrow_by_facet(page, base_url: str) -> None:  # type: ignore[no-untyped-def]
+    from playwright.sync_api import expect
+
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(base_url + "/")
+    expect(page.get_by_label("Zoek in alle artikelen")).to_be_visible()
+
+    box = page.locator("#q")
+    box.press_sequentially("magnes", delay=40)
+    options = page.locator("#suggestions [role=option]")
+    expect(options.first).to_be_visible()
+    assert 1 <= options.count() <= 10
+    expect(box).to_have_attribute("aria-expanded", "true")
+    box.press("ArrowDown")  # the list is keyboard-navigable
+    expect(box).to_have_attribute("aria-activedescendant", "suggestion-0")
+    expect(options.first).to_have_attribute("aria-selected", "true")
+    box.press("Escape")
+    expect(page.locator("#suggestions")).to_be_hidden()
+
+    box.fill("magnesium")
+    page.get_by_role("button", name="Zoeken").click()
+    hits = page.locator("#results li.hit")
+    expect(hits).to_have_count(2)
+    expect(page.locator("#results mark").first).to_be_visible()
+    expect(page.locator("#status")).to_contain_text("2 resultaten")
+    assert re.search(r"[?&]q=magnesium\b", page.url)
+
+    page.locator("#facets button.facet", has_text="Depressie").first.click()
+    expect(hits).to_have_count(1)
+    expect(hits.first).to_contain_text("Magnesium bij Depressie")
+    expect(page.locator("#active-filters .chip")).to_have_count(1)
+    assert "label=Depressie" in page.url
+
+    page.go_back()  # state lives in the URL: back restores the wider list
+    expect(hits).to_have_count(2)
+    page.go_forward()
+    expect(hits).to_have_count(1)
+    page.locator("#active-filters .chip").click()  # removing the chip widens it again
+    expect(hits).to_have_count(2)
+    assert errors == []
+
+
+def test_did_you_mean_and_no_results(page, base_url: str) -> None:  # type: ignore[no-untyped-def]
+    from playwright.sync_api import expect
+
+    page.goto(base_url + "/?q=magnesuim+tekrot")
+    did_you_mean = page.locator("#did-you-mean")
+    expect(did_you_mean).to_contain_text("Bedoelde u")
+    did_you_mean.get_by_role("link").click()
+    expect(page.locator("#results li.hit").first).to_be_visible()
+    assert "magnesium" in page.url
+
+    page.goto(base_url + "/?q=qwxzv")
+    expect(page.locator("#status")).to_contain_text("Geen resultaten voor")
+    expect(page.locator("#results li.hit")).to_have_count(0)

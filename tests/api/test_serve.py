@@ -1,0 +1,99 @@
+"""`sitesearch serve` end to end: gunicorn in a subprocess on a free port, queried over HTTP."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from click.testing import CliRunner
+
+from indexer.cli import main
+from tests.conftest import SEEDS_DIR
+
+SITESEARCH = Path(sys.executable).with_name("sitesearch")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for_health(url: str, process: subprocess.Popen[bytes], limit_s: float = 60) -> None:
+    """Poll /api/health until it answers 200 (a bound on waiting, not an assertion on time)."""
+    deadline = time.monotonic() + limit_s
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"serve exited with {process.returncode}")
+        try:
+            if httpx.get(url + "/api/health", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    raise AssertionError("serve did not become healthy")
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    data_dir = tmp_path_factory.mktemp("serve") / "data"
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("SITESEARCH_")},
+        "SITESEARCH_DATA_DIR": str(data_dir),
+        "SITESEARCH_WORKERS": "1",
+        "SITESEARCH_THREADS": "2",
+        "SITESEARCH_RATE_LIMIT_ENABLED": "false",
+    }
+    subprocess.run([str(SITESEARCH), "ingest", str(SEEDS_DIR)], env=env, check=True,
+                   capture_output=True, timeout=300)
+    port = free_port()
+    process = subprocess.Popen(
+        [str(SITESEARCH), "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_for_health(url, process)
+        yield url
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.mark.slow
+def test_served_by_gunicorn_over_http(served: str) -> None:
+    health = httpx.get(served + "/api/health").json()
+    assert health["engine"] == "tantivy" and health["documents"] == 2
+    body = httpx.get(served + "/api/search", params={"q": "magnesuim"}).json()
+    assert len({hit["id"] for hit in body["hits"]}) == 2
+    typo = httpx.get(served + "/api/search", params={"q": "magnesuim tekrot"}).json()
+    assert typo["suggestion"]
+    bad = httpx.get(served + "/api/search", params={"q": "x", "page": "0"})
+    assert bad.status_code == 400 and bad.json()["error"]["code"] == "invalid_parameter"
+    page = httpx.get(served + "/")
+    assert page.status_code == 200 and "Zoeken" in page.text
+
+
+def test_serve_help_names_its_options() -> None:
+    result = CliRunner().invoke(main, ["serve", "--help"])
+    assert result.exit_code == 0
+    for option in ("--host", "--port", "--dev"):
+        assert option in result.output
+
+
+def test_serve_refuses_a_bad_port() -> None:
+    result = CliRunner().invoke(main, ["serve", "--port", "70000"])
+    assert result.exit_code == 2
+    assert "70000" in result.output
