@@ -62,7 +62,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         # Only the API is limited; the page and its static files are cheap and cacheable.
         default_limits_exempt_when=lambda: not request.path.startswith("/api/"),
         storage_uri="memory://",
-        headers_enabled=True,
+        headers_enabled=False,
         enabled=settings.rate_limit_enabled,
     )
 

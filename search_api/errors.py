@@ -12,11 +12,13 @@ the log line. The caller never sees a traceback.
 from __future__ import annotations
 
 import logging
+import math
 import re
+import time
 import uuid
 from typing import Any
 
-from flask import Flask, Response, g, jsonify, request
+from flask import Flask, Response, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from indexer.errors import EngineUnavailable, NotFound, QueryError
@@ -79,6 +81,18 @@ def request_id() -> str:
     return current
 
 
+def _retry_after_limit(exc: HTTPException) -> int:
+    """Seconds until the breached rate limit's window resets (at least 1)."""
+    for limiter in current_app.extensions.get("limiter", ()):
+        breached = limiter.current_limit
+        if breached is not None:
+            return max(1, math.ceil(float(breached.reset_at) - time.time()))
+    limit = getattr(exc, "limit", None)
+    if limit is None:
+        return RETRY_AFTER_SECONDS
+    return max(1, int(limit.limit.get_expiry()))
+
+
 def _http_error(exc: HTTPException) -> Response:
     status = exc.code or 500
     headers = {
@@ -86,6 +100,8 @@ def _http_error(exc: HTTPException) -> Response:
         if name.lower() in {"allow", "retry-after"}
     }
     if status == 429:
+        # Only here: flask-limiter's own headers would put Retry-After on every answer.
+        headers["Retry-After"] = str(_retry_after_limit(exc))
         message = f"too many requests: the limit is {exc.description}; retry later"
     elif status == 413:
         message = "request body too large"

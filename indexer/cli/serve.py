@@ -63,6 +63,8 @@ class SearchApplication(_gunicorn_base()):  # type: ignore[misc]
         self.cfg.set("loglevel", "info")
         self.cfg.set("graceful_timeout", 10)
         self.cfg.set("keepalive", 5)
+        # No control socket in the user's home directory: nothing here uses it.
+        self.cfg.set("control_socket_disable", True)
 
     def load(self) -> Any:
         from search_api import create_app
