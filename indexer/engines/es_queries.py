@@ -1,0 +1,245 @@
+"""Elasticsearch query bodies built from a `ParsedQuery`: pure functions producing JSON.
+
+What a visitor typed never reaches a query parser (`query_string`/`simple_query_string`): each
+word becomes term, fuzzy and match clauses of its own. The rules are those of the shared query
+layer (`indexer/query.py`, `indexer/analysis.py`), so both engines match the same way:
+
+- every word must match (in any field); a word matches through its folded form, lemma and
+  synonyms in the computed terms fields, through all of its compound parts, through
+  Elasticsearch's Dutch analysis of the raw text, or within the typo distance
+  (`fuzzy_distance`: 1 edit from 5 letters, 2 from 9, never on the first letter);
+- "phrases" must match in order in the raw text; `-word` excludes articles with that word;
+- field boosts: title > headings > entities > body;
+- label and entity filters are `term` filters (no scoring, cached).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from indexer.analysis import Analyzer, lemma_of
+from indexer.documents import ARTICLE, PASSAGE
+from indexer.normalise import fold
+from indexer.query import ParsedQuery, fuzzy_distance
+
+Query = dict[str, Any]
+
+# Field boosts: title > headings > entities > body.
+BOOSTS = {"title": 8.0, "headings": 4.0, "entities": 2.0, "body": 1.0}
+# Raw text fields (Elasticsearch's Dutch analysis) and computed terms fields, with their boost.
+_ARTICLE_TEXT = (("title", "title"), ("headings", "headings"), ("intro", "body"), ("body", "body"))
+_ARTICLE_TERMS = (
+    ("title_terms", "title"),
+    ("heading_terms", "headings"),
+    ("entity_terms", "entities"),
+    ("body_terms", "body"),
+)
+_PASSAGE_TEXT = (("section_heading", "headings"), ("text", "body"))
+_PASSAGE_TERMS = (
+    ("heading_terms", "headings"),
+    ("entity_terms", "entities"),
+    ("body_terms", "body"),
+)
+
+FACET_SIZE = 100
+
+
+def _boosted(fields: Sequence[tuple[str, str]]) -> list[str]:
+    return [f"{name}^{BOOSTS[kind]:g}" for name, kind in fields]
+
+
+def fuzziness(word: str) -> int:
+    """The edit distance allowed for a word (the shared typo rule), as Elasticsearch wants it."""
+    return fuzzy_distance(fold(word))
+
+
+def word_clause(
+    word: str,
+    analyzer: Analyzer,
+    text_fields: Sequence[tuple[str, str]],
+    term_fields: Sequence[tuple[str, str]],
+) -> Query:
+    """What one visitor's word may match: a bool with at least one `should` clause matching."""
+    variants = analyzer.variants(word)
+    forms = sorted(variants.forms)
+    should: list[Query] = [
+        {"terms": {field: forms, "boost": BOOSTS[kind]}} for field, kind in term_fields
+    ]
+    if variants.parts:
+        # A compound typed whole ("magnesiumtekort") matches a text that has all its parts.
+        should.append(
+            {
+                "bool": {
+                    "must": [{"term": {"body_terms": part}} for part in variants.parts],
+                    "boost": BOOSTS["body"],
+                }
+            }
+        )
+    distance = fuzzy_distance(variants.word)
+    should.append(
+        {
+            "multi_match": {
+                "query": word,
+                "fields": _boosted(text_fields),
+                "type": "best_fields",
+                "fuzziness": distance,
+                "prefix_length": 1,
+                "max_expansions": 50,
+            }
+        }
+    )
+    if distance:
+        should.extend(
+            {
+                "fuzzy": {
+                    field: {
+                        "value": variants.word,
+                        "fuzziness": distance,
+                        "prefix_length": 1,
+                        "max_expansions": 50,
+                        # Typos score below exact matches.
+                        "boost": BOOSTS[kind] * 0.5,
+                    }
+                }
+            }
+            for field, kind in term_fields
+        )
+    return {"bool": {"should": should, "minimum_should_match": 1}}
+
+
+def phrase_clause(words: Sequence[str], text_fields: Sequence[tuple[str, str]]) -> Query:
+    """The words in this order, in one raw text field."""
+    text = " ".join(words)
+    return {
+        "bool": {
+            "should": [
+                {"match_phrase": {field: {"query": text, "boost": BOOSTS[kind]}}}
+                for field, kind in text_fields
+            ],
+            "minimum_should_match": 1,
+        }
+    }
+
+
+def exclusion_clauses(query: ParsedQuery) -> list[Query]:
+    """`-word`: the word itself or its lemma anywhere in the computed terms."""
+    if not query.excluded:
+        return []
+    forms = sorted({fold(w) for w in query.excluded} | {lemma_of(w) for w in query.excluded})
+    return [{"terms": {field: forms}} for field, _ in _ARTICLE_TERMS]
+
+
+def filter_clauses(labels: Sequence[str], entities: Sequence[str]) -> list[Query]:
+    """Label and entity filters, all `term` filters: "TYPE:value" is a typed entity, else a value.
+
+    A label may be given with its "#" ("#ADHD"), as the page shows it.
+    """
+    filters: list[Query] = [{"term": {"doc_type": ARTICLE}}]
+    filters.extend({"term": {"labels": label.lstrip("#")}} for label in labels)
+    for entity in entities:
+        field = "entity" if ":" in entity else "entity_value"
+        filters.append({"term": {field: entity}})
+    return filters
+
+
+def article_query(
+    query: ParsedQuery,
+    analyzer: Analyzer,
+    labels: Sequence[str] = (),
+    entities: Sequence[str] = (),
+    all_words: bool = True,
+) -> Query:
+    """The article search: every word and phrase must match (`all_words`), or at least one
+    (the fallback when no article has them all); exclusions and filters always apply."""
+    must: list[Query] = [
+        word_clause(w, analyzer, _ARTICLE_TEXT, _ARTICLE_TERMS)
+        for w in content_words(query, analyzer)
+    ]
+    must.extend(phrase_clause(p, _ARTICLE_TEXT) for p in query.phrases)
+    if not all_words and len(must) > 1:
+        must = [{"bool": {"should": must, "minimum_should_match": 1}}]
+    body: dict[str, Any] = {"filter": filter_clauses(labels, entities)}
+    if must:
+        body["must"] = must
+    excluded = exclusion_clauses(query)
+    if excluded:
+        body["must_not"] = excluded
+    return {"bool": body}
+
+
+def passage_query(query: ParsedQuery, analyzer: Analyzer, article_ids: Sequence[str]) -> Query:
+    """Passages of the given articles that match any word or phrase, best first."""
+    should: list[Query] = [
+        word_clause(w, analyzer, _PASSAGE_TEXT, _PASSAGE_TERMS)
+        for w in content_words(query, analyzer)
+    ]
+    should.extend(phrase_clause(p, _PASSAGE_TEXT) for p in query.phrases)
+    return {
+        "bool": {
+            "filter": [
+                {"term": {"doc_type": PASSAGE}},
+                {"terms": {"article_id": list(article_ids)}},
+            ],
+            "should": should,
+            "minimum_should_match": 1 if should else 0,
+        }
+    }
+
+
+def content_words(query: ParsedQuery, analyzer: Analyzer) -> list[str]:
+    """The words that must match: stop words only count when the query has nothing else."""
+    words = list(dict.fromkeys(query.words))
+    if len(query.all_words()) <= 1:
+        return words
+    return [w for w in words if not analyzer.is_stopword(w)]
+
+
+def facet_aggregations(size: int = FACET_SIZE) -> dict[str, Any]:
+    """Counts per label and per "TYPE:value" entity over the whole result set."""
+    return {
+        "labels": {"terms": {"field": "labels", "size": size}},
+        "entities": {"terms": {"field": "entity", "size": size * 4}},
+    }
+
+
+def bands_query(bands: Sequence[str], exclude_article: str | None) -> Query:
+    """Passages sharing at least one LSH band key: one `terms` query on the `bands` keyword."""
+    query: dict[str, Any] = {
+        "filter": [{"term": {"doc_type": PASSAGE}}, {"terms": {"bands": list(bands)}}]
+    }
+    if exclude_article is not None:
+        query["must_not"] = [{"term": {"article_id": exclude_article}}]
+    return {"bool": query}
+
+
+def more_like_this_query(text: str, exclude_article: str | None) -> Query:
+    """Articles about the same subject as `text`: more_like_this over the raw text fields."""
+    query: dict[str, Any] = {
+        "must": [
+            {
+                "more_like_this": {
+                    "fields": ["title", "headings", "body"],
+                    "like": text,
+                    "min_term_freq": 1,
+                    "min_doc_freq": 1,
+                    "max_query_terms": 40,
+                    "minimum_should_match": "10%",
+                }
+            }
+        ],
+        "filter": [{"term": {"doc_type": ARTICLE}}],
+    }
+    if exclude_article is not None:
+        query["must_not"] = [{"term": {"article_id": exclude_article}}]
+    return {"bool": query}
+
+
+def title_prefix_query(prefix: str) -> Query:
+    """Articles whose title has words starting with what is being typed (last word a prefix)."""
+    return {
+        "bool": {
+            "must": [{"match_bool_prefix": {"title": {"query": prefix, "operator": "and"}}}],
+            "filter": [{"term": {"doc_type": ARTICLE}}],
+        }
+    }
