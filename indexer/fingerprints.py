@@ -50,15 +50,19 @@ def stop_words() -> frozenset[str]:
     return frozenset(fold(word) for word in STOP_WORDS)
 
 
+@lru_cache(maxsize=200_000)
 def term(word: str) -> str:
     """The comparison form of a word or lemma: folded, lower-case, common endings cut."""
     folded = fold(word).replace("’", "'")
+    if folded.endswith("ee"):  # a long vowel, not an ending: "diarree", "idee"
+        return folded
     for ending in _ENDINGS:
         if folded.endswith(ending) and len(folded) - len(ending) >= 4:
             return folded[: -len(ending)]
     return folded
 
 
+@lru_cache(maxsize=200_000)
 def is_content(word: str) -> bool:
     """True for words that carry meaning (not stop words, not one character)."""
     folded = fold(word)
