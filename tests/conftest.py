@@ -60,3 +60,38 @@ def enriched_seeds(nlp, seed_pages):  # type: ignore[no-untyped-def]
     names = list(seed_pages)
     enriched = enrich_pages(nlp, [seed_pages[n] for n in names])
     return dict(zip(names, enriched, strict=True))
+
+
+# --- engine fixtures (tantivy), shared by the engine, API, overlap and reindex tests
+
+
+@pytest.fixture(scope="session")
+def seed_index_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """Settings whose data dir holds the session's live tantivy index of the seed pages."""
+    return load_settings(
+        data_dir=tmp_path_factory.mktemp("seed-index") / "data", rate_limit_enabled=False
+    )
+
+
+@pytest.fixture(scope="session")
+def seed_engine(seed_index_settings: Settings, enriched_seeds):  # type: ignore[no-untyped-def]
+    """A TantivyEngine with both seed pages in a live version. Read-only: do not write to it."""
+    from indexer.engines.tantivy_engine import TantivyEngine
+
+    engine = TantivyEngine.from_settings(seed_index_settings)
+    version = engine.create_version()
+    report = engine.write(version, list(enriched_seeds.values()))
+    assert report.indexed == 2 and not report.failed, report
+    engine.switch(version)
+    yield engine
+    engine.close()
+
+
+@pytest.fixture
+def tantivy_engine(settings: Settings):  # type: ignore[no-untyped-def]
+    """An empty TantivyEngine on the test's own data dir (no version yet)."""
+    from indexer.engines.tantivy_engine import TantivyEngine
+
+    engine = TantivyEngine.from_settings(settings)
+    yield engine
+    engine.close()

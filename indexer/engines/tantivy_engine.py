@@ -1,0 +1,600 @@
+"""The embedded engine: tantivy indices on disk, one directory per version, a pointer file.
+
+Layout under `<data_dir>/tantivy/`: `<index_name>-v<N>/` per version and `<index_name>.live`
+naming the live one (replaced atomically: temp file + os.replace). A long-lived reader (the
+API) stats the pointer on every read and reopens when it changed, so a switch made by another
+process (a reindex job) is seen without a restart; writes by another process into the live
+version are picked up by tantivy's reader within about a second.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import shutil
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import tantivy
+
+from indexer.analysis import Analyzer, lemma_of, tokenize
+from indexer.documents import ARTICLE, PASSAGE, page_documents
+from indexer.engine import (
+    Completion,
+    EntityRef,
+    Facets,
+    FacetValue,
+    Health,
+    Hit,
+    RelatedArticle,
+    SearchRequest,
+    SearchResult,
+    SectionRef,
+    StoredPassage,
+    WriteReport,
+)
+from indexer.engines.tantivy_schema import (
+    PAGE,
+    QueryBuilder,
+    build_schema,
+    register_analyzers,
+    stored,
+    tantivy_documents,
+)
+from indexer.errors import IndexingError, NotFound, QueryError
+from indexer.models import EnrichedPage
+from indexer.normalise import fold
+from indexer.query import ParsedQuery, check_paging, fuzzy_distance, parse_query
+from indexer.settings import Settings
+from indexer.snippets import Matcher, PassageCandidate, best_passage, highlight
+from indexer.vocabulary import Vocabulary
+
+_WRITER_HEAP = 64_000_000
+_LOCK_WAIT = 10.0  # seconds a writer waits for another process's writer to finish
+_PASSAGES_PER_HIT = 3
+_FACET_SIZE = 50
+_MLT_TERMS = 25
+
+
+@dataclass
+class _Live:
+    """The live version as this process last opened it."""
+
+    version: str
+    index: tantivy.Index
+    pointer_key: tuple[int, int, int]
+    vocabulary: Vocabulary | None = None
+    vocabulary_key: int = -1
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+class TantivyEngine:
+    """The `Engine` on embedded tantivy indices (see indexer/engine.py for the contract)."""
+
+    name = "tantivy"
+
+    def __init__(
+        self,
+        root: Path,
+        index_name: str,
+        analyzer: Analyzer,
+        max_page_size: int = 50,
+        max_result_window: int = 1000,
+        max_query_chars: int = 500,
+    ) -> None:
+        self.root = root
+        self.index_name = index_name
+        self.analyzer = analyzer
+        self.max_page_size = max_page_size
+        self.max_result_window = max_result_window
+        self.max_query_chars = max_query_chars
+        self.schema = build_schema()
+        self.queries = QueryBuilder(self.schema, analyzer)
+        self._indices: dict[str, tantivy.Index] = {}
+        self._live: _Live | None = None
+        self._lock = threading.Lock()
+        self._version_pattern = re.compile(rf"^{re.escape(index_name)}-v(\d+)$")
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> TantivyEngine:
+        """An engine on `<data_dir>/tantivy`, with the analysis data of `config_dir`."""
+        return cls(
+            root=settings.data_dir / "tantivy",
+            index_name=settings.index_name,
+            analyzer=Analyzer.from_config(settings.config_dir),
+            max_page_size=settings.max_page_size,
+            max_result_window=settings.max_result_window,
+            max_query_chars=settings.max_query_chars,
+        )
+
+    # --- versions and the live pointer
+
+    @property
+    def pointer(self) -> Path:
+        return self.root / f"{self.index_name}.live"
+
+    def create_version(self) -> str:
+        self.root.mkdir(parents=True, exist_ok=True)
+        number = max((self._number(v) for v in self.versions()), default=0) + 1
+        while True:
+            name = f"{self.index_name}-v{number}"
+            try:
+                (self.root / name).mkdir()  # exclusive: two processes never share a number
+            except FileExistsError:
+                number += 1
+                continue
+            index = tantivy.Index(self.schema, path=str(self.root / name), reuse=False)
+            register_analyzers(index)
+            self._indices[name] = index
+            return name
+
+    def versions(self) -> list[str]:
+        if not self.root.is_dir():
+            return []
+        found = [
+            p.name
+            for p in self.root.iterdir()
+            if self._version_pattern.match(p.name) and (p / "meta.json").is_file()
+        ]
+        return sorted(found, key=self._number)
+
+    def live_version(self) -> str | None:
+        try:
+            name = self.pointer.read_text(encoding="utf-8").strip()
+        except FileNotFoundError:
+            return None
+        return name or None
+
+    def switch(self, version: str) -> None:
+        if version not in self.versions():
+            raise NotFound(f"index version {version} does not exist")
+        temporary = self.pointer.with_name(f".{self.pointer.name}.{os.getpid()}.tmp")
+        temporary.write_text(version + "\n", encoding="utf-8")
+        os.replace(temporary, self.pointer)
+
+    def drop(self, version: str) -> None:
+        if version == self.live_version():
+            raise ValueError(f"index version {version} is live and cannot be dropped")
+        if version not in self.versions():
+            raise NotFound(f"index version {version} does not exist")
+        self._indices.pop(version, None)
+        shutil.rmtree(self.root / version)
+
+    def _number(self, version: str) -> int:
+        match = self._version_pattern.match(version)
+        return int(match.group(1)) if match else -1
+
+    def _index(self, version: str) -> tantivy.Index:
+        index = self._indices.get(version)
+        if index is None:
+            path = self.root / version
+            if not self._version_pattern.match(version) or not (path / "meta.json").is_file():
+                raise NotFound(f"index version {version} does not exist")
+            index = tantivy.Index.open(str(path))
+            register_analyzers(index)
+            self._indices[version] = index
+        return index
+
+    # --- writing
+
+    def write(self, version: str, pages: Iterable[EnrichedPage]) -> WriteReport:
+        index = self._index(version)
+        writer = self._writer(index, version)
+        indexed, failed = 0, {}
+        try:
+            for page in pages:
+                try:
+                    docs = tantivy_documents(
+                        page_documents(page, self.analyzer), page.model_dump_json()
+                    )
+                except Exception as exc:  # one bad page is reported, the others indexed
+                    failed[page.page.id] = f"{type(exc).__name__}: {exc}"
+                    continue
+                writer.delete_documents_by_term("article_id", page.page.id)
+                for doc in docs:
+                    writer.add_document(doc)
+                indexed += 1
+            writer.commit()
+            writer.wait_merging_threads()
+        except BaseException:
+            writer.rollback()
+            raise
+        index.reload()
+        return WriteReport(indexed=indexed, failed=failed)
+
+    def delete(self, version: str, article_ids: Iterable[str]) -> int:
+        index = self._index(version)
+        ids = list(dict.fromkeys(article_ids))
+        searcher = index.searcher()
+        present = [i for i in ids if self._count(searcher, self.queries.term("id", i)) > 0]
+        writer = self._writer(index, version)
+        for article_id in ids:
+            writer.delete_documents_by_term("article_id", article_id)
+        writer.commit()
+        writer.wait_merging_threads()
+        index.reload()
+        return len(present)
+
+    def _writer(self, index: tantivy.Index, version: str) -> tantivy.IndexWriter:
+        deadline = time.monotonic() + _LOCK_WAIT
+        while True:
+            try:
+                return index.writer(_WRITER_HEAP, 1)
+            except ValueError as exc:  # another writer holds the lock
+                if time.monotonic() > deadline:
+                    raise IndexingError(f"index version {version} is locked: {exc}") from None
+                time.sleep(0.1)
+
+    def count(self, version: str | None = None) -> int:
+        index = self._index(version) if version else self._live_index()
+        if index is None:
+            return 0
+        return self._count(index.searcher(), self.queries.doc_type(ARTICLE))
+
+    def content_hashes(self, version: str | None = None) -> dict[str, str]:
+        index = self._index(version) if version else self._live_index()
+        if index is None:
+            return {}
+        searcher = index.searcher()
+        found = {}
+        for doc in self._all(searcher, self.queries.doc_type(ARTICLE)):
+            found[str(doc["id"])] = str(doc["content_hash"])
+        return found
+
+    # --- reading the live version
+
+    def _reader(self) -> _Live | None:
+        """The live version, reopened when the pointer file changed since the last read."""
+        try:
+            st = os.stat(self.pointer)
+        except FileNotFoundError:
+            self._live = None
+            return None
+        key = (st.st_ino, st.st_mtime_ns, st.st_size)
+        live = self._live
+        if live is not None and live.pointer_key == key:
+            return live
+        with self._lock:
+            version = self.live_version()
+            if version is None:
+                return None
+            try:
+                index = tantivy.Index.open(str(self.root / version))
+            except (OSError, ValueError):
+                raise NotFound(f"the live index version {version} cannot be opened") from None
+            register_analyzers(index)
+            self._live = _Live(version=version, index=index, pointer_key=key)
+            return self._live
+
+    def _live_index(self) -> tantivy.Index | None:
+        live = self._reader()
+        return live.index if live else None
+
+    def _vocabulary(self, live: _Live, searcher: tantivy.Searcher) -> Vocabulary:
+        """The live version's vocabulary, rebuilt when the version was written to."""
+        meta = self.root / live.version / "meta.json"
+        key = os.stat(meta).st_mtime_ns
+        if live.vocabulary is not None and live.vocabulary_key == key:
+            return live.vocabulary
+        with live.lock:
+            titles = [
+                (str(d["title"]), str(d["id"]))
+                for d in self._all(searcher, self.queries.doc_type(ARTICLE))
+            ]
+            vocabulary = Vocabulary.build(
+                searcher.terms_with_prefix("words", ""),
+                titles,
+                searcher.terms_with_prefix("entity_value", ""),
+            )
+            live.vocabulary, live.vocabulary_key = vocabulary, key
+            return vocabulary
+
+    def search(self, request: SearchRequest) -> SearchResult:
+        started = time.perf_counter()
+        query = parse_query(request.query, self.max_query_chars)
+        offset = check_paging(
+            request.page, request.size, self.max_page_size, self.max_result_window
+        )
+        if query.is_empty and not (request.labels or request.entities):
+            raise QueryError("nothing to search for: type one or more words")
+        live = self._reader()
+        if live is None:
+            return _empty_result(request, started)
+        searcher = live.index.searcher()
+        vocabulary = self._vocabulary(live, searcher)
+        fuzzy = self._fuzzy_terms(query, vocabulary)
+        filters = self.queries.filters(request.labels, request.entities)
+        articles = self.queries.build(query, ARTICLE, fuzzy, filters)
+        found = searcher.search(articles, limit=request.size, offset=offset, count=True)
+        if _total(found) == 0 and len(query.words) + len(query.phrases) > 1:
+            # Not every word matched anywhere: fall back to any of the words.
+            articles = self.queries.build(query, ARTICLE, fuzzy, filters, all_words=False)
+            found = searcher.search(articles, limit=request.size, offset=offset, count=True)
+        docs = [(float(score), stored(searcher.doc(address))) for score, address in found.hits]
+        matcher = Matcher.for_query(query, self.analyzer)
+        matcher = Matcher(
+            matcher.forms | {t for terms in fuzzy.values() for t in terms},
+            matcher.fuzzy,
+            matcher.excluded,
+        )
+        passages = self._best_passages(searcher, query, fuzzy, [d["id"] for _, d in docs], matcher)
+        hits = tuple(self._hit(score, doc, passages.get(doc["id"]), matcher) for score, doc in docs)
+        suggestion = vocabulary.correct(query, self.analyzer) if not query.is_empty else None
+        return SearchResult(
+            query=request.query,
+            total=_total(found),
+            page=request.page,
+            size=request.size,
+            took_ms=round((time.perf_counter() - started) * 1000, 3),
+            hits=hits,
+            facets=_facets(searcher, articles),
+            suggestion=suggestion,
+        )
+
+    def _fuzzy_terms(self, query: ParsedQuery, vocabulary: Vocabulary) -> dict[str, list[str]]:
+        """Known words within each query word's edit distance (first letter kept)."""
+        found = {}
+        for word in query.all_words():
+            folded = fold(word)
+            distance = fuzzy_distance(folded)
+            if distance and folded.isalpha():
+                found[folded] = vocabulary.near(folded, distance)
+        return found
+
+    def _best_passages(
+        self,
+        searcher: tantivy.Searcher,
+        query: ParsedQuery,
+        fuzzy: dict[str, list[str]],
+        article_ids: Sequence[str],
+        matcher: Matcher,
+    ) -> dict[str, PassageCandidate]:
+        """Per article, the passage that answers the query best (the first one if none)."""
+        if not article_ids:
+            return {}
+        candidates: dict[str, list[PassageCandidate]] = {}
+        if not query.is_empty:
+            within = tantivy.Query.term_set_query(self.schema, "article_id", list(article_ids))
+            passages = self.queries.build(
+                query, PASSAGE, fuzzy, [(tantivy.Occur.Must, within)], all_words=False
+            )
+            limit = _PASSAGES_PER_HIT * 4 * len(article_ids)
+            for score, address in searcher.search(passages, limit=limit, count=False).hits:
+                doc = stored(searcher.doc(address))
+                mine = candidates.setdefault(str(doc["article_id"]), [])
+                if len(mine) < _PASSAGES_PER_HIT:
+                    mine.append(_candidate(float(score), doc))
+        chosen = {}
+        for article_id in article_ids:
+            best = best_passage(candidates.get(article_id, []), matcher)
+            chosen[article_id] = best or self._first_passage(searcher, article_id)
+        return {k: v for k, v in chosen.items() if v is not None}
+
+    def _first_passage(
+        self, searcher: tantivy.Searcher, article_id: str
+    ) -> PassageCandidate | None:
+        query = tantivy.Query.boolean_query(
+            [
+                (tantivy.Occur.Must, self.queries.doc_type(PASSAGE)),
+                (tantivy.Occur.Must, self.queries.term("article_id", article_id)),
+                (tantivy.Occur.Must, tantivy.Query.term_query(self.schema, "passage_index", 0)),
+            ]
+        )
+        hits = searcher.search(query, limit=1, count=False).hits
+        return _candidate(0.0, stored(searcher.doc(hits[0][1]))) if hits else None
+
+    def _hit(
+        self,
+        score: float,
+        doc: dict[str, Any],
+        passage: PassageCandidate | None,
+        matcher: Matcher,
+    ) -> Hit:
+        section = None
+        if passage is not None and passage.heading and passage.anchor:
+            section = SectionRef(heading=passage.heading, anchor=passage.anchor)
+        entities = []
+        for key in doc.get("entity") or []:
+            label, _, value = str(key).partition(":")
+            entities.append(EntityRef(label=label, value=value))
+        return Hit(
+            id=str(doc["id"]),
+            url=doc.get("url") or None,
+            title=str(doc["title"]),
+            snippet=highlight(passage.text, matcher) if passage else "",
+            section=section,
+            labels=tuple(doc.get("labels") or ()),
+            entities=tuple(entities),
+            score=score,
+        )
+
+    def suggest(self, prefix: str, limit: int = 10) -> list[Completion]:
+        if len(prefix) > self.max_query_chars:
+            raise QueryError(f"prefix is too long: at most {self.max_query_chars} characters")
+        live = self._reader()
+        if live is None:
+            return []
+        return self._vocabulary(live, live.index.searcher()).complete(prefix, limit)
+
+    def get_page(self, article_id: str) -> EnrichedPage:
+        live = self._reader()
+        if live is None:
+            raise NotFound(f"article {article_id} not found (no live index)")
+        searcher = live.index.searcher()
+        query = tantivy.Query.boolean_query(
+            [
+                (tantivy.Occur.Must, self.queries.doc_type(PAGE)),
+                (tantivy.Occur.Must, self.queries.term("id", f"{article_id}#page")),
+            ]
+        )
+        hits = searcher.search(query, limit=1, count=False).hits
+        if not hits:
+            raise NotFound(f"article {article_id} not found")
+        raw = searcher.doc(hits[0][1]).get_first("page_json")
+        if not isinstance(raw, bytes):
+            raise NotFound(f"article {article_id} has no stored page")
+        return EnrichedPage.model_validate_json(raw)
+
+    def passages_by_bands(
+        self, bands: Sequence[str], exclude_article: str | None = None, limit: int = 200
+    ) -> list[StoredPassage]:
+        live = self._reader()
+        if live is None or not bands:
+            return []
+        clauses = [
+            (tantivy.Occur.Must, self.queries.doc_type(PASSAGE)),
+            (tantivy.Occur.Must, tantivy.Query.term_set_query(self.schema, "bands", list(bands))),
+        ]
+        if exclude_article:
+            excluded = self.queries.term("article_id", exclude_article)
+            clauses.append((tantivy.Occur.MustNot, excluded))
+        searcher = live.index.searcher()
+        hits = searcher.search(tantivy.Query.boolean_query(clauses), limit=limit, count=False).hits
+        return [_stored_passage(stored(searcher.doc(address))) for _, address in hits]
+
+    def iter_passages(self) -> Iterator[StoredPassage]:
+        live = self._reader()
+        if live is None:
+            return
+        searcher = live.index.searcher()
+        for doc in self._all(searcher, self.queries.doc_type(PASSAGE)):
+            yield _stored_passage(doc)
+
+    def more_like_this(
+        self, text: str, exclude_article: str | None = None, limit: int = 10
+    ) -> list[RelatedArticle]:
+        live = self._reader()
+        if live is None:
+            return []
+        searcher = live.index.searcher()
+        total = max(1, searcher.num_docs)
+        counts = Counter(
+            lemma_of(t.folded)
+            for t in tokenize(text)
+            if len(t.text) > 2 and t.text.isalpha() and not self.analyzer.is_stopword(t.text)
+        )
+        weights = {}
+        for term, tf in counts.items():
+            df = searcher.doc_freq("body_terms", term)
+            if df:
+                weights[term] = (1 + math.log(tf)) * math.log(1 + total / df)
+        top = sorted(weights.items(), key=lambda kv: (-kv[1], kv[0]))[:_MLT_TERMS]
+        if not top:
+            return []
+        should = tantivy.Query.boolean_query(
+            [
+                (tantivy.Occur.Should,
+                 tantivy.Query.boost_query(self.queries.term("body_terms", t), w))
+                for t, w in top
+            ]
+        )
+        clauses = [
+            (tantivy.Occur.Must, self.queries.doc_type(ARTICLE)),
+            (tantivy.Occur.Must, should),
+        ]
+        if exclude_article:
+            excluded = self.queries.term("article_id", exclude_article)
+            clauses.append((tantivy.Occur.MustNot, excluded))
+        hits = searcher.search(tantivy.Query.boolean_query(clauses), limit=limit, count=False).hits
+        related = []
+        for score, address in hits:
+            doc = stored(searcher.doc(address))
+            related.append(
+                RelatedArticle(article_id=str(doc["id"]), title=str(doc["title"]), score=score)
+            )
+        return related
+
+    def health(self) -> Health:
+        try:
+            live = self._reader()
+            documents = self.count() if live else 0
+        except Exception:  # a broken index is reported, not raised, by a health check
+            return Health(engine=self.name, status="unavailable", index_version=None, documents=0)
+        return Health(
+            engine=self.name,
+            status="ok",
+            index_version=live.version if live else None,
+            documents=documents,
+        )
+
+    def close(self) -> None:
+        self._indices.clear()
+        self._live = None
+
+    # --- small shared reads
+
+    @staticmethod
+    def _count(searcher: tantivy.Searcher, query: tantivy.Query) -> int:
+        return _total(searcher.search(query, limit=1, count=True))
+
+    def _all(self, searcher: tantivy.Searcher, query: tantivy.Query) -> Iterator[dict[str, Any]]:
+        total = self._count(searcher, query)
+        if total == 0:
+            return
+        for _, address in searcher.search(query, limit=total, count=False).hits:
+            yield stored(searcher.doc(address))
+
+
+def _total(result: tantivy.SearchResult) -> int:
+    # `count` is set when searching with count=True; the bundled stubs do not declare it.
+    return int(result.count)  # type: ignore[attr-defined]
+
+
+def _candidate(score: float, doc: dict[str, Any]) -> PassageCandidate:
+    return PassageCandidate(
+        score=score,
+        heading=doc.get("section_heading") or None,
+        anchor=doc.get("anchor") or None,
+        text=str(doc.get("text") or ""),
+    )
+
+
+def _stored_passage(doc: dict[str, Any]) -> StoredPassage:
+    return StoredPassage(
+        id=str(doc["id"]),
+        article_id=str(doc["article_id"]),
+        article_title=str(doc.get("article_title") or ""),
+        index=int(doc.get("passage_index") or 0),
+        section_heading=doc.get("section_heading") or None,
+        anchor=doc.get("anchor") or None,
+        text=str(doc.get("text") or ""),
+        bands=tuple(doc.get("bands") or ()),
+    )
+
+
+def _facets(searcher: tantivy.Searcher, query: tantivy.Query) -> Facets:
+    """Counts per label and per entity type/value over every article the query matches."""
+    spec = {
+        "labels": {"terms": {"field": "labels", "size": _FACET_SIZE}},
+        "entity": {"terms": {"field": "entity", "size": _FACET_SIZE * 10}},
+    }
+    result = searcher.aggregate(query, spec)
+    labels = tuple(
+        FacetValue(value=str(b["key"]), count=int(b["doc_count"]))
+        for b in result["labels"]["buckets"]
+    )
+    entities: dict[str, list[FacetValue]] = {}
+    for bucket in result["entity"]["buckets"]:
+        label, _, value = str(bucket["key"]).partition(":")
+        group = entities.setdefault(label, [])
+        if len(group) < _FACET_SIZE:
+            group.append(FacetValue(value=value, count=int(bucket["doc_count"])))
+    return Facets(labels=labels, entities={k: tuple(v) for k, v in sorted(entities.items())})
+
+
+def _empty_result(request: SearchRequest, started: float) -> SearchResult:
+    return SearchResult(
+        query=request.query,
+        total=0,
+        page=request.page,
+        size=request.size,
+        took_ms=round((time.perf_counter() - started) * 1000, 3),
+        hits=(),
+        facets=Facets(),
+    )

@@ -1,0 +1,237 @@
+"""The tantivy side of our documents and queries: schema, Dutch analyzers, query building.
+
+One index per version holds three kinds of documents (field `doc_type`): "article" and
+"passage" (see `indexer.documents`), and "page", which only stores the whole EnrichedPage as
+JSON for `get_page`. Keeping the big JSON out of the article documents keeps reading a page of
+hits cheap. One index (rather than one per grain) means one directory per version, one
+writer and one commit per write, and one term (`article_id`) deleting an article completely.
+
+Text fields analysed by tantivy itself: `dutch` (lower case, Dutch stop words, ASCII folding,
+Dutch Snowball stemmer) on title/intro/headings/body/text; `plain` (lower case, folded) for
+phrases; `exact` (lower case only) so that a match with the original diacritics scores higher.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import tantivy
+
+from indexer.analysis import Analyzer
+from indexer.documents import Document
+from indexer.normalise import fold
+from indexer.query import ParsedQuery
+
+PAGE = "page"
+DUTCH, PLAIN, EXACT = "dutch", "plain", "exact"
+KEYWORDS = ("id", "doc_type", "article_id", "labels", "entity", "entity_value", "url",
+            "content_hash")
+TERMS = ("title_terms", "heading_terms", "body_terms", "entity_terms", "words", "bands")
+DUTCH_TEXT = ("title", "intro", "headings", "body", "text", "section_heading", "article_title")
+STORED = frozenset({"id", "doc_type", "article_id", "labels", "entity", "url", "content_hash",
+                    "title", "text", "section_heading", "article_title", "anchor", "bands"})
+# Field boosts: title > headings > entities > body (terms fields and tantivy's stemmed fields).
+ARTICLE_FIELDS = (
+    ("title_terms", 5.0), ("heading_terms", 2.5), ("entity_terms", 2.0), ("body_terms", 1.0),
+)
+ARTICLE_STEMMED = (("title", 4.0), ("headings", 2.0), ("intro", 1.2), ("body", 0.8))
+PASSAGE_FIELDS = (("heading_terms", 2.0), ("entity_terms", 1.5), ("body_terms", 1.0))
+PASSAGE_STEMMED = (("section_heading", 1.5), ("text", 0.8))
+EXACT_BOOST = 0.6
+FUZZY_BOOST = 0.4
+PARTS_BOOST = 0.7
+Clause = tuple[tantivy.Occur, tantivy.Query]
+
+
+def build_schema() -> tantivy.Schema:
+    """The schema of every version."""
+    builder = tantivy.SchemaBuilder()
+    for name in KEYWORDS:
+        builder.add_text_field(name, stored=name in STORED, fast=True, tokenizer_name="raw")
+    for name in TERMS:
+        builder.add_text_field(name, stored=name in STORED, tokenizer_name="raw",
+                               index_option="freq")
+    for name in DUTCH_TEXT:
+        builder.add_text_field(name, stored=name in STORED, tokenizer_name=DUTCH)
+    builder.add_text_field("anchor", stored=True, tokenizer_name="raw")
+    builder.add_text_field(PLAIN, tokenizer_name=PLAIN)
+    builder.add_text_field(EXACT, tokenizer_name=EXACT)
+    builder.add_unsigned_field("passage_index", stored=True, indexed=True, fast=True)
+    builder.add_bytes_field("page_json", stored=True, indexed=False)
+    return builder.build()
+
+
+def dutch_analyzer() -> tantivy.TextAnalyzer:
+    return (
+        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
+        .filter(tantivy.Filter.remove_long(64))
+        .filter(tantivy.Filter.lowercase())
+        .filter(tantivy.Filter.stopword("dutch"))
+        .filter(tantivy.Filter.ascii_fold())
+        .filter(tantivy.Filter.stemmer("dutch"))
+        .build()
+    )
+
+
+def _plain_analyzer(folding: bool) -> tantivy.TextAnalyzer:
+    builder = (
+        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
+        .filter(tantivy.Filter.remove_long(64))
+        .filter(tantivy.Filter.lowercase())
+    )
+    if folding:
+        builder = builder.filter(tantivy.Filter.ascii_fold())
+    return builder.build()
+
+
+def register_analyzers(index: tantivy.Index) -> None:
+    """Register our analyzers on an opened index (needed on every open)."""
+    index.register_tokenizer(DUTCH, dutch_analyzer())
+    index.register_tokenizer(PLAIN, _plain_analyzer(folding=True))
+    index.register_tokenizer(EXACT, _plain_analyzer(folding=False))
+
+
+def tantivy_documents(documents: Sequence[Document], page_json: str) -> list[tantivy.Document]:
+    """Our plain documents (article first, then passages) plus the stored page, for tantivy."""
+    converted = [_convert(doc) for doc in documents]
+    page = tantivy.Document()
+    article = documents[0]
+    page.add_text("id", f"{article['id']}#page")
+    page.add_text("doc_type", PAGE)
+    page.add_text("article_id", article["article_id"])
+    page.add_bytes("page_json", page_json.encode("utf-8"))
+    converted.append(page)
+    return converted
+
+
+def _convert(doc: Document) -> tantivy.Document:
+    out = tantivy.Document()
+    for name, value in doc.items():
+        if name == "page_json":
+            continue
+        if name == "passage_index":
+            out.add_unsigned(name, int(value))
+            continue
+        for item in value if isinstance(value, list) else [value]:
+            if item != "":
+                out.add_text(name, str(item))
+    text_fields = ("title", "headings", "body") if doc["doc_type"] == "article" else ("text",)
+    for name in text_fields:
+        for item in doc[name] if isinstance(doc[name], list) else [doc[name]]:
+            out.add_text(PLAIN, item)
+            out.add_text(EXACT, item)
+    return out
+
+
+class QueryBuilder:
+    """Builds tantivy queries from a ParsedQuery with our Dutch analysis, never parse_query."""
+
+    def __init__(self, schema: tantivy.Schema, analyzer: Analyzer) -> None:
+        self.schema = schema
+        self.analyzer = analyzer
+        self._dutch = dutch_analyzer()
+
+    def term(self, field: str, value: str) -> tantivy.Query:
+        return tantivy.Query.term_query(self.schema, field, value, index_option="freq")
+
+    def doc_type(self, value: str) -> tantivy.Query:
+        return self.term("doc_type", value)
+
+    def searchable_words(self, query: ParsedQuery) -> list[str]:
+        """The query's words without stop words (unless it has nothing else)."""
+        words = [w for w in query.words if not self.analyzer.is_stopword(w)]
+        return words or list(query.words)
+
+    def word(self, word: str, grain: str, fuzzy_terms: Iterable[str] = ()) -> tantivy.Query:
+        """A disjunction matching one visitor word in any of its forms, fields and spellings."""
+        variants = self.analyzer.variants(word)
+        fields = ARTICLE_FIELDS if grain == "article" else PASSAGE_FIELDS
+        stemmed = ARTICLE_STEMMED if grain == "article" else PASSAGE_STEMMED
+        should: list[tantivy.Query] = []
+        for field, boost in fields:
+            for form in sorted(variants.forms):
+                should.append(_boost(self.term(field, form), boost))
+        stems = [t for t in self._dutch.analyze(word) if t]
+        for field, boost in stemmed:
+            should.extend(_boost(self.term(field, stem), boost) for stem in stems)
+        should.append(_boost(self.term(EXACT, word.lower()), EXACT_BOOST))
+        if variants.parts:
+            parts = [
+                (tantivy.Occur.Must, _any_of([self.term(f, p) for f, _ in fields]))
+                for p in variants.parts
+            ]
+            should.append(_boost(tantivy.Query.boolean_query(parts), PARTS_BOOST))
+        fuzzy = [t for t in fuzzy_terms if t not in variants.forms]
+        if fuzzy:
+            alternatives = [
+                tantivy.Query.term_set_query(self.schema, f, fuzzy) for f, _ in fields
+            ]
+            should.append(_boost(_any_of(alternatives), FUZZY_BOOST))
+        return _any_of(should)
+
+    def phrase(self, words: Sequence[str]) -> tantivy.Query:
+        """The words in this order (original spelling or folded)."""
+        exact: list[str | tuple[int, str]] = [w.lower() for w in words]
+        plain: list[str | tuple[int, str]] = [fold(w) for w in words]
+        return _any_of(
+            [
+                _boost(tantivy.Query.phrase_query(self.schema, EXACT, exact), 2.0),
+                tantivy.Query.phrase_query(self.schema, PLAIN, plain),
+            ]
+        )
+
+    def excluded(self, word: str, grain: str) -> tantivy.Query:
+        variants = self.analyzer.variants(word)
+        fields = ARTICLE_FIELDS if grain == "article" else PASSAGE_FIELDS
+        return _any_of([self.term(f, form) for f, _ in fields for form in variants.forms])
+
+    def filters(self, labels: Sequence[str], entities: Sequence[str]) -> list[Clause]:
+        """Label and entity filters (exact keywords; "TYPE:value" or a bare value)."""
+        clauses: list[Clause] = []
+        for label in labels:
+            clauses.append((tantivy.Occur.Must, self.term("labels", label.lstrip("#"))))
+        for entity in entities:
+            field = "entity" if ":" in entity else "entity_value"
+            clauses.append((tantivy.Occur.Must, self.term(field, entity)))
+        return clauses
+
+    def build(
+        self,
+        query: ParsedQuery,
+        grain: str,
+        fuzzy: dict[str, list[str]],
+        extra: Sequence[Clause] = (),
+        all_words: bool = True,
+    ) -> tantivy.Query:
+        """The whole query for one grain: words (all, or any), phrases, exclusions, filters."""
+        occur = tantivy.Occur.Must if all_words else tantivy.Occur.Should
+        clauses: list[Clause] = [(tantivy.Occur.Must, self.doc_type(grain)), *extra]
+        words = [
+            (occur, self.word(w, grain, fuzzy.get(fold(w), ())))
+            for w in self.searchable_words(query)
+        ]
+        phrases = [(occur, self.phrase(p)) for p in query.phrases]
+        if all_words:
+            clauses += words + phrases
+        elif words or phrases:
+            clauses.append((tantivy.Occur.Must, _any_of([q for _, q in words + phrases])))
+        clauses += [(tantivy.Occur.MustNot, self.excluded(w, grain)) for w in query.excluded]
+        return tantivy.Query.boolean_query(clauses)
+
+
+def _boost(query: tantivy.Query, boost: float) -> tantivy.Query:
+    return query if boost == 1.0 else tantivy.Query.boost_query(query, boost)
+
+
+def _any_of(queries: Sequence[tantivy.Query]) -> tantivy.Query:
+    if len(queries) == 1:
+        return queries[0]
+    return tantivy.Query.boolean_query([(tantivy.Occur.Should, q) for q in queries])
+
+
+def stored(doc: tantivy.Document) -> dict[str, Any]:
+    """A stored document as a dict of field -> first value (lists for multi-valued fields)."""
+    raw: dict[str, list[Any]] = doc.to_dict()
+    multi = {"labels", "entity", "bands"}
+    return {k: (v if k in multi else (v[0] if v else None)) for k, v in raw.items()}
