@@ -150,6 +150,13 @@ class Fetcher:
                 raise FetchError(f"redirect to an unusable URL {location[:200]!r}: {exc}") from None
             if target in seen:
                 raise FetchError(f"redirect loop: {' -> '.join([*seen, target])}")
+            hop = urlsplit(target)
+            try:
+                self.policy.resolve(
+                    hop.hostname or "", hop.port or (443 if hop.scheme == "https" else 80)
+                )
+            except AddressRefused as exc:
+                raise FetchError(f"redirect to {target} refused: {exc}") from None
             if allow_redirect is not None and (reason := allow_redirect(target)):
                 raise FetchError(f"redirect to {target} refused: {reason}")
             seen.append(target)

@@ -140,8 +140,8 @@ class RawStore:
         new_body = self.body_path(record)
         new_body.parent.mkdir(parents=True, exist_ok=True)
         if not new_body.is_file():
-            _write_atomic(new_body, body)
-        _write_atomic(self.metadata_path(record.url), record.model_dump_json(indent=1).encode())
+            write_atomic(new_body, body)
+        write_atomic(self.metadata_path(record.url), record.model_dump_json(indent=1).encode())
         self._remove_other_bodies(record, keep=new_body)
         return True
 
@@ -154,7 +154,7 @@ class RawStore:
         if status is not None:
             update["status"] = status
         gone = record.model_copy(update=update)
-        _write_atomic(self.metadata_path(url), gone.model_dump_json(indent=1).encode())
+        write_atomic(self.metadata_path(url), gone.model_dump_json(indent=1).encode())
 
     def _remove_other_bodies(self, record: RawRecord, keep: Path) -> None:
         key = self._key(record.url)
@@ -163,7 +163,7 @@ class RawStore:
                 path.unlink(missing_ok=True)
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
+def write_atomic(path: Path, data: bytes) -> None:
     """Write `data` to `path` so that readers see the old file or the new one, never a part."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
