@@ -55,9 +55,15 @@ def test_label_facet_counts_and_narrows(client: FlaskClient) -> None:
 
 def test_entity_facet_and_filter(client: FlaskClient) -> None:
     body = search(client, q="magnesium")
-    receptors = {f["value"] for f in body["facets"]["entities"].get("RECEPTOR", [])}
-    assert "NMDA-receptor" in receptors
-    narrowed = search(client, q="magnesium", entity="RECEPTOR:NMDA-receptor")
+    receptors = {f["value"]: f["count"] for f in body["facets"]["entities"].get("RECEPTOR", [])}
+    assert receptors.get("NMDA-receptor") == 2  # both seed pages name it
+    assert search(client, q="magnesium", entity="RECEPTOR:NMDA-receptor")["total"] == 2
+    # Filtering on a facet value narrows the hits to exactly its count.
+    persons = {f["value"]: f["count"] for f in body["facets"]["entities"].get("PERSON", [])}
+    assert persons, body["facets"]["entities"]
+    value, count = next(iter(persons.items()))
+    narrowed = search(client, q="magnesium", entity=f"PERSON:{value}")
+    assert narrowed["total"] == count == 1
     assert [hit["id"] for hit in narrowed["hits"]] == [DEPRESSION]
 
 
