@@ -13,6 +13,8 @@ backoff, and report what still failed by article id with the reason.
 from __future__ import annotations
 
 import re
+import threading
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -34,12 +36,14 @@ from indexer.engine import (
 )
 from indexer.engines import es_queries
 from indexer.engines.es_mappings import AnalysisProfile, index_body, read_synonym_rules
-from indexer.engines.es_search import run_search, run_suggest
-from indexer.errors import EngineUnavailable, NotFound
+from indexer.engines.es_search import load_vocabulary, run_search
+from indexer.errors import EngineUnavailable, NotFound, QueryError
 from indexer.models import EnrichedPage
 from indexer.settings import Settings
+from indexer.vocabulary import Vocabulary
 
 _MAX_BACKOFF = 60.0
+_VOCABULARY_TTL = 60.0  # seconds a loaded vocabulary serves before it is checked again
 _PAGES_PER_CHUNK = 50  # pages whose old passages are replaced per delete_by_query
 _PASSAGE_SOURCE = [
     "id",
@@ -98,6 +102,10 @@ class ElasticEngine:
         self._profile: AnalysisProfile = analysis_profile
         self._analyzer = analyzer or Analyzer.from_config(settings.config_dir)
         self._version_name = re.compile(rf"^{re.escape(self._alias)}-v(\d+)$")
+        # (version, its document count, when loaded, vocabulary): reloaded when the alias moves
+        # or the document count changes, checked at most once a minute.
+        self._vocabulary: tuple[str, int, float, Vocabulary] | None = None
+        self._vocabulary_lock = threading.Lock()
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ElasticEngine:
@@ -325,26 +333,48 @@ class ElasticEngine:
                 for hit in helpers.scan(
                     self._client, index=index, size=1000,
                     query={"query": {"term": {"doc_type": ARTICLE}}},
-                    _source={"includes": ["article_id", "content_hash"]},
+                    _source=["article_id", "content_hash"],
                 )
             }
 
     # --- reading the live version
 
-    def search(self, request: SearchRequest) -> SearchResult:
-        live = self._live_or_none()
+    def search(self, request: SearchRequest, version: str | None = None) -> SearchResult:
+        if version is None:
+            version = self.live_version()
+        else:
+            self._require(version)
+        vocabulary = self._version_vocabulary(version)
         with self._calling("search"):
-            return run_search(self._client, live, request, self._analyzer, self._settings)
+            return run_search(
+                self._client, version, request, self._analyzer, self._settings, vocabulary
+            )
 
     def suggest(self, prefix: str, limit: int = 10) -> list[Completion]:
-        live = self._live_or_none()
-        if live is None:
-            return []
-        with self._calling("suggest"):
-            return run_suggest(self._client, live, prefix, limit, self._analyzer)
+        if len(prefix) > self._settings.max_query_chars:
+            raise QueryError(
+                f"prefix is too long: at most {self._settings.max_query_chars} characters"
+            )
+        vocabulary = self._version_vocabulary(self.live_version())
+        return vocabulary.complete(prefix, limit) if vocabulary else []
 
-    def _live_or_none(self) -> str | None:
-        return self._alias if self.live_version() is not None else None
+    def _version_vocabulary(self, version: str | None) -> Vocabulary | None:
+        """The shared vocabulary of a version (typos, "bedoelde u", completions)."""
+        if version is None:
+            return None
+        with self._vocabulary_lock:
+            cached = self._vocabulary
+            fresh = cached is not None and cached[0] == version
+            if cached and fresh and time.monotonic() - cached[2] < _VOCABULARY_TTL:
+                return cached[3]
+            with self._calling("load vocabulary"):
+                documents = int(self._client.count(index=version)["count"])
+                if cached and fresh and cached[1] == documents:
+                    vocabulary = cached[3]
+                else:
+                    vocabulary = load_vocabulary(self._client, version)
+            self._vocabulary = (version, documents, time.monotonic(), vocabulary)
+            return vocabulary
 
     def get_page(self, article_id: str) -> EnrichedPage:
         index = self._live()
@@ -381,7 +411,7 @@ class ElasticEngine:
                 helpers.scan(
                     self._client, index=index, size=1000,
                     query={"query": {"term": {"doc_type": PASSAGE}}},
-                    _source={"includes": _PASSAGE_SOURCE},
+                    _source=_PASSAGE_SOURCE,
                 )
             )
         for hit in scanned:

@@ -4,10 +4,11 @@ What a visitor typed never reaches a query parser (`query_string`/`simple_query_
 word becomes term, fuzzy and match clauses of its own. The rules are those of the shared query
 layer (`indexer/query.py`, `indexer/analysis.py`), so both engines match the same way:
 
-- every word must match (in any field); a word matches through its folded form, lemma and
-  synonyms in the computed terms fields, through all of its compound parts, through
-  Elasticsearch's Dutch analysis of the raw text, or within the typo distance
-  (`fuzzy_distance`: 1 edit from 5 letters, 2 from 9, never on the first letter);
+- every word must match (in any field; when no article has them all, any word); a word
+  matches through its folded form, lemma and synonyms in the computed terms fields, through
+  all of its compound parts, through Elasticsearch's Dutch analysis of the raw text, or
+  within the typo distance (`fuzzy_distance`: 1 edit from 5 letters, 2 from 9, never on the
+  first letter);
 - "phrases" must match in order in the raw text; `-word` excludes articles with that word;
 - field boosts: title > headings > entities > body;
 - label and entity filters are `term` filters (no scoring, cached).
@@ -15,10 +16,10 @@ layer (`indexer/query.py`, `indexer/analysis.py`), so both engines match the sam
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from indexer.analysis import Analyzer, lemma_of
+from indexer.analysis import Analyzer
 from indexer.documents import ARTICLE, PASSAGE
 from indexer.normalise import fold
 from indexer.query import ParsedQuery, fuzzy_distance
@@ -43,15 +44,13 @@ _PASSAGE_TERMS = (
 )
 
 FACET_SIZE = 100
+TEXT_BOOST = 0.8  # Elasticsearch's stemmed text, a little below our computed terms
+PARTS_BOOST = 0.7  # all parts of a compound, below the compound itself
+FUZZY_BOOST = 0.4  # a word within the typo distance, well below the word itself
 
 
 def _boosted(fields: Sequence[tuple[str, str]]) -> list[str]:
     return [f"{name}^{BOOSTS[kind]:g}" for name, kind in fields]
-
-
-def fuzziness(word: str) -> int:
-    """The edit distance allowed for a word (the shared typo rule), as Elasticsearch wants it."""
-    return fuzzy_distance(fold(word))
 
 
 def word_clause(
@@ -59,8 +58,14 @@ def word_clause(
     analyzer: Analyzer,
     text_fields: Sequence[tuple[str, str]],
     term_fields: Sequence[tuple[str, str]],
+    near: Sequence[str] = (),
 ) -> Query:
-    """What one visitor's word may match: a bool with at least one `should` clause matching."""
+    """What one visitor's word may match: a bool of which at least one `should` must match.
+
+    `near` are indexed words within the word's typo distance (from the shared vocabulary,
+    `Vocabulary.near`), matched in the terms fields below exact forms, as the tantivy engine
+    does; the raw text fields get Elasticsearch's own fuzziness under the same rule.
+    """
     variants = analyzer.variants(word)
     forms = sorted(variants.forms)
     should: list[Query] = [
@@ -72,37 +77,27 @@ def word_clause(
             {
                 "bool": {
                     "must": [{"term": {"body_terms": part}} for part in variants.parts],
-                    "boost": BOOSTS["body"],
+                    "boost": BOOSTS["body"] * PARTS_BOOST,
                 }
             }
         )
-    distance = fuzzy_distance(variants.word)
     should.append(
         {
             "multi_match": {
                 "query": word,
                 "fields": _boosted(text_fields),
                 "type": "best_fields",
-                "fuzziness": distance,
+                "fuzziness": fuzzy_distance(variants.word),
                 "prefix_length": 1,
                 "max_expansions": 50,
+                "boost": TEXT_BOOST,
             }
         }
     )
-    if distance:
+    typos = sorted(set(near) - variants.forms)
+    if typos:
         should.extend(
-            {
-                "fuzzy": {
-                    field: {
-                        "value": variants.word,
-                        "fuzziness": distance,
-                        "prefix_length": 1,
-                        "max_expansions": 50,
-                        # Typos score below exact matches.
-                        "boost": BOOSTS[kind] * 0.5,
-                    }
-                }
-            }
+            {"terms": {field: typos, "boost": BOOSTS[kind] * FUZZY_BOOST}}
             for field, kind in term_fields
         )
     return {"bool": {"should": should, "minimum_should_match": 1}}
@@ -122,11 +117,11 @@ def phrase_clause(words: Sequence[str], text_fields: Sequence[tuple[str, str]]) 
     }
 
 
-def exclusion_clauses(query: ParsedQuery) -> list[Query]:
-    """`-word`: the word itself or its lemma anywhere in the computed terms."""
-    if not query.excluded:
+def exclusion_clauses(query: ParsedQuery, analyzer: Analyzer) -> list[Query]:
+    """`-word`: any form of the word (folded, lemma, synonyms) in the computed terms."""
+    forms = sorted({f for w in query.excluded for f in analyzer.variants(w).forms})
+    if not forms:
         return []
-    forms = sorted({fold(w) for w in query.excluded} | {lemma_of(w) for w in query.excluded})
     return [{"terms": {field: forms}} for field, _ in _ARTICLE_TERMS]
 
 
@@ -149,11 +144,13 @@ def article_query(
     labels: Sequence[str] = (),
     entities: Sequence[str] = (),
     all_words: bool = True,
+    near: Mapping[str, Sequence[str]] | None = None,
 ) -> Query:
     """The article search: every word and phrase must match (`all_words`), or at least one
     (the fallback when no article has them all); exclusions and filters always apply."""
+    near = near or {}
     must: list[Query] = [
-        word_clause(w, analyzer, _ARTICLE_TEXT, _ARTICLE_TERMS)
+        word_clause(w, analyzer, _ARTICLE_TEXT, _ARTICLE_TERMS, near.get(fold(w), ()))
         for w in content_words(query, analyzer)
     ]
     must.extend(phrase_clause(p, _ARTICLE_TEXT) for p in query.phrases)
@@ -162,16 +159,22 @@ def article_query(
     body: dict[str, Any] = {"filter": filter_clauses(labels, entities)}
     if must:
         body["must"] = must
-    excluded = exclusion_clauses(query)
+    excluded = exclusion_clauses(query, analyzer)
     if excluded:
         body["must_not"] = excluded
     return {"bool": body}
 
 
-def passage_query(query: ParsedQuery, analyzer: Analyzer, article_ids: Sequence[str]) -> Query:
+def passage_query(
+    query: ParsedQuery,
+    analyzer: Analyzer,
+    article_ids: Sequence[str],
+    near: Mapping[str, Sequence[str]] | None = None,
+) -> Query:
     """Passages of the given articles that match any word or phrase, best first."""
+    near = near or {}
     should: list[Query] = [
-        word_clause(w, analyzer, _PASSAGE_TEXT, _PASSAGE_TERMS)
+        word_clause(w, analyzer, _PASSAGE_TEXT, _PASSAGE_TERMS, near.get(fold(w), ()))
         for w in content_words(query, analyzer)
     ]
     should.extend(phrase_clause(p, _PASSAGE_TEXT) for p in query.phrases)
@@ -190,16 +193,14 @@ def passage_query(query: ParsedQuery, analyzer: Analyzer, article_ids: Sequence[
 def content_words(query: ParsedQuery, analyzer: Analyzer) -> list[str]:
     """The words that must match: stop words only count when the query has nothing else."""
     words = list(dict.fromkeys(query.words))
-    if len(query.all_words()) <= 1:
-        return words
-    return [w for w in words if not analyzer.is_stopword(w)]
+    return [w for w in words if not analyzer.is_stopword(w)] or words
 
 
 def facet_aggregations(size: int = FACET_SIZE) -> dict[str, Any]:
     """Counts per label and per "TYPE:value" entity over the whole result set."""
     return {
         "labels": {"terms": {"field": "labels", "size": size}},
-        "entities": {"terms": {"field": "entity", "size": size * 4}},
+        "entities": {"terms": {"field": "entity", "size": size * 10}},
     }
 
 
@@ -233,13 +234,3 @@ def more_like_this_query(text: str, exclude_article: str | None) -> Query:
     if exclude_article is not None:
         query["must_not"] = [{"term": {"article_id": exclude_article}}]
     return {"bool": query}
-
-
-def title_prefix_query(prefix: str) -> Query:
-    """Articles whose title has words starting with what is being typed (last word a prefix)."""
-    return {
-        "bool": {
-            "must": [{"match_bool_prefix": {"title": {"query": prefix, "operator": "and"}}}],
-            "filter": [{"term": {"doc_type": ARTICLE}}],
-        }
-    }

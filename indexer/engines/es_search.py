@@ -1,22 +1,24 @@
 """Search and suggestions on the live Elasticsearch index: requests out, our values back.
 
-The query bodies come from `es_queries`; snippets and the choice of a hit's best section come
-from the shared `indexer.snippets` (the same HTML-escaping highlighter as the tantivy engine),
-fed with the passages Elasticsearch scored best for each hit. Transport errors are the
-caller's (`ElasticEngine._calling`) to translate.
+Shared with the tantivy engine, so both behave the same: query parsing and paging caps
+(`indexer.query`), the vocabulary behind typo expansion, "bedoelde u ...?" and completions
+(`indexer.vocabulary`, loaded here from the index with composite aggregations), and snippets
+with the choice of a hit's best section (`indexer.snippets`: HTML escaped first, then only our
+`<mark>` tags). Transport errors are the caller's (`ElasticEngine._calling`) to translate.
 """
 
 from __future__ import annotations
 
 import time
 from collections import defaultdict
+from collections.abc import Iterator
 from typing import Any
 
-from elasticsearch import Elasticsearch
+from elasticsearch import Elasticsearch, helpers
 
 from indexer.analysis import Analyzer
+from indexer.documents import ARTICLE, PASSAGE
 from indexer.engine import (
-    Completion,
     EntityRef,
     Facets,
     FacetValue,
@@ -26,14 +28,57 @@ from indexer.engine import (
     SectionRef,
 )
 from indexer.engines import es_queries
+from indexer.errors import QueryError
 from indexer.normalise import fold
 from indexer.query import ParsedQuery, check_paging, fuzzy_distance, parse_query
 from indexer.settings import Settings
 from indexer.snippets import Matcher, PassageCandidate, best_passage, highlight
+from indexer.vocabulary import Vocabulary
 
-_HIT_SOURCE = ["article_id", "url", "title", "intro", "labels", "entity"]
+_HIT_SOURCE = ["article_id", "url", "title", "labels", "entity"]
+_PASSAGE_FIELDS = ["article_id", "section_heading", "anchor", "text"]
 _PASSAGES_PER_HIT = 6
-_INTRO_CHARS = 2000
+_COMPOSITE_PAGE = 1000
+
+
+def load_vocabulary(client: Elasticsearch, index: str) -> Vocabulary:
+    """The words (with document counts), titles and entity values of an index."""
+    articles = {"term": {"doc_type": ARTICLE}}
+    titles = [
+        (str(hit["_source"].get("title", "")), str(hit["_source"]["article_id"]))
+        for hit in helpers.scan(
+            client, index=index, size=1000, query={"query": articles},
+            _source=["title", "article_id"],
+        )
+    ]
+    return Vocabulary.build(
+        _all_terms(client, index, "words", articles),
+        titles,
+        _all_terms(client, index, "entity_value", articles),
+    )
+
+
+def _all_terms(
+    client: Elasticsearch, index: str, field: str, query: dict[str, Any]
+) -> Iterator[tuple[str, int]]:
+    """Every term of a keyword field with its document count (composite aggregation pages)."""
+    after: dict[str, Any] | None = None
+    while True:
+        composite: dict[str, Any] = {
+            "size": _COMPOSITE_PAGE,
+            "sources": [{"term": {"terms": {"field": field}}}],
+        }
+        if after:
+            composite["after"] = after
+        answer = client.search(
+            index=index, size=0, query=query, aggs={"terms": {"composite": composite}}
+        )
+        result = answer["aggregations"]["terms"]
+        for bucket in result["buckets"]:
+            yield str(bucket["key"]["term"]), int(bucket["doc_count"])
+        after = result.get("after_key")
+        if not result["buckets"] or not after:
+            return
 
 
 def run_search(
@@ -42,30 +87,34 @@ def run_search(
     request: SearchRequest,
     analyzer: Analyzer,
     settings: Settings,
+    vocabulary: Vocabulary | None,
 ) -> SearchResult:
-    """Search `index` (None: nothing is live, so nothing is found). Raises QueryError."""
+    """Search `index` (None: nothing is live, nothing found). Raises QueryError."""
     started = time.perf_counter()
     parsed = parse_query(request.query, settings.max_query_chars)
     offset = check_paging(
         request.page, request.size, settings.max_page_size, settings.max_result_window
     )
+    if parsed.is_empty and not (request.labels or request.entities):
+        raise QueryError("nothing to search for: type one or more words")
 
     def result(hits: tuple[Hit, ...] = (), total: int = 0, facets: Facets | None = None,
                suggestion: str | None = None) -> SearchResult:
         return SearchResult(
-            query=parsed.text, total=total, page=request.page, size=request.size,
-            took_ms=(time.perf_counter() - started) * 1000, hits=hits,
+            query=request.query, total=total, page=request.page, size=request.size,
+            took_ms=round((time.perf_counter() - started) * 1000, 3), hits=hits,
             facets=facets or Facets(), suggestion=suggestion,
         )
 
-    if index is None or parsed.is_empty:
+    if index is None or vocabulary is None:
         return result()
+    near = near_words(parsed, vocabulary)
     for all_words in (True, False):
         # Every word first; when no article has them all, any of them.
         answer = client.search(
             index=index,
             query=es_queries.article_query(
-                parsed, analyzer, request.labels, request.entities, all_words=all_words
+                parsed, analyzer, request.labels, request.entities, all_words, near
             ),
             from_=offset,
             size=request.size,
@@ -76,57 +125,104 @@ def run_search(
         total = int(answer["hits"]["total"]["value"])
         if total or len(parsed.words) + len(parsed.phrases) < 2:
             break
-    sources = [(h["_source"], float(h["_score"] or 0.0)) for h in answer["hits"]["hits"]]
-    matcher = Matcher.for_query(parsed, analyzer)
-    ids = [source["article_id"] for source, _ in sources]
-    passages = _best_passages(client, index, parsed, analyzer, ids)
-    hits = tuple(_hit(source, score, passages.get(source["article_id"], []), matcher)
-                 for source, score in sources)
-    suggestion = did_you_mean(client, index, parsed, analyzer) if total == 0 else None
+    found = [(h["_source"], float(h["_score"] or 0.0)) for h in answer["hits"]["hits"]]
+    plain = Matcher.for_query(parsed, analyzer)
+    # Snippets mark the typo-corrected words the query matched too.
+    matcher = Matcher(
+        plain.forms | {w for words in near.values() for w in words}, plain.fuzzy, plain.excluded
+    )
+    ids = [str(source["article_id"]) for source, _ in found]
+    passages = _best_passages(client, index, parsed, analyzer, ids, near, matcher)
+    hits = tuple(
+        _hit(source, score, passages.get(str(source["article_id"])), matcher)
+        for source, score in found
+    )
+    suggestion = vocabulary.correct(parsed, analyzer) if not parsed.is_empty else None
     return result(hits, total, _facets(answer.get("aggregations", {})), suggestion)
 
 
-def _best_passages(
-    client: Elasticsearch, index: str, parsed: ParsedQuery, analyzer: Analyzer, ids: list[str]
-) -> dict[str, list[PassageCandidate]]:
-    if not ids:
-        return {}
-    answer = client.search(
-        index=index,
-        query=es_queries.passage_query(parsed, analyzer, ids),
-        size=min(len(ids) * _PASSAGES_PER_HIT, 500),
-        source={"includes": ["article_id", "section_heading", "anchor", "text"]},
-    )
-    found: dict[str, list[PassageCandidate]] = defaultdict(list)
-    for hit in answer["hits"]["hits"]:
-        source = hit["_source"]
-        found[source["article_id"]].append(
-            PassageCandidate(
-                score=float(hit["_score"] or 0.0),
-                heading=source.get("section_heading") or None,
-                anchor=source.get("anchor") or None,
-                text=source.get("text", ""),
-            )
-        )
+def near_words(parsed: ParsedQuery, vocabulary: Vocabulary) -> dict[str, list[str]]:
+    """Per folded query word, the indexed words within its typo distance (first letter kept)."""
+    found = {}
+    for word in parsed.all_words():
+        folded = fold(word)
+        distance = fuzzy_distance(folded)
+        if distance and folded.isalpha():
+            found[folded] = vocabulary.near(folded, distance)
     return found
 
 
+def _best_passages(
+    client: Elasticsearch,
+    index: str,
+    parsed: ParsedQuery,
+    analyzer: Analyzer,
+    ids: list[str],
+    near: dict[str, list[str]],
+    matcher: Matcher,
+) -> dict[str, PassageCandidate]:
+    """Per article, the passage that answers best (its first passage when none matches)."""
+    if not ids:
+        return {}
+    candidates: dict[str, list[PassageCandidate]] = defaultdict(list)
+    if not parsed.is_empty:
+        answer = client.search(
+            index=index,
+            query=es_queries.passage_query(parsed, analyzer, ids, near),
+            size=min(len(ids) * _PASSAGES_PER_HIT * 4, 1000),
+            source={"includes": _PASSAGE_FIELDS},
+        )
+        for hit in answer["hits"]["hits"]:
+            mine = candidates[str(hit["_source"]["article_id"])]
+            if len(mine) < _PASSAGES_PER_HIT:
+                mine.append(_candidate(float(hit["_score"] or 0.0), hit["_source"]))
+    chosen = {}
+    missing = []
+    for article_id in ids:
+        best = best_passage(candidates.get(article_id, []), matcher)
+        if best is None:
+            missing.append(article_id)
+        else:
+            chosen[article_id] = best
+    if missing:
+        answer = client.search(
+            index=index,
+            query={"bool": {"filter": [
+                {"term": {"doc_type": PASSAGE}},
+                {"terms": {"article_id": missing}},
+                {"term": {"passage_index": 0}},
+            ]}},
+            size=len(missing),
+            source={"includes": _PASSAGE_FIELDS},
+        )
+        for hit in answer["hits"]["hits"]:
+            chosen[str(hit["_source"]["article_id"])] = _candidate(0.0, hit["_source"])
+    return chosen
+
+
+def _candidate(score: float, source: dict[str, Any]) -> PassageCandidate:
+    return PassageCandidate(
+        score=score,
+        heading=source.get("section_heading") or None,
+        anchor=source.get("anchor") or None,
+        text=str(source.get("text") or ""),
+    )
+
+
 def _hit(
-    source: dict[str, Any], score: float, candidates: list[PassageCandidate], matcher: Matcher
+    source: dict[str, Any], score: float, passage: PassageCandidate | None, matcher: Matcher
 ) -> Hit:
-    best = best_passage(candidates, matcher)
-    text = best.text if best is not None else (source.get("intro") or "")[:_INTRO_CHARS]
     section = None
-    if best is not None and best.heading and best.anchor:
-        section = SectionRef(heading=best.heading, anchor=best.anchor)
+    if passage is not None and passage.heading and passage.anchor:
+        section = SectionRef(heading=passage.heading, anchor=passage.anchor)
     return Hit(
-        id=source["article_id"],
+        id=str(source["article_id"]),
         url=source.get("url") or None,
-        title=source.get("title", ""),
-        snippet=highlight(text, matcher),
+        title=str(source.get("title", "")),
+        snippet=highlight(passage.text, matcher) if passage else "",
         section=section,
-        labels=tuple(source.get("labels", ())),
-        entities=tuple(_entity_ref(key) for key in source.get("entity", ())),
+        labels=tuple(source.get("labels") or ()),
+        entities=tuple(_entity_ref(str(key)) for key in source.get("entity") or ()),
         score=score,
     )
 
@@ -137,74 +233,15 @@ def _entity_ref(key: str) -> EntityRef:
 
 
 def _facets(aggregations: dict[str, Any]) -> Facets:
+    """Counts per label and per entity type/value over every article the query matched."""
     labels = tuple(
-        FacetValue(value=b["key"], count=int(b["doc_count"]))
+        FacetValue(value=str(b["key"]), count=int(b["doc_count"]))
         for b in aggregations.get("labels", {}).get("buckets", [])
     )
     entities: dict[str, list[FacetValue]] = defaultdict(list)
     for bucket in aggregations.get("entities", {}).get("buckets", []):
         ref = _entity_ref(str(bucket["key"]))
-        entities[ref.label].append(FacetValue(value=ref.value, count=int(bucket["doc_count"])))
+        group = entities[ref.label]
+        if len(group) < es_queries.FACET_SIZE:
+            group.append(FacetValue(value=ref.value, count=int(bucket["doc_count"])))
     return Facets(labels=labels, entities={k: tuple(v) for k, v in sorted(entities.items())})
-
-
-def did_you_mean(
-    client: Elasticsearch, index: str, parsed: ParsedQuery, analyzer: Analyzer
-) -> str | None:
-    """"Bedoelde u ...?": the query with each unknown word replaced by the most frequent
-    indexed word within its typo distance (term suggester on the `words` keywords)."""
-    words = [fold(w) for w in parsed.words]
-    candidates = {
-        f"w{i}": {
-            "text": word,
-            "term": {
-                "field": "words",
-                "suggest_mode": "missing",
-                "sort": "frequency",
-                "prefix_length": 1,
-                "max_edits": max(1, fuzzy_distance(word)),
-                "min_word_length": 4,
-                "size": 1,
-            },
-        }
-        for i, word in enumerate(words)
-        if len(word) >= 4 and not analyzer.is_stopword(word)
-    }
-    if not candidates:
-        return None
-    answer = client.search(index=index, size=0, suggest=candidates)
-    changed = False
-    for key, entries in answer.get("suggest", {}).items():
-        options = entries[0]["options"] if entries else []
-        if options:
-            words[int(key[1:])] = options[0]["text"]
-            changed = True
-    return " ".join(words) if changed else None
-
-
-def run_suggest(
-    client: Elasticsearch, index: str, prefix: str, limit: int, analyzer: Analyzer
-) -> list[Completion]:
-    """Titles whose words start with what is typed, then frequent words with that prefix."""
-    typed = " ".join(prefix.split())
-    if not typed.strip() or limit < 1:
-        return []
-    last = fold(typed.split()[-1])
-    titles = client.search(
-        index=index, query=es_queries.title_prefix_query(typed), size=limit,
-        source={"includes": ["article_id", "title"]},
-    )
-    found = [
-        Completion(text=h["_source"]["title"], kind="title", article_id=h["_source"]["article_id"])
-        for h in titles["hits"]["hits"]
-    ]
-    if len(found) < limit and last.isalnum():
-        words = client.search(
-            index=index, size=0,
-            aggs={"words": {"terms": {"field": "words", "include": f"{last}.*", "size": limit}}},
-        )
-        for bucket in words.get("aggregations", {}).get("words", {}).get("buckets", []):
-            if len(found) >= limit:
-                break
-            found.append(Completion(text=str(bucket["key"]), kind="term"))
-    return found
