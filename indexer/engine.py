@@ -168,8 +168,12 @@ class Engine(Protocol):
         ...
 
     # --- reading (the live version)
-    def search(self, request: SearchRequest) -> SearchResult:
-        """Search articles; hits name the best-matching section; facets over the result set."""
+    def search(self, request: SearchRequest, version: str | None = None) -> SearchResult:
+        """Search articles; hits name the best-matching section; facets over the result set.
+
+        `version` searches that version instead of the live one (the reindex job's smoke
+        queries on a new version before it goes live); NotFound when it does not exist.
+        """
         ...
 
     def suggest(self, prefix: str, limit: int = 10) -> list[Completion]:

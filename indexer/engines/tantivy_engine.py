@@ -272,6 +272,10 @@ class TantivyEngine:
             self._live = _Live(version=version, index=index, pointer_key=key)
             return self._live
 
+    def _version_reader(self, version: str) -> _Live:
+        """A named version, live or not (smoke queries before a switch); NotFound if absent."""
+        return _Live(version=version, index=self._index(version), pointer_key=(0, 0, 0))
+
     def _live_index(self) -> tantivy.Index | None:
         live = self._reader()
         return live.index if live else None
@@ -295,7 +299,7 @@ class TantivyEngine:
             live.vocabulary, live.vocabulary_key = vocabulary, key
             return vocabulary
 
-    def search(self, request: SearchRequest) -> SearchResult:
+    def search(self, request: SearchRequest, version: str | None = None) -> SearchResult:
         started = time.perf_counter()
         query = parse_query(request.query, self.max_query_chars)
         offset = check_paging(
@@ -303,7 +307,7 @@ class TantivyEngine:
         )
         if query.is_empty and not (request.labels or request.entities):
             raise QueryError("nothing to search for: type one or more words")
-        live = self._reader()
+        live = self._reader() if version is None else self._version_reader(version)
         if live is None:
             return _empty_result(request, started)
         searcher = live.index.searcher()
