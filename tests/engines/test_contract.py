@@ -1,0 +1,332 @@
+"""The behavioural contract every engine meets (issue 3's acceptance points).
+
+Parametrised over `engine_name` (tests/engines/conftest.py): tantivy always, and every engine
+registered in ENGINE_FACTORIES. Read-only tests share one live index of the contract pages per
+engine (`contract_engine`); tests that write get a `fresh_engine`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+import pytest
+
+from indexer.engine import Engine, SearchRequest, SearchResult
+from indexer.errors import NotFound, QueryError
+from indexer.models import EnrichedPage
+
+Pages = dict[str, EnrichedPage]
+
+
+def search(engine: Engine, query: str, **options: object) -> SearchResult:
+    return engine.search(SearchRequest(query=query, **options))  # type: ignore[arg-type]
+
+
+def ids(result: SearchResult) -> list[str]:
+    return [hit.id for hit in result.hits]
+
+
+# --- Dutch-aware matching
+
+
+@pytest.mark.parametrize(
+    ("query", "first"),
+    [
+        ("depressies", "depression"),  # plural of a lemma
+        ("depressieve klachten", "depression"),  # inflection
+        ("magnesiumtekort", "depression"),  # compound
+        ("patienten", "depression"),  # no diaeresis
+        ("magnesuim depressie", "depression"),  # typo
+        ("magnesium bisglycinaat", "adhd"),
+        ("aandachtstekortstoornis", "adhd"),  # synonym of ADHD
+    ],
+)
+def test_dutch_queries_find_the_right_article_first(
+    contract_engine: Engine,
+    contract_pages: Pages,
+    expect_feature: Callable[[str], None],
+    query: str,
+    first: str,
+) -> None:
+    if query == "aandachtstekortstoornis":
+        expect_feature("synonym_graph")
+    result = search(contract_engine, query)
+    assert result.hits, f"no hits for {query!r}"
+    assert result.hits[0].id == contract_pages[first].page.id
+
+
+def test_a_typo_alone_finds_both_seed_articles(
+    contract_engine: Engine, contract_pages: Pages
+) -> None:
+    found = ids(search(contract_engine, "magnesuim"))
+    assert contract_pages["depression"].page.id in found
+    assert contract_pages["adhd"].page.id in found
+
+
+def test_a_typo_gets_a_did_you_mean(contract_engine: Engine) -> None:
+    assert search(contract_engine, "magnesuim tekrot").suggestion == "magnesium tekort"
+    assert search(contract_engine, "magnesium tekort").suggestion is None
+
+
+def test_a_quoted_phrase_needs_its_words_in_order(
+    contract_engine: Engine, contract_pages: Pages
+) -> None:
+    depression = contract_pages["depression"].page.id
+    assert ids(search(contract_engine, '"chronische vermoeidheid"')) == [depression]
+    assert depression not in ids(search(contract_engine, '"vermoeidheid chronische"'))
+
+
+def test_an_excluded_word_removes_articles(contract_engine: Engine, contract_pages: Pages) -> None:
+    found = ids(search(contract_engine, "magnesium -adhd"))
+    assert contract_pages["depression"].page.id in found
+    assert contract_pages["adhd"].page.id not in found
+
+
+def test_title_matches_rank_above_body_matches(
+    contract_engine: Engine, contract_pages: Pages
+) -> None:
+    # "melatonine" is in the sleep page's title; no other page has it at all.
+    assert ids(search(contract_engine, "melatonine"))[0] == contract_pages["sleep"].page.id
+
+
+# --- hits: sections and snippets
+
+
+def test_a_hit_names_its_best_section_and_marks_the_words(
+    contract_engine: Engine, contract_pages: Pages
+) -> None:
+    hit = search(contract_engine, "magnesium bisglycinaat").hits[0]
+    page = contract_pages["adhd"].page
+    assert hit.section is not None
+    anchors = {p.anchor: p.section_heading for p in page.passages() if p.anchor}
+    assert anchors[hit.section.anchor] == hit.section.heading
+    assert "bisglycinaat" in hit.section.heading.lower()
+    assert re.search(r"<mark>bisglycinaat</mark>", hit.snippet, re.IGNORECASE)
+    assert hit.title == page.title and hit.labels == page.labels
+
+
+def test_a_compound_query_marks_its_parts(contract_engine: Engine) -> None:
+    snippet = search(contract_engine, "magnesiumtekort").hits[0].snippet
+    marked = {m.lower() for m in re.findall(r"<mark>(.*?)</mark>", snippet)}
+    assert marked & {"magnesiumtekort", "tekort", "magnesium"}
+
+
+def test_page_markup_comes_back_escaped(contract_engine: Engine, contract_pages: Pages) -> None:
+    result = search(contract_engine, "kwaadaardige code")
+    hit = result.hits[0]
+    assert hit.id == contract_pages["markup"].page.id
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in hit.snippet
+    assert "&lt;img src=x onerror=alert(1)&gt;" in hit.snippet
+    assert set(re.findall(r"<[^>]*>", hit.snippet)) <= {"<mark>", "</mark>"}
+
+
+# --- facets and filters
+
+
+def test_facets_count_labels_and_entities_over_all_results(
+    contract_engine: Engine, contract_pages: Pages
+) -> None:
+    result = search(contract_engine, "magnesium", size=1)
+    assert len(result.hits) == 1 and result.total >= 3
+    labels = {f.value: f.count for f in result.facets.labels}
+    assert labels["Depressie"] == 1 and labels["ADHD"] == 1
+    receptors = {f.value: f.count for f in result.facets.entities["RECEPTOR"]}
+    assert receptors["NMDA-receptor"] >= 2
+
+
+def test_filtering_by_label_narrows_to_that_label(
+    contract_engine: Engine, contract_pages: Pages
+) -> None:
+    result = search(contract_engine, "magnesium", labels=("ADHD",))
+    assert ids(result) == [contract_pages["sleep"].page.id]
+    assert result.total == 1 and all("ADHD" in h.labels for h in result.hits)
+    assert search(contract_engine, "magnesium", labels=("Bestaat niet",)).total == 0
+
+
+def test_filtering_by_entity_narrows_to_that_entity(
+    contract_engine: Engine, contract_pages: Pages
+) -> None:
+    everything = search(contract_engine, "magnesium")
+    facet = {f.value: f.count for f in everything.facets.entities["RECEPTOR"]}
+    narrowed = search(contract_engine, "magnesium", entities=("NMDA-receptor",))
+    assert narrowed.total == facet["NMDA-receptor"]
+    assert set(ids(narrowed)) <= set(ids(everything))
+    assert contract_pages["sleep"].page.id not in ids(narrowed)
+    for hit in narrowed.hits:
+        assert any(e.value == "NMDA-receptor" for e in hit.entities)
+    typed = search(contract_engine, "glutamaat", entities=("RECEPTOR:NMDA-receptor",))
+    assert contract_pages["glutamate"].page.id in ids(typed)
+
+
+def test_filters_alone_list_the_matching_articles(
+    contract_engine: Engine, contract_pages: Pages
+) -> None:
+    result = search(contract_engine, "", labels=("Hersenen",))
+    assert ids(result) == [contract_pages["glutamate"].page.id]
+
+
+# --- hostile input and paging
+
+
+@pytest.mark.parametrize(
+    "query",
+    ['"', "(", "title:x", "*", "/.*/", "~", "\\", "magnesium)", '"magnesium', "fo*o?",
+     "[1 TO 5]", "{!lucene}x", "+-&&||!", "x^2", "AND OR NOT", "magnesium~2", "-", "--x",
+     "a" * 400, "\x00\x01", "<script>alert(1)</script>", "' OR 1=1 --"],
+)
+def test_hostile_queries_are_searched_as_text_or_rejected(
+    contract_engine: Engine, query: str
+) -> None:
+    try:
+        result = search(contract_engine, query)
+    except QueryError:
+        return
+    assert result.total >= 0
+    for hit in result.hits:
+        assert set(re.findall(r"<[^>]*>", hit.snippet)) <= {"<mark>", "</mark>"}
+
+
+@pytest.mark.parametrize("query", ["", "   ", "a" * 10_000])
+def test_empty_and_huge_queries_are_rejected(contract_engine: Engine, query: str) -> None:
+    with pytest.raises(QueryError):
+        search(contract_engine, query)
+
+
+def test_paging_is_capped_and_pages_differ(contract_engine: Engine) -> None:
+    with pytest.raises(QueryError):
+        search(contract_engine, "magnesium", page=21, size=50)
+    assert search(contract_engine, "magnesium", page=20, size=50).hits == ()
+    first = search(contract_engine, "magnesium", page=1, size=1)
+    second = search(contract_engine, "magnesium", page=2, size=1)
+    assert first.total == second.total
+    assert ids(first) != ids(second)
+
+
+# --- suggestions while typing
+
+
+def test_suggest_completes_titles_terms_and_entities(contract_engine: Engine) -> None:
+    found = contract_engine.suggest("magn")
+    assert 1 <= len(found) <= 10
+    assert any(c.kind == "title" and "Magnesium" in c.text for c in found)
+    assert all("magn" in c.text.lower() for c in found)
+    assert any(c.text.lower().startswith("glutamaat") for c in contract_engine.suggest("glut"))
+    assert contract_engine.suggest("") == []
+
+
+def test_suggest_tolerates_a_typo_from_four_letters(contract_engine: Engine) -> None:
+    assert any("magnesium" in c.text.lower() for c in contract_engine.suggest("mange"))
+    assert len(contract_engine.suggest("m", limit=50)) <= 10
+
+
+# --- stored pages, passages, related articles
+
+
+def test_get_page_round_trips(contract_engine: Engine, contract_pages: Pages) -> None:
+    for page in contract_pages.values():
+        assert contract_engine.get_page(page.page.id) == page
+    with pytest.raises(NotFound):
+        contract_engine.get_page("no-such-article")
+
+
+def test_count_hashes_and_health(contract_engine: Engine, contract_pages: Pages) -> None:
+    assert contract_engine.count() == len(contract_pages)
+    assert contract_engine.content_hashes() == {
+        p.page.id: p.page.content_hash for p in contract_pages.values()
+    }
+    health = contract_engine.health()
+    assert health.status == "ok" and health.documents == len(contract_pages)
+    assert health.index_version == contract_engine.live_version()
+
+
+def test_passages_by_bands_find_a_passage_by_its_own_bands(
+    contract_engine: Engine, contract_pages: Pages
+) -> None:
+    from indexer.fingerprints import passage_bands
+
+    page = contract_pages["depression"]
+    passage = max(page.passages, key=lambda p: len(p.lemmas))
+    bands = passage_bands(passage.lemmas)
+    found = contract_engine.passages_by_bands(bands)
+    match = next(p for p in found if p.id == passage.passage.id)
+    assert match.text == passage.passage.text and match.article_id == page.page.id
+    assert match.anchor == passage.passage.anchor
+    excluded = contract_engine.passages_by_bands(bands, exclude_article=page.page.id)
+    assert all(p.article_id != page.page.id for p in excluded)
+
+
+def test_iter_passages_yields_every_passage_once(
+    contract_engine: Engine, contract_pages: Pages
+) -> None:
+    passages = list(contract_engine.iter_passages())
+    expected = {p.passage.id for page in contract_pages.values() for p in page.passages}
+    assert len(passages) == len(expected)
+    assert {p.id for p in passages} == expected
+
+
+def test_more_like_this_finds_the_related_article(
+    contract_engine: Engine, contract_pages: Pages
+) -> None:
+    depression = contract_pages["depression"].page
+    related = contract_engine.more_like_this(depression.body_text(), exclude_article=depression.id)
+    found = [r.article_id for r in related]
+    assert depression.id not in found
+    assert found[0] == contract_pages["adhd"].page.id
+
+
+# --- writing, versions and the live pointer
+
+
+def test_versions_switch_and_drop(fresh_engine: Engine, enriched_seeds: Pages) -> None:
+    engine = fresh_engine
+    assert engine.versions() == [] and engine.live_version() is None
+    assert search(engine, "magnesium").total == 0  # nothing live yet: no hits, no error
+    first = engine.create_version()
+    engine.write(first, [enriched_seeds["depression"]])
+    engine.switch(first)
+    assert ids(search(engine, "magnesium")) == [enriched_seeds["depression"].page.id]
+    second = engine.create_version()
+    assert engine.versions() == [first, second]
+    engine.write(second, [enriched_seeds["adhd"]])
+    assert engine.count(second) == 1
+    assert ids(search(engine, "magnesium")) == [enriched_seeds["depression"].page.id]
+    with pytest.raises(ValueError):
+        engine.drop(first)  # live
+    engine.switch(second)
+    assert engine.live_version() == second
+    assert ids(search(engine, "magnesium")) == [enriched_seeds["adhd"].page.id]
+    engine.drop(first)
+    assert engine.versions() == [second]
+    with pytest.raises(NotFound):
+        engine.drop(first)
+    with pytest.raises(NotFound):
+        engine.switch("no-such-version")
+
+
+def test_writing_the_same_pages_twice_keeps_the_count(
+    fresh_engine: Engine, enriched_seeds: Pages
+) -> None:
+    version = fresh_engine.create_version()
+    pages = list(enriched_seeds.values())
+    assert fresh_engine.write(version, pages).indexed == 2
+    assert fresh_engine.write(version, pages).indexed == 2
+    fresh_engine.switch(version)
+    assert fresh_engine.count() == 2
+    passages = sum(len(p.passages) for p in pages)
+    assert len(list(fresh_engine.iter_passages())) == passages
+    assert search(fresh_engine, "magnesium").total == 2
+
+
+def test_delete_removes_an_article_and_its_passages(
+    fresh_engine: Engine, enriched_seeds: Pages
+) -> None:
+    version = fresh_engine.create_version()
+    fresh_engine.write(version, list(enriched_seeds.values()))
+    fresh_engine.switch(version)
+    gone = enriched_seeds["depression"].page.id
+    assert fresh_engine.delete(version, [gone, "no-such-article"]) == 1
+    assert fresh_engine.count() == 1
+    assert all(p.article_id != gone for p in fresh_engine.iter_passages())
+    with pytest.raises(NotFound):
+        fresh_engine.get_page(gone)
