@@ -6,7 +6,8 @@ and bench/crawl.py):
 1. Parse with BeautifulSoup (lxml). Remove what is never content: scripts, styles, forms,
    hidden elements, nav/aside, header/footer outside the article, ARIA banner/navigation/
    contentinfo/complementary regions, cookie and consent banners (id or class containing
-   cookie/consent/gdpr), and the Wix "top of page"/"bottom of page" skip links.
+   cookie/consent/gdpr), post metadata (byline, reading time, share buttons, class "meta"),
+   and the Wix "top of page"/"bottom of page" skip links.
 2. Take labels (links to /labels/<tag> or /tags/<tag>, elements whose class names a tag or
    label, a "Labels: #Tag" line) and the "Gerelateerde artikelen" block out of the tree.
 3. The content root is the article (one <article>, else <main>, else role=main, else <body>).
@@ -37,7 +38,11 @@ _DROP_TAGS = (
     "input", "textarea", "nav", "aside", "dialog", "object", "embed", "canvas", "link", "meta",
 )
 _CHROME_ROLES = {"navigation", "banner", "contentinfo", "complementary", "search", "dialog"}
-_CHROME_NAMES = re.compile(r"cookie|consent|gdpr|skip-?link|breadcrumb", re.I)
+_CHROME_NAMES = re.compile(
+    r"cookie|consent|gdpr|skip-?link|breadcrumb|byline|reading-?time|share|social|newsletter"
+    r"|(?:^|[-_\s])(?:post-?|entry-?|article-?)?meta(?:$|[-_\s])",
+    re.I,
+)
 _SKIP_TEXTS = {"top of page", "bottom of page", "skip to main content", "naar de inhoud"}
 _TAG_CLASS = re.compile(r"(?:^|[-_])(?:tags?|labels?|hashtags?)(?:$|[-_])", re.I)
 _TAG_HREF = re.compile(r"/(?:labels?|tags?|hashtags?|onderwerpen)/([^/?#]+)", re.I)

@@ -18,14 +18,17 @@ import threading
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 from indexer.models import Page, Section
+from indexer.settings import Settings, load_settings
 
 DEPRESSION_PATH = "/artikelen/magnesium-bij-depressie"
 ADHD_PATH = "/artikelen/adhd-en-magnesium"
 SITEMAP_ONLY_PATH = "/artikelen/alleen-in-de-sitemap"
 FLAKY_PATH = "/artikelen/soms-even-weg"
+SITEMAP_PATHS = (DEPRESSION_PATH, ADHD_PATH, SITEMAP_ONLY_PATH)
 LAST_MODIFIED = "Mon, 02 Jun 2025 10:00:00 GMT"
 SLOW_SECONDS = 2.0
 BOMB_BYTES = 10_000_000  # decoded size of /bom; its gzip body is about 10 KB
@@ -39,6 +42,25 @@ CHROME_SNIPPETS = (
     "Abonneer op onze nieuwsbrief",
     "Home Over ons Contact",
 )
+
+# Small limits so that every hostile case trips quickly; delay 0 unless a test sets one.
+CRAWL_SETTINGS: dict[str, object] = {
+    "crawl_delay": 0.0,
+    "crawl_timeout": 0.5,
+    "crawl_retries": 1,
+    "crawl_backoff_base": 0.05,
+    "crawl_max_backoff": 2.0,
+    "crawl_max_bytes": 1_000_000,
+    "crawl_max_per_pattern": 5,
+    "crawl_max_depth": 10,
+    "crawl_concurrency": 2,
+    "crawl_state_every": 1,
+}
+
+
+def crawl_settings(data_dir: Path, **overrides: object) -> Settings:
+    """Settings for a crawl of the test site into `data_dir`."""
+    return load_settings(data_dir=data_dir, **{**CRAWL_SETTINGS, **overrides})
 
 
 @dataclass
@@ -243,10 +265,9 @@ def _handler(site: Site) -> type[BaseHTTPRequestHandler]:
                 )
                 self._send(200, xml.encode(), "application/xml")
             elif route == "/sitemaps/artikelen.xml.gz":
-                urls = "".join(
-                    f"<url><loc>{base}{p}</loc></url>"
-                    for p in (DEPRESSION_PATH, ADHD_PATH, SITEMAP_ONLY_PATH)
-                )
+                with site.lock:
+                    listed = [p for p in SITEMAP_PATHS if p in site.pages]
+                urls = "".join(f"<url><loc>{base}{p}</loc></url>" for p in listed)
                 xml = (
                     '<?xml version="1.0" encoding="UTF-8"?>\n'
                     f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{urls}</urlset>'
