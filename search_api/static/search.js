@@ -79,9 +79,14 @@
     return nodes;
   }
 
+  const NAMED_ENTITIES = { amp: "&", lt: "<", gt: ">", quot: "\"", apos: "'", nbsp: "\u00a0" };
+
   function decodeEntities(text) {
-    // An inert document: nothing in it runs or loads.
-    return new DOMParser().parseFromString(text, "text/html").documentElement.textContent;
+    return text.replace(/&(#x[0-9a-f]+|#[0-9]+|[a-z]+);/gi, (whole, name) => {
+      if (name[0] !== "#") return NAMED_ENTITIES[name.toLowerCase()] ?? whole;
+      const code = name[1] === "x" || name[1] === "X" ? parseInt(name.slice(2), 16) : parseInt(name.slice(1), 10);
+      return code > 0 && code < 0x110000 ? String.fromCodePoint(code) : whole;
+    });
   }
 
   async function getJSON(url, signal) {

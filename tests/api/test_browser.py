@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 import threading
 from collections.abc import Iterator
@@ -56,7 +57,9 @@ def page(browser: object) -> Iterator[object]:
     context.close()
 
 
-def test_type_suggest_submit_highlight_and_narrow_by_facet(page, base_url: str) -> None:  # type: ignore[no-untyped-def]
+def test_type_suggest_submit_highlight_and_narrow_by_facet(  # type: ignore[no-untyped-def]
+    page, base_url: str, app: Flask
+) -> None:
     from playwright.sync_api import expect
 
     errors: list[str] = []
@@ -81,6 +84,10 @@ def test_type_suggest_submit_highlight_and_narrow_by_facet(page, base_url: str) 
     hits = page.locator("#results li.hit")
     expect(hits).to_have_count(2)
     expect(page.locator("#results mark").first).to_be_visible()
+    # The snippet reads exactly as the API's HTML would (spaces and entities kept).
+    api_hits = app.test_client().get("/api/search?q=magnesium").get_json()["hits"]
+    shown = page.locator("#results .snippet").first.text_content()
+    assert shown == html.unescape(re.sub(r"</?mark>", "", api_hits[0]["snippet"]))
     expect(page.locator("#status")).to_contain_text("2 resultaten")
     assert re.search(r"[?&]q=magnesium\b", page.url)
 

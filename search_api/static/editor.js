@@ -1,0 +1,190 @@
+// The editors' overlap page: check a draft (POST /api/overlap) or a stored article
+// (GET /api/articles/<id>/overlap) and show the shared text side by side.
+// Text is never inserted as HTML: it goes in as text nodes, and only <mark> elements are added.
+"use strict";
+
+(function () {
+  const $ = (id) => document.getElementById(id);
+  const percent = new Intl.NumberFormat("nl-NL", { style: "percent", maximumFractionDigits: 0 });
+  const titles = new Map(); // title shown in the list -> article id
+
+  function el(tag, attrs, ...children) {
+    const node = document.createElement(tag);
+    for (const [name, value] of Object.entries(attrs || {})) {
+      if (name === "className") node.className = value;
+      else node.setAttribute(name, value);
+    }
+    for (const child of children) {
+      if (child === null || child === undefined) continue;
+      node.append(typeof child === "string" ? document.createTextNode(child) : child);
+    }
+    return node;
+  }
+
+  // The text with [start, end) ranges wrapped in <mark>; overlapping ranges are merged.
+  function markedText(text, ranges) {
+    const sorted = ranges.filter((r) => r[1] > r[0]).sort((a, b) => a[0] - b[0]);
+    const merged = [];
+    for (const [start, end] of sorted) {
+      const last = merged[merged.length - 1];
+      if (last && start <= last[1]) last[1] = Math.max(last[1], end);
+      else merged.push([start, end]);
+    }
+    const fragment = document.createDocumentFragment();
+    let at = 0;
+    for (const [start, end] of merged) {
+      if (start > at) fragment.append(document.createTextNode(text.slice(at, start)));
+      fragment.append(el("mark", {}, text.slice(start, end)));
+      at = end;
+    }
+    if (at < text.length) fragment.append(document.createTextNode(text.slice(at)));
+    return fragment;
+  }
+
+  function setStatus(message, isError) {
+    const status = $("status");
+    status.textContent = message;
+    status.classList.toggle("error", Boolean(isError));
+  }
+
+  function articleLink(article) {
+    const url = "/editor?article=" + encodeURIComponent(article.id);
+    return el("a", { href: url }, article.title || article.id);
+  }
+
+  function passageFigure(caption, passage, ranges) {
+    const where = passage.section ? " — " + passage.section : " — inleiding";
+    return el("figure", {},
+      el("figcaption", {}, ...caption, where),
+      el("blockquote", {}, markedText(passage.text, ranges)));
+  }
+
+  function renderReport(report, isDraft) {
+    const name = isDraft ? "het concept" : "“" + report.article.title + "”";
+    const count = report.matches.length;
+    $("summary").textContent = count
+      ? percent.format(report.duplicated_fraction) + " van de tekst van " + name +
+        " staat ook elders op de site (" + count +
+        (count === 1 ? " overeenkomende passage)." : " overeenkomende passages).")
+      : "Geen gedeelde tekst gevonden: 0% van de tekst van " + name + " staat elders op de site.";
+    $("fraction-meter").value = report.duplicated_fraction;
+    $("fraction-meter").textContent = percent.format(report.duplicated_fraction);
+
+    const matches = $("matches");
+    matches.replaceChildren();
+    for (const match of report.matches) {
+      const mine = match.spans.map((s) => [s.start, s.end]);
+      const theirs = match.spans.map((s) => [s.other_start, s.other_end]);
+      matches.append(el("li", { className: "match" },
+        el("p", { className: "similarity" },
+          "Overeenkomst: " + percent.format(match.similarity) + " van deze passage"),
+        el("div", { className: "pair" },
+          passageFigure([isDraft ? "Concept" : "Dit artikel"], match.passage, mine),
+          passageFigure(["Elders: ", articleLink(match.other_article)],
+            match.other_passage, theirs))));
+    }
+    if (!count) matches.append(el("li", { className: "none" }, "Geen overeenkomende passages."));
+
+    const related = $("related");
+    related.replaceChildren();
+    for (const item of report.related) {
+      const shared = item.shared_entities.length
+        ? "Gedeelde onderwerpen: " + item.shared_entities.join(", ")
+        : "Geen gedeelde onderwerpen herkend";
+      related.append(el("li", {}, articleLink(item.article), " ",
+        el("span", { className: "entities" }, "(" + shared + ")")));
+    }
+    if (!report.related.length) related.append(el("li", {}, "Geen verwante artikelen gevonden."));
+
+    const section = $("report");
+    section.hidden = false;
+    section.focus();
+  }
+
+  async function check(request, isDraft) {
+    setStatus("Bezig met controleren…");
+    for (const button of document.querySelectorAll("button")) button.disabled = true;
+    try {
+      const response = await fetch(request.url, request.init);
+      let body = null;
+      try { body = await response.json(); } catch (ignored) { body = null; }
+      if (!response.ok) {
+        const message = body && body.error ? body.error.message : "HTTP " + response.status;
+        setStatus("Controle mislukt: " + message, true);
+        return;
+      }
+      renderReport(body, isDraft);
+      setStatus("Controle klaar.");
+    } catch (error) {
+      setStatus("Controle mislukt: de server is niet bereikbaar.", true);
+    } finally {
+      for (const button of document.querySelectorAll("button")) button.disabled = false;
+    }
+  }
+
+  function checkArticle(id) {
+    const url = "/api/articles/" + encodeURIComponent(id) + "/overlap";
+    return check({ url: url, init: { headers: { Accept: "application/json" } } }, false);
+  }
+
+  let suggestTimer = null;
+  async function suggestTitles(prefix) {
+    if (!prefix.trim()) return;
+    const response = await fetch("/api/suggest?q=" + encodeURIComponent(prefix));
+    if (!response.ok) return;
+    const body = await response.json();
+    const options = $("article-options");
+    options.replaceChildren();
+    for (const completion of body.completions) {
+      if (completion.kind !== "title" || !completion.article_id) continue;
+      titles.set(completion.text, completion.article_id);
+      options.append(el("option", { value: completion.text }));
+    }
+  }
+
+  document.addEventListener("DOMContentLoaded", () => {
+    $("draft-form").addEventListener("submit", (event) => {
+      event.preventDefault();
+      const text = $("draft-text").value;
+      if (!text.trim()) {
+        setStatus("Plak eerst de tekst van het concept.", true);
+        return;
+      }
+      const draft = { text: text };
+      const title = $("draft-title").value.trim();
+      if (title) draft.title = title;
+      check({
+        url: "/api/overlap",
+        init: {
+          method: "POST",
+          headers: { "Content-Type": "application/json", Accept: "application/json" },
+          body: JSON.stringify(draft),
+        },
+      }, true);
+    });
+
+    $("article-query").addEventListener("input", (event) => {
+      clearTimeout(suggestTimer);
+      const value = event.target.value;
+      suggestTimer = setTimeout(() => suggestTitles(value).catch(() => {}), 150);
+    });
+
+    $("article-form").addEventListener("submit", (event) => {
+      event.preventDefault();
+      const value = $("article-query").value.trim();
+      const id = titles.get(value) || value;
+      if (!id) {
+        setStatus("Kies een artikel uit de lijst.", true);
+        return;
+      }
+      history.replaceState(null, "", "/editor?article=" + encodeURIComponent(id));
+      checkArticle(id);
+    });
+
+    const preset = new URLSearchParams(location.search).get("article");
+    if (preset) {
+      $("article-query").value = preset;
+      checkArticle(preset);
+    }
+  });
+})();
