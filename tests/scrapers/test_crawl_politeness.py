@@ -1,0 +1,51 @@
+"""The per-host delay and robots.txt Crawl-delay, observed on the server side."""
+
+from __future__ import annotations
+
+from itertools import pairwise
+from pathlib import Path
+
+from crawl_testsite import Site, crawl_settings
+
+from scrapers.crawler import Crawler, crawl_site
+from scrapers.store import RawStore
+from scrapers.urls import origin
+
+# The server stamps a request when it has read it; the client stamps it before sending. The
+# stamps of two requests can differ from the client's spacing by scheduling noise only.
+_JITTER = 0.02
+
+
+def _gaps(site: Site) -> list[float]:
+    times = sorted(r.at for r in site.page_requests())
+    return [b - a for a, b in pairwise(times)]
+
+
+def test_requests_are_spaced_by_the_delay_setting(quiet_site: Site, tmp_path: Path) -> None:
+    settings = crawl_settings(tmp_path / "data", crawl_delay=0.2, crawl_concurrency=2)
+    summary = crawl_site(settings, quiet_site.url("/"), store=RawStore(tmp_path / "raw"))
+    assert len(summary.fetched) >= 4
+    gaps = _gaps(quiet_site)
+    assert len(gaps) >= 5
+    assert min(gaps) >= 0.2 - _JITTER
+
+
+def test_crawl_delay_of_robots_txt_wins_over_a_smaller_delay(
+    quiet_site: Site, tmp_path: Path
+) -> None:
+    quiet_site.crawl_delay = 0.25
+    settings = crawl_settings(tmp_path / "data", crawl_delay=0.0, crawl_concurrency=2)
+    crawl_site(settings, quiet_site.url("/"), store=RawStore(tmp_path / "raw"), max_pages=3)
+    gaps = _gaps(quiet_site)
+    assert len(gaps) >= 4
+    # Only robots.txt itself is fetched before its Crawl-delay is known.
+    assert min(gaps[1:]) >= 0.25 - _JITTER
+
+
+def test_delay_option_overrides_the_setting(quiet_site: Site, tmp_path: Path) -> None:
+    settings = crawl_settings(tmp_path / "data", crawl_delay=5.0)
+    crawler = Crawler(settings, RawStore(tmp_path / "raw"), quiet_site.url("/"), delay=0.1,
+                      max_pages=2)
+    assert crawler.pacer.delay_for(origin(quiet_site.url("/"))) == 0.1
+    crawler.run()
+    assert min(_gaps(quiet_site)) >= 0.1 - _JITTER
