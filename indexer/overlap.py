@@ -49,7 +49,8 @@ class Span(_Value):
     end: int
     other_start: int
     other_end: int
-    words: int
+    words: int  # words of the passage inside the span
+    matched: int  # of which the same in the other passage
     similarity: float
 
 
@@ -69,7 +70,7 @@ class ArticleRef(_Value):
 
 class Match(_Value):
     """A passage pair with verified duplicate text; `similarity` = share of `passage`'s words
-    inside the spans (1.0: every word stands in the other passage too)."""
+    that stand, in the same order, in the other passage (1.0: a verbatim copy)."""
 
     passage: PassageRef
     other_article: ArticleRef
@@ -165,6 +166,7 @@ def _span(
         other_start=b[b_start].start,
         other_end=b[b_end - 1].end,
         words=a_end - a_start,
+        matched=matched,
         similarity=round(similarity, 3),
     )
 
@@ -214,7 +216,7 @@ def verify(
     spans = align(probe.words, other_words, limits)
     if not spans:
         return None
-    similarity = covered_words(probe.words, spans) / len(probe.words)
+    similarity = min(1.0, sum(span.matched for span in spans) / len(probe.words))
     return Match(
         passage=probe.ref,
         other_article=ArticleRef(id=other.article_id, title=other_title),
@@ -310,6 +312,7 @@ class OverlapService:
         self._nlp = nlp
         self._nlp_factory = nlp_factory
         self._lock = threading.Lock()
+        self._enrich_lock = threading.Lock()
 
     @property
     def nlp(self) -> Any:
@@ -336,7 +339,9 @@ class OverlapService:
         page = parse_draft(text, self.settings.overlap_max_draft_chars, title)
         from indexer.enrich import enrich_pages
 
-        enriched = enrich_pages(self.nlp, [page])[0]
+        nlp = self.nlp
+        with self._enrich_lock:  # one pipeline per process, shared by the server's threads
+            enriched = enrich_pages(nlp, [page])[0]
         return find_overlaps(self.engine, enriched, None, self.limits)
 
 
