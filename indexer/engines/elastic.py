@@ -21,7 +21,13 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import elastic_transport
-from elasticsearch import ApiError, Elasticsearch, NotFoundError, helpers
+from elasticsearch import (
+    ApiError,
+    Elasticsearch,
+    NotFoundError,
+    UnsupportedProductError,
+    helpers,
+)
 
 from indexer.analysis import Analyzer
 from indexer.documents import ARTICLE, PASSAGE, page_documents
@@ -127,6 +133,10 @@ class ElasticEngine:
         except elastic_transport.TransportError as exc:  # refused, DNS, TLS, ...
             raise EngineUnavailable(
                 f"Elasticsearch at {self._url} cannot be reached ({what}): {exc.message}"
+            ) from None
+        except UnsupportedProductError:
+            raise EngineUnavailable(
+                f"the server at {self._url} is not Elasticsearch ({what})"
             ) from None
         except ApiError as exc:
             if exc.status_code in (401, 403):

@@ -1,0 +1,28 @@
+"""Fixtures of the Elasticsearch engine tests: one cluster per session (osmem or a real one).
+
+`SITESEARCH_TEST_ES_URL=http://host:9200` runs everything against that real cluster with the
+full Dutch analysis; the indices made are deleted at the end of the session.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from indexer.settings import Settings, load_settings
+from tests.engines_es.es_cluster import EsTestCluster, running_cluster
+
+
+@pytest.fixture(scope="session")
+def es_cluster() -> Iterator[EsTestCluster]:
+    with running_cluster() as cluster:
+        yield cluster
+
+
+@pytest.fixture(scope="session")
+def es_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """Settings for engines on the test cluster (short bulk backoff)."""
+    data_dir: Path = tmp_path_factory.mktemp("es-data")
+    return load_settings(data_dir=data_dir, rate_limit_enabled=False, es_bulk_backoff=0.01)
