@@ -1,0 +1,127 @@
+"""The /editor page in real headless Chromium, against the app on a real local server."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from werkzeug.serving import make_server
+
+from indexer.models import Page
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+]
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.slow,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs /usr/bin/chromium"),
+]
+
+
+@pytest.fixture(scope="module")
+def base_url(overlap_app: Flask) -> Iterator[str]:
+    server = make_server("127.0.0.1", 0, overlap_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(locale="nl-NL")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    yield page
+    context.close()
+    assert errors == []
+
+
+def test_paste_a_draft_and_see_the_shared_text_marked(
+    page: Any, base_url: str, seed_pages: dict[str, Page]
+) -> None:
+    from playwright.sync_api import expect
+
+    copied = next(p for p in seed_pages["adhd"].passages() if "Overmatige inname" in p.text)
+    page.goto(base_url + "/editor")
+    page.get_by_label("Titel (optioneel)").fill("Mijn <b>concept</b>")
+    page.get_by_label("Tekst van het concept").fill(
+        "Een eigen inleiding over <img src=x onerror=alert(1)> supplementen.\n\n" + copied.text
+    )
+    page.get_by_role("button", name="Concept controleren").click()
+
+    expect(page.get_by_role("status")).to_have_text("Controle klaar.")
+    expect(page.locator("#summary")).to_contain_text("van de tekst van het concept")
+    expect(page.locator("#summary")).to_contain_text("%")
+    match = page.locator("#matches .match").first
+    expect(match.locator("mark").first).to_contain_text("Overmatige inname van magnesium")
+    # Side by side: the draft's passage and the other article's, both marked.
+    figures = match.locator("figure")
+    expect(figures).to_have_count(2)
+    expect(figures.nth(1)).to_contain_text("Elders:")
+    expect(figures.nth(1).locator("mark").first).to_contain_text("bijwerkingen zoals diarree")
+    expect(match.locator(".similarity")).to_contain_text("Overeenkomst:")
+    expect(page.locator("#related li").first).to_contain_text("ADHD en Magnesium")
+    # Text is shown as text: nothing the editor typed becomes markup.
+    assert page.locator("#report img, #report b").count() == 0
+
+
+def test_pick_an_article_by_title(page: Any, base_url: str, seed_pages: dict[str, Page]) -> None:
+    from playwright.sync_api import expect
+
+    page.goto(base_url + "/editor")
+    box = page.get_by_label("Titel van het artikel")
+    box.press_sequentially("Magnesium bij", delay=30)
+    title = seed_pages["depression"].title
+    expect(page.locator(f'#article-options option[value="{title}"]')).to_have_count(1)
+    box.fill(title)
+    page.get_by_role("button", name="Artikel controleren").click()
+
+    expect(page.get_by_role("status")).to_have_text("Controle klaar.")
+    expect(page.locator("#summary")).to_contain_text(title)
+    marks = page.locator("#matches mark")
+    expect(marks.first).to_be_visible()
+    all_marked = " ".join(marks.all_inner_texts())
+    for words in ("cofactor voor meer dan 300 enzymen", "NMDA-receptor", "Overmatige inname"):
+        assert words in all_marked
+    assert "Mevrouw Jansen" not in page.locator("#matches").inner_text()
+    assert page.url.endswith("/editor?article=" + seed_pages["depression"].id)
+    # The other article's link opens its own check.
+    page.locator("#matches figcaption a").first.click()
+    expect(page.locator("#summary")).to_contain_text(seed_pages["adhd"].title)
+
+
+def test_errors_are_shown_in_dutch(page: Any, base_url: str) -> None:
+    from playwright.sync_api import expect
+
+    page.goto(base_url + "/editor")
+    page.get_by_label("Tekst van het concept").fill("   ")
+    page.get_by_role("button", name="Concept controleren").click()
+    expect(page.get_by_role("status")).to_have_text("Plak eerst de tekst van het concept.")
+
+    page.goto(base_url + "/editor?article=bestaat-niet")
+    expect(page.get_by_role("status")).to_contain_text("Controle mislukt")
+    expect(page.locator("#report")).to_be_hidden()
