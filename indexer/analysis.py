@@ -20,7 +20,13 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from indexer.normalise import fold
+from indexer.normalise import fold as _fold_text
+
+
+def fold(text: str) -> str:
+    """Lower-case and strip diacritics ("Patiënten" -> "patienten"); fast for plain ASCII."""
+    return text.lower() if text.isascii() else _fold_text(text)
+
 
 # Letters and digits; everything else (punctuation, query syntax, hyphens) separates words.
 _WORD = re.compile(r"[^\W_]+")

@@ -113,6 +113,16 @@ class TantivyEngine:
             max_query_chars=settings.max_query_chars,
         )
 
+    def warm_up(self) -> None:
+        """Load the analysis tables and open the live version now, not on the first query.
+
+        (A long-lived process such as the API calls this once at start-up.)
+        """
+        self.analyzer.variants("magnesiumtekort")
+        live = self._reader()
+        if live is not None:
+            self._vocabulary(live, live.index.searcher())
+
     # --- versions and the live pointer
 
     @property

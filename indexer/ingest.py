@@ -1,0 +1,141 @@
+"""Ingest raw page files into the live index: read, parse, enrich, write, report.
+
+`ingest_paths` is the core of `sitesearch ingest`. Nothing is lost silently: every input is
+either indexed or named in `IngestReport.rejected` with its reason, and one bad input never
+stops the others. When there is no live version yet, a first one is created and switched to
+after the pages are written.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from indexer.engine import Engine
+from indexer.errors import InputError
+from indexer.models import Page
+from indexer.parsing import parse_bytes
+from indexer.settings import Settings
+
+SUFFIXES = (".txt",)
+_WRITE_BATCH = 256  # pages enriched and written per engine write
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """An input, or a page of one, that was not indexed, and why."""
+
+    source: str
+    reason: str
+
+
+@dataclass
+class IngestReport:
+    """What an ingest did: inputs read, pages found, pages indexed, and every rejection."""
+
+    read: int = 0
+    pages: int = 0
+    indexed: int = 0
+    rejected: list[Rejection] = field(default_factory=list)
+    version: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "read": self.read,
+            "pages": self.pages,
+            "indexed": self.indexed,
+            "rejected": [{"source": r.source, "reason": r.reason} for r in self.rejected],
+            "version": self.version,
+        }
+
+
+def expand_paths(paths: Iterable[str], report: IngestReport) -> Iterator[str]:
+    """Named files, the page files below named folders, or '-' (standard input).
+
+    A folder without page files is recorded as a rejection; a missing path is still yielded,
+    so that reading it records the problem.
+    """
+    for name in paths:
+        path = Path(name)
+        if name != "-" and path.is_dir():
+            found = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix in SUFFIXES)
+            if not found:
+                report.rejected.append(Rejection(name, f"no {'/'.join(SUFFIXES)} files here"))
+            yield from (str(p) for p in found)
+        else:
+            yield name
+
+
+def read_path(name: str) -> bytes:
+    """The bytes of a file, or of standard input for '-'. Raises OSError."""
+    if name == "-":
+        return sys.stdin.buffer.read()
+    return Path(name).read_bytes()
+
+
+def ingest_paths(
+    settings: Settings,
+    engine: Engine,
+    nlp: Any,
+    paths: Sequence[str],
+    read: Callable[[str], bytes] = read_path,
+) -> IngestReport:
+    """Parse, enrich and index every page of `paths` into the live version (see module doc)."""
+    report = IngestReport()
+    pages: list[tuple[str, Page]] = []
+    for name in expand_paths(paths, report):
+        try:
+            data = read(name)
+        except OSError as exc:
+            report.rejected.append(Rejection(name, exc.strerror or str(exc)))
+            continue
+        report.read += 1
+        try:
+            parsed = parse_bytes(data, source=name, max_bytes=settings.max_input_bytes)
+        except InputError as exc:
+            report.rejected.append(Rejection(name, str(exc)))
+            continue
+        report.rejected.extend(Rejection(name, problem) for problem in parsed.problems)
+        pages.extend((name, page) for page in parsed.pages)
+    report.pages = len(pages)
+    if not pages:
+        return report
+    live = engine.live_version()
+    version = live or engine.create_version()
+    for start in range(0, len(pages), _WRITE_BATCH):
+        _write_batch(settings, engine, nlp, version, pages[start : start + _WRITE_BATCH], report)
+    if live is None and report.indexed:
+        engine.switch(version)
+    report.version = version
+    return report
+
+
+def _write_batch(
+    settings: Settings,
+    engine: Engine,
+    nlp: Any,
+    version: str,
+    batch: list[tuple[str, Page]],
+    report: IngestReport,
+) -> None:
+    from indexer.enrich import enrich_pages
+
+    sources = {page.id: name for name, page in batch}
+    try:
+        enriched = enrich_pages(nlp, [page for _, page in batch], settings.nlp_batch_size)
+    except Exception:
+        # One page broke the pipeline: enrich one by one so that only that page is rejected.
+        enriched = []
+        for name, page in batch:
+            try:
+                enriched.extend(enrich_pages(nlp, [page], 1))
+            except Exception as exc:
+                report.rejected.append(Rejection(name, f"page {page.id}: NLP failed: {exc}"))
+    written = engine.write(version, enriched)
+    report.indexed += written.indexed
+    for page_id, reason in written.failed.items():
+        source = sources.get(page_id, page_id)
+        report.rejected.append(Rejection(source, f"page {page_id}: {reason}"))

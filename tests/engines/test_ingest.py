@@ -1,0 +1,90 @@
+"""`ingest_paths` and the `sitesearch ingest` / `sitesearch search` commands, on real files."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from indexer.cli import main
+from indexer.engines.tantivy_engine import TantivyEngine
+from indexer.ingest import ingest_paths
+from indexer.settings import Settings
+from tests.conftest import SEEDS_DIR
+
+ONLY_A_TITLE = "top of page\nAlleen een titel\nbottom of page\n"
+
+
+@pytest.fixture
+def inputs(tmp_path: Path) -> Path:
+    """A folder with both seeds, a page without text and a file that is no page export."""
+    folder = tmp_path / "in"
+    shutil.copytree(SEEDS_DIR, folder)
+    (folder / "empty.txt").write_text(ONLY_A_TITLE, encoding="utf-8")
+    (folder / "binary.txt").write_bytes(b"\x00\x01\x02" * 100)
+    return folder
+
+
+def test_ingest_indexes_good_pages_and_reports_each_bad_one(
+    settings: Settings, tantivy_engine: TantivyEngine, nlp: Any, inputs: Path
+) -> None:
+    missing = str(inputs / "missing.txt")
+    report = ingest_paths(settings, tantivy_engine, nlp, [str(inputs), missing])
+    assert (report.read, report.pages, report.indexed) == (4, 2, 2)
+    reasons = {Path(r.source).name: r.reason for r in report.rejected}
+    assert set(reasons) == {"empty.txt", "binary.txt", "missing.txt"}
+    assert "only a title" in reasons["empty.txt"]
+    assert "binary" in reasons["binary.txt"]
+    assert tantivy_engine.live_version() == report.version
+    assert tantivy_engine.count() == 2
+
+
+def test_ingesting_twice_keeps_the_count_and_the_version(
+    settings: Settings, tantivy_engine: TantivyEngine, nlp: Any
+) -> None:
+    first = ingest_paths(settings, tantivy_engine, nlp, [str(SEEDS_DIR)])
+    second = ingest_paths(settings, tantivy_engine, nlp, [str(SEEDS_DIR)])
+    assert first.indexed == second.indexed == 2
+    assert first.version == second.version == tantivy_engine.live_version()
+    assert tantivy_engine.versions() == [first.version]
+    assert tantivy_engine.count() == 2
+
+
+def test_ingest_reads_standard_input(
+    settings: Settings, tantivy_engine: TantivyEngine, nlp: Any
+) -> None:
+    seed = next(iter(sorted(SEEDS_DIR.glob("*.txt")))).read_bytes()
+    report = ingest_paths(settings, tantivy_engine, nlp, ["-"], read=lambda name: seed)
+    assert report.indexed == 1 and not report.rejected
+
+
+def test_an_empty_folder_is_reported(
+    settings: Settings, tantivy_engine: TantivyEngine, nlp: Any, tmp_path: Path
+) -> None:
+    report = ingest_paths(settings, tantivy_engine, nlp, [str(tmp_path)])
+    assert report.indexed == 0 and [r.source for r in report.rejected] == [str(tmp_path)]
+    assert tantivy_engine.versions() == []  # nothing to index: no empty version made
+
+
+@pytest.mark.slow
+def test_cli_ingest_then_search(
+    inputs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SITESEARCH_DATA_DIR", str(tmp_path / "data"))
+    runner = CliRunner()
+    ingested = runner.invoke(main, ["ingest", str(inputs), "--json"])
+    assert ingested.exit_code == 1, ingested.output  # two rejected files
+    summary = json.loads(ingested.stdout)
+    assert summary["indexed"] == 2 and len(summary["rejected"]) == 2
+    found = runner.invoke(main, ["search", "magnesium bisglycinaat", "--json", "--size", "1"])
+    assert found.exit_code == 0, found.output
+    result = json.loads(found.stdout)
+    assert result["total"] >= 1 and "<mark>" in result["hits"][0]["snippet"]
+    text = runner.invoke(main, ["search", "magnesuim"])
+    assert text.exit_code == 0 and "Bedoelde u: magnesium?" in text.stdout
+    rejected = runner.invoke(main, ["search", "*"])
+    assert rejected.exit_code == 1 and "nothing to search for" in rejected.output
