@@ -41,6 +41,9 @@ def normalise_url(url: str, base: str | None = None, max_length: int = 2048) -> 
     if parts.username is not None or parts.password is not None:
         raise UrlRejected("URL carries user info")
     del port  # only validated above
+    if "." in parts.path:
+        # Resolve dot segments (RFC 3986 5.2.4): urljoin does it for an absolute path.
+        absolute = urljoin(absolute, urlunsplit(("", "", parts.path, parts.query, "")))
     try:
         normal = normalize_url(absolute, strict=False)
     except ValueError as exc:

@@ -334,7 +334,9 @@ class SiteServer:
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(site))
         self.server.daemon_threads = True
         site.port = self.server.server_address[1]
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread = threading.Thread(
+            target=self.server.serve_forever, args=(0.05,), daemon=True
+        )
 
     def __enter__(self) -> Site:
         self.thread.start()
