@@ -430,13 +430,28 @@ class ElasticEngine:
     def more_like_this(
         self, text: str, exclude_article: str | None = None, limit: int = 10
     ) -> list[RelatedArticle]:
-        if not text.strip():
+        index = self.live_version()
+        counts = es_queries.weighted_terms(text, self._analyzer)
+        if index is None or not counts:
             return []
-        index = self._live()
+        articles = {"term": {"doc_type": ARTICLE}}
         with self._calling("more like this"):
+            # Document frequencies of the text's terms: one terms aggregation.
+            freqs = self._client.search(
+                index=index, size=0, query=articles, track_total_hits=True,
+                aggs={"df": {"terms": {"field": "body_terms", "include": sorted(counts),
+                                       "size": len(counts)}}},
+            )
+            doc_freqs = {str(b["key"]): int(b["doc_count"])
+                         for b in freqs["aggregations"]["df"]["buckets"]}
+            weights = es_queries.term_weights(
+                counts, doc_freqs, int(freqs["hits"]["total"]["value"])
+            )
+            if not weights:
+                return []
             answer = self._client.search(
                 index=index,
-                query=es_queries.more_like_this_query(text, exclude_article),
+                query=es_queries.more_like_this_query(text, weights, exclude_article),
                 size=limit,
                 source={"includes": ["article_id", "title"]},
             )

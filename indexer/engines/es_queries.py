@@ -16,10 +16,12 @@ layer (`indexer/query.py`, `indexer/analysis.py`), so both engines match the sam
 
 from __future__ import annotations
 
+import math
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from indexer.analysis import Analyzer
+from indexer.analysis import Analyzer, lemma_of, tokenize
 from indexer.documents import ARTICLE, PASSAGE
 from indexer.normalise import fold
 from indexer.query import ParsedQuery, fuzzy_distance
@@ -47,6 +49,8 @@ FACET_SIZE = 100
 TEXT_BOOST = 0.8  # Elasticsearch's stemmed text, a little below our computed terms
 PARTS_BOOST = 0.7  # all parts of a compound, below the compound itself
 FUZZY_BOOST = 0.4  # a word within the typo distance, well below the word itself
+MLT_TERMS = 25  # telling terms of a text compared by "more like this"
+MLT_NATIVE_BOOST = 0.1  # Elasticsearch's own more_like_this: a tie-breaker on raw text
 
 
 def _boosted(fields: Sequence[tuple[str, str]]) -> list[str]:
@@ -214,21 +218,52 @@ def bands_query(bands: Sequence[str], exclude_article: str | None) -> Query:
     return {"bool": query}
 
 
-def more_like_this_query(text: str, exclude_article: str | None) -> Query:
-    """Articles about the same subject as `text`: more_like_this over the raw text fields."""
-    query: dict[str, Any] = {
-        "must": [
-            {
-                "more_like_this": {
-                    "fields": ["title", "headings", "body"],
-                    "like": text,
-                    "min_term_freq": 1,
-                    "min_doc_freq": 1,
-                    "max_query_terms": 40,
-                    "minimum_should_match": "10%",
-                }
+def weighted_terms(text: str, analyzer: Analyzer) -> dict[str, int]:
+    """The lemmas of a text with their counts: what "more like this" compares, as in tantivy."""
+    return dict(
+        Counter(
+            lemma_of(t.folded)
+            for t in tokenize(text)
+            if len(t.text) > 2 and t.text.isalpha() and not analyzer.is_stopword(t.text)
+        )
+    )
+
+
+def term_weights(counts: Mapping[str, int], doc_freqs: Mapping[str, int], total: int
+                 ) -> list[tuple[str, float]]:
+    """The most telling terms, tf-idf weighted ((1 + ln tf) * ln(1 + N/df)), heaviest first."""
+    weights = {
+        term: (1 + math.log(tf)) * math.log(1 + max(1, total) / doc_freqs[term])
+        for term, tf in counts.items()
+        if doc_freqs.get(term)
+    }
+    return sorted(weights.items(), key=lambda kv: (-kv[1], kv[0]))[:MLT_TERMS]
+
+
+def more_like_this_query(
+    text: str, weights: Sequence[tuple[str, float]], exclude_article: str | None
+) -> Query:
+    """Articles about the same subject as `text`: its telling lemmas, weighted, in the body
+    terms (the shared ranking), plus Elasticsearch's `more_like_this` over the raw text."""
+    should: list[Query] = [
+        {"term": {"body_terms": {"value": term, "boost": round(weight, 4)}}}
+        for term, weight in weights
+    ]
+    should.append(
+        {
+            "more_like_this": {
+                "fields": ["title", "headings", "body"],
+                "like": text,
+                "min_term_freq": 1,
+                "min_doc_freq": 1,
+                "max_query_terms": MLT_TERMS,
+                "minimum_should_match": "10%",
+                "boost": MLT_NATIVE_BOOST,
             }
-        ],
+        }
+    )
+    query: dict[str, Any] = {
+        "must": [{"bool": {"should": should, "minimum_should_match": 1}}],
         "filter": [{"term": {"doc_type": ARTICLE}}],
     }
     if exclude_article is not None:

@@ -6,19 +6,18 @@ full Dutch analysis; the indices made are deleted at the end of the session.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from indexer.settings import Settings, load_settings
-from tests.engines_es.es_cluster import EsTestCluster, running_cluster
+from tests.engines_es.es_cluster import EsTestCluster, shared_cluster
 
 
 @pytest.fixture(scope="session")
-def es_cluster() -> Iterator[EsTestCluster]:
-    with running_cluster() as cluster:
-        yield cluster
+def es_cluster() -> EsTestCluster:
+    """The session's cluster (shared with the engine contract suite in tests/engines/)."""
+    return shared_cluster()
 
 
 @pytest.fixture(scope="session")

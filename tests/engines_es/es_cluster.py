@@ -12,10 +12,11 @@ so that the engine contract suite in tests/engines/ can build an ElasticEngine t
 
 from __future__ import annotations
 
+import atexit
 import os
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -119,3 +120,16 @@ def running_cluster() -> Iterator[EsTestCluster]:
         yield EsTestCluster(url=server.url, real=False, profile="minimal", prefix=prefix)
     finally:
         server.close()
+
+
+_SHARED: list[EsTestCluster] = []
+
+
+def shared_cluster() -> EsTestCluster:
+    """One cluster for the whole test process (both test directories use it); it is stopped
+    and its indices deleted when the process exits."""
+    if not _SHARED:
+        stack = ExitStack()
+        _SHARED.append(stack.enter_context(running_cluster()))
+        atexit.register(stack.close)
+    return _SHARED[0]
