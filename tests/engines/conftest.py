@@ -42,6 +42,27 @@ ENGINE_FACTORIES: dict[str, EngineFactory] = {"tantivy": _tantivy}
 ENGINE_MARKS: dict[str, list[pytest.MarkDecorator]] = {"tantivy": []}
 ENGINE_GAPS: dict[str, GapCheck] = {}
 
+
+# --- Elasticsearch: osmem-server in CI, a real cluster with SITESEARCH_TEST_ES_URL set
+# (tests/engines_es/es_cluster.py).
+def _elasticsearch(request: pytest.FixtureRequest, settings: Settings, name: str) -> Engine:
+    engine: Engine = request.getfixturevalue("es_cluster").engine(settings, name)
+    return engine
+
+
+@pytest.fixture(scope="session")
+def es_cluster() -> Any:
+    from tests.engines_es.es_cluster import shared_cluster
+
+    return shared_cluster()
+
+
+ENGINE_FACTORIES["elasticsearch"] = _elasticsearch
+ENGINE_MARKS["elasticsearch"] = [pytest.mark.elasticsearch]
+ENGINE_GAPS["elasticsearch"] = lambda request, feature: (
+    request.getfixturevalue("es_cluster").missing(feature)
+)
+
 # Extra pages of our own (raw page text, parsed and enriched like any input): labels the seeds
 # lack, an entity-only topic, and a page whose text holds markup that must come back escaped.
 EXTRA_PAGES = {
