@@ -34,7 +34,7 @@ from indexer.errors import InputError
 from indexer.parsing import page_id, parse_text
 from indexer.settings import Settings
 from scrapers.addresses import AddressPolicy, Resolver, system_resolver
-from scrapers.extract import extract_page, page_links
+from scrapers.extract import extract_page, page_links, page_text
 from scrapers.fetch import PAGE_TYPES, Fetcher, FetchError, FetchResult
 from scrapers.pacing import Pacer
 from scrapers.robots import RobotsCache
@@ -340,7 +340,7 @@ class Crawler:
             links, noindex, _ = page_links(result.body, final)
             try:
                 page = extract_page(result.body, final)
-                text, ident = f"{page.title}\n\n{page.body_text()}", page.id
+                text, ident = page_text(page), page.id
             except InputError as exc:
                 error = str(exc)
         else:
@@ -350,7 +350,7 @@ class Crawler:
             if content_type == PAGE_EXPORT:
                 try:
                     first = parse_text(decoded, url=final).pages[0]
-                    text, ident = f"{first.title}\n\n{first.body_text()}", first.id
+                    text, ident = page_text(first), first.id
                 except InputError as exc:
                     error = str(exc)
             else:

@@ -378,6 +378,20 @@ def _freeze(block: _Block, anchors: set[str]) -> Section:
     )
 
 
+def page_text(page: Page) -> str:
+    """The plain text of a page in reading order: title, intro, each heading with its text."""
+    blocks = [page.title, *page.intro]
+    stack = list(reversed(page.sections))
+    while stack:
+        section = stack.pop()
+        blocks.append(section.heading)
+        blocks.extend(section.paragraphs)
+        if section.items:
+            blocks.append("\n".join(section.items))
+        stack.extend(reversed(section.subsections))
+    return "\n\n".join(blocks)
+
+
 def page_links(html: bytes | str, base_url: str) -> tuple[list[str], bool, bool]:
     """(absolute link targets, noindex, nofollow) of an HTML page.
 

@@ -41,6 +41,9 @@ CHROME_SNIPPETS = (
     "Alle rechten voorbehouden",
     "Abonneer op onze nieuwsbrief",
     "Home Over ons Contact",
+    "Recente posts",
+    "Vitamine D in de winter",
+    "Reacties zijn uitgeschakeld",
 )
 
 # Small limits so that every hostile case trips quickly; delay 0 unless a test sets one.
@@ -152,7 +155,11 @@ def _chrome(title: str, main: str, head: str = "") -> bytes:
 <button>Accepteren</button></div>
 <main id="PAGES_CONTAINER"><article>
 {main}
-</article></main>
+</article>
+<section class="recent-posts"><h2>Recente posts</h2>
+<div><a href="/#recent">Vitamine D in de winter</a></div></section>
+<section id="comments"><h2>Opmerkingen</h2><p>Reacties zijn uitgeschakeld.</p></section>
+</main>
 <aside><h3>Nieuwsbrief</h3><p>Abonneer op onze nieuwsbrief voor meer artikelen.</p></aside>
 <footer id="SITE_FOOTER"><p>© 2025 Gezond Brein. Alle rechten voorbehouden.</p>
 <a href="/#privacy">Privacy</a></footer>
