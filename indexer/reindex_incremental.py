@@ -1,0 +1,89 @@
+"""The incremental reindex: refresh the live version in place from the raw store.
+
+Every live record is parsed (parsing is cheap; enrichment is not), each page's content hash
+is compared with the one the live version holds, and only new or changed pages are enriched
+and written. Pages the live version holds that no record gives any more (a record marked gone,
+a page taken out of an export) are deleted, unless some record could not be read: its pages
+might be among them, and a page is never deleted because of a read error.
+
+With nothing changed nothing is written (and no NLP pipeline is built).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from indexer.enrich_pool import EnrichPool, chunked
+from indexer.errors import SiteSearchError
+from indexer.models import EnrichedPage, Page
+
+if TYPE_CHECKING:
+    from indexer.reindex import ReindexJob
+
+
+class NothingToRefresh(SiteSearchError):
+    """There is no live version yet: an incremental run needs a full one first."""
+
+
+def refresh(job: ReindexJob) -> None:
+    """Run the incremental job `job` (its options, engine and report)."""
+    engine, report, options = job.engine, job.report, job.options
+    live = engine.live_version()
+    if live is None:
+        raise NothingToRefresh(
+            "there is no live index version to refresh yet: run `sitesearch reindex --full`"
+        )
+    records = job.read_records()
+    pages = job.parse_all(records)
+    with job.timed("read"):
+        held = engine.content_hashes(live)
+    changed = [page for page_id, page in pages.items() if held.get(page_id) != page.content_hash]
+    report.unchanged = len(pages) - len(changed)
+    gone = sorted(set(held) - set(pages))
+    unreadable = sum(1 for r in report.rejected if r.page_id is None)
+    if gone and unreadable:
+        report.notes.append(
+            f"{len(gone)} page(s) no record gives any more were kept, because {unreadable} "
+            "record(s) could not be read (see rejected); fix them and run again"
+        )
+        gone = []
+    if options.dry_run:
+        report.planned = {
+            "write": len(changed),
+            "new": sum(1 for p in changed if p.id not in held),
+            "delete": len(gone),
+        }
+        return
+    written: dict[str, Page] = {}
+    if changed:
+        _write_changed(job, live, changed, written)
+    if gone:
+        job.fire("write")
+        with job.timed("write"):
+            report.deleted = engine.delete(live, gone)
+    if not changed and not gone:
+        return  # nothing written: nothing to verify
+    expected_ids = (set(held) - set(gone)) | set(written)
+    job.verify(live, {i: p.content_hash for i, p in written.items()},
+               expected_count=len(expected_ids), exact=False)
+
+
+def _write_changed(job: ReindexJob, live: str, changed: list[Page],
+                   written: dict[str, Page]) -> None:
+    size = job.options.chunk_size
+    # Starting worker processes costs seconds: worth it only for more than a few chunks.
+    workers = job.workers if len(changed) > 2 * size else 1
+    job.progress.start("enrich+write", len(changed))
+    batch: dict[str, EnrichedPage] = {}
+    with EnrichPool(job.settings, workers, job.nlp) as pool:
+        for result in job.timed_iter("parse+enrich", pool.map_pages(chunked(changed, size))):
+            job.fire("enrich")
+            job.reject_failures(result)
+            batch.update((e.page.id, e) for e in result.enriched)
+            if len(batch) >= job.options.write_batch:
+                job.write(live, batch, written)
+                job.fire("write")
+            job.progress.advance(len(result.enriched) + len(result.failures))
+    job.write(live, batch, written)
+    job.fire("write")
+    job.progress.finish()
