@@ -242,7 +242,14 @@ class ElasticEngine:
             indexed += self._write_chunk(version, chunk, failed, fresh)
         with self._calling(f"refresh {version}"):
             self._client.indices.refresh(index=version)
+        self._forget_vocabulary(version)
         return WriteReport(indexed=indexed, failed=failed)
+
+    def _forget_vocabulary(self, version: str) -> None:
+        # Our own writes show at once; other processes' writes within _VOCABULARY_TTL.
+        with self._vocabulary_lock:
+            if self._vocabulary is not None and self._vocabulary[0] == version:
+                self._vocabulary = None
 
     def _write_chunk(
         self, version: str, pages: list[EnrichedPage], failed: dict[str, str], fresh: bool
@@ -309,6 +316,7 @@ class ElasticEngine:
                 index=version, query={"terms": {"article_id": ids}},
                 conflicts="proceed", refresh=True,
             )
+        self._forget_vocabulary(version)
         return removed
 
     def count_ids(self, version: str, ids: Sequence[str]) -> int:

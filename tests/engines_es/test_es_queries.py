@@ -148,10 +148,20 @@ def test_bands_are_one_terms_query_on_the_bands_keyword() -> None:
     assert query["bool"]["must_not"] == [{"term": {"article_id": "x"}}]
 
 
-def test_more_like_this_excludes_the_article_itself() -> None:
-    query = es_queries.more_like_this_query("magnesium en depressie", exclude_article="x")
+def test_more_like_this_weighs_rare_lemmas_and_excludes_the_article(
+    analyzer: Analyzer,
+) -> None:
+    text = "Magnesium en depressie: magnesium helpt bij depressies."
+    counts = es_queries.weighted_terms(text, analyzer)
+    assert counts["magnesium"] == 2 and counts["depressie"] == 2 and "en" not in counts
+    weights = es_queries.term_weights(counts, {"magnesium": 10, "depressie": 2}, total=10)
+    assert [term for term, _ in weights] == ["depressie", "magnesium"]  # rarer weighs more
+    query = es_queries.more_like_this_query(text, weights, exclude_article="x")
     (mlt,) = [v for k, v in _walk(query) if k == "more_like_this"]
-    assert mlt["like"] == "magnesium en depressie"
+    assert mlt["like"] == text and mlt["boost"] < 1
+    boosted = {v["body_terms"]["value"]: v["body_terms"]["boost"]
+               for k, v in _walk(query) if k == "term" and "body_terms" in v}
+    assert boosted["depressie"] > boosted["magnesium"]
     assert query["bool"]["must_not"] == [{"term": {"article_id": "x"}}]
 
 
