@@ -8,6 +8,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from indexer.models import Page
+from tests.api.schemas import assert_documented
 from tests.overlap.test_service import UNRELATED_DRAFT
 
 
@@ -27,7 +28,7 @@ def test_article_overlap_has_the_documented_shape(
 ) -> None:
     response = client.get(f"/api/articles/{seed_pages['depression'].id}/overlap")
     assert response.status_code == 200
-    body = response.get_json()
+    body = assert_documented(response, "/api/articles/{id}/overlap")
     assert set(body) >= {"article", "duplicated_fraction", "matches", "related"}
     assert body["article"]["id"] == seed_pages["depression"].id
     assert 0 < body["duplicated_fraction"] < 1
@@ -41,7 +42,9 @@ def test_article_overlap_has_the_documented_shape(
 
 
 def test_unknown_article_is_404(client: FlaskClient) -> None:
-    error = assert_error(client.get("/api/articles/geen-artikel/overlap"), 404)
+    response = client.get("/api/articles/geen-artikel/overlap")
+    error = assert_error(response, 404)
+    assert_documented(response, "/api/articles/{id}/overlap")
     assert error["code"] == "not_found"
 
 
@@ -56,7 +59,7 @@ def test_draft_check_finds_a_copied_paragraph(
     response = client.post("/api/overlap", json={"text": original.text, "title": "Mijn concept"})
     assert response.status_code == 200
     assert response.headers["Cache-Control"] == "no-store"
-    body = response.get_json()
+    body = assert_documented(response, "/api/overlap", "post")
     assert body["article"] == {"id": None, "title": "Mijn concept"}
     # The paragraph itself first, then the depression article's paraphrase of it.
     assert [m["other_passage"]["id"] for m in body["matches"]] == [
@@ -89,7 +92,9 @@ def test_unrelated_draft_has_no_matches(client: FlaskClient) -> None:
 def test_bad_drafts_get_a_4xx_in_the_error_shape(
     client: FlaskClient, body: Any, status: int
 ) -> None:
-    assert_error(client.post("/api/overlap", json=body), status)
+    response = client.post("/api/overlap", json=body)
+    assert_error(response, status)
+    assert_documented(response, "/api/overlap", "post")
 
 
 def test_non_json_bodies_are_refused(client: FlaskClient) -> None:
