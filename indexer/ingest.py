@@ -1,6 +1,8 @@
 """Ingest raw page files into the live index: read, parse, enrich, write, report.
 
-`ingest_paths` is the core of `sitesearch ingest`. Nothing is lost silently: every input is
+`ingest_paths` is the core of `sitesearch ingest`. Every input that parses is also recorded in
+the raw store (`indexer.rawpages.record_input`), so that a reindex rebuilds from everything
+ever ingested or crawled. Nothing is lost silently: every input is
 either indexed or named in `IngestReport.rejected` with its reason, and one bad input never
 stops the others. When there is no live version yet, a first one is created and switched to
 after the pages are written.
@@ -18,6 +20,7 @@ from indexer.engine import Engine
 from indexer.errors import InputError
 from indexer.models import Page
 from indexer.parsing import parse_bytes
+from indexer.rawpages import raw_store, record_input
 from indexer.settings import Settings
 
 SUFFIXES = (".txt",)
@@ -85,6 +88,7 @@ def ingest_paths(
 ) -> IngestReport:
     """Parse, enrich and index every page of `paths` into the live version (see module doc)."""
     report = IngestReport()
+    store = raw_store(settings)
     pages: list[tuple[str, Page]] = []
     for name in expand_paths(paths, report):
         try:
@@ -100,6 +104,10 @@ def ingest_paths(
             continue
         report.rejected.extend(Rejection(name, problem) for problem in parsed.problems)
         pages.extend((name, page) for page in parsed.pages)
+        try:  # the raw store, not the engine, is what a reindex rebuilds from
+            record_input(store, name, data, parsed.pages)
+        except OSError as exc:
+            report.rejected.append(Rejection(name, f"not recorded in the raw store: {exc}"))
     report.pages = len(pages)
     if not pages:
         return report
