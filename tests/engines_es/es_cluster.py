@@ -88,9 +88,10 @@ class EsTestCluster:
     def clean_up(self) -> None:
         client = self.client()
         try:
-            client.indices.delete(
-                index=f"{self.prefix}-*", ignore_unavailable=True, allow_no_indices=True
-            )
+            # By name: clusters refuse wildcard deletes (action.destructive_requires_name).
+            names = sorted(client.indices.get(index=f"{self.prefix}-*", allow_no_indices=True))
+            for start in range(0, len(names), 50):
+                client.indices.delete(index=",".join(names[start : start + 50]))
         finally:
             client.close()
 

@@ -1,7 +1,9 @@
-"""Bulk writes check every item: 429s are retried with backoff, failures reported by id."""
+"""Against a scripted stand-in for the remote cluster: bulk writes check every item (429s
+retried with backoff, failures reported by id) and the alias moves in one atomic call."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -123,3 +125,27 @@ def test_writing_to_a_version_that_does_not_exist_is_refused(
             engine.write(f"{INDEX}-v9", pages)
         # Nothing was sent: Elasticsearch would have created the index on the fly.
         assert not any("_bulk" in r.path for r in cluster.requests)
+
+
+def test_switch_is_one_atomic_aliases_call(tmp_path: Path) -> None:
+    def route(request: Request) -> tuple[int, Any] | None:
+        path = request.path.split("?", 1)[0]
+        if path == f"/{INDEX}-v*":
+            return 200, {f"{INDEX}-v1": {}, f"{INDEX}-v2": {}}
+        if path == f"/_alias/{INDEX}":
+            return 200, {f"{INDEX}-v1": {"aliases": {INDEX: {}}}}
+        if path == "/_aliases":
+            return 200, {"acknowledged": True}
+        return default_route(INDEX)(request)
+
+    with fake_cluster(route) as cluster:
+        engine = ElasticEngine.from_settings(_settings(tmp_path, cluster.url))
+        engine.switch(f"{INDEX}-v2")
+    calls = [r for r in cluster.requests if r.path.startswith("/_aliases")]
+    assert len(calls) == 1
+    assert json.loads(calls[0].body) == {
+        "actions": [
+            {"remove": {"index": f"{INDEX}-v1", "alias": INDEX}},
+            {"add": {"index": f"{INDEX}-v2", "alias": INDEX}},
+        ]
+    }
