@@ -6,8 +6,8 @@ Each version is an index `<index_name>-v<N>` holding article and passage documen
 failures (refused, timed out, TLS, 5xx, not Elasticsearch at all) into `EngineUnavailable`
 naming the URL: callers never see a raw transport traceback.
 
-Bulk writes check every item's result, retry items refused with 429 with bounded exponential
-backoff, and report what still failed by article id with the reason.
+Bulk writes (`es_bulk`) check every item's result, retry items refused with 429 with bounded
+exponential backoff, and report what still failed by article id with the reason.
 """
 
 from __future__ import annotations
@@ -21,13 +21,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import elastic_transport
-from elasticsearch import (
-    ApiError,
-    Elasticsearch,
-    NotFoundError,
-    UnsupportedProductError,
-    helpers,
-)
+from elasticsearch import ApiError, Elasticsearch, NotFoundError, UnsupportedProductError, helpers
 
 from indexer.analysis import Analyzer
 from indexer.documents import ARTICLE, PASSAGE, page_documents
@@ -41,6 +35,7 @@ from indexer.engine import (
     WriteReport,
 )
 from indexer.engines import es_queries
+from indexer.engines.es_bulk import bulk_write
 from indexer.engines.es_mappings import AnalysisProfile, index_body, read_synonym_rules
 from indexer.engines.es_search import load_vocabulary, run_search
 from indexer.errors import EngineUnavailable, NotFound, QueryError
@@ -48,7 +43,6 @@ from indexer.models import EnrichedPage
 from indexer.settings import Settings
 from indexer.vocabulary import Vocabulary
 
-_MAX_BACKOFF = 60.0
 _VOCABULARY_TTL = 60.0  # seconds a loaded vocabulary serves before it is checked again
 _PAGES_PER_CHUNK = 50  # pages whose old passages are replaced per delete_by_query
 _PASSAGE_SOURCE = [
@@ -144,6 +138,9 @@ class ElasticEngine:
                     f"Elasticsearch at {self._url} refused our credentials ({what}): "
                     f"{exc.status_code} {exc.error}"
                 ) from None
+            if exc.status_code == 404 and exc.error == "index_not_found_exception":
+                # The alias or version went away between two calls (a concurrent drop).
+                raise NotFound(f"index not found at {self._url} ({what})") from None
             if exc.status_code >= 500 or exc.status_code in (406, 429):
                 raise EngineUnavailable(
                     f"Elasticsearch at {self._url} failed ({what}): {exc.status_code} {exc.error}"
@@ -166,7 +163,7 @@ class ElasticEngine:
 
     def create_version(self) -> str:
         existing = self.versions()
-        number = int(self._version_name.match(existing[-1]).group(1)) if existing else 0  # type: ignore[union-attr]
+        number = int(existing[-1].rsplit("-v", 1)[1]) if existing else 0
         body = index_body(
             shards=self._settings.es_shards,
             replicas=self._settings.es_replicas,
@@ -232,14 +229,15 @@ class ElasticEngine:
         failed: dict[str, str] = {}
         with self._calling(f"count {version}"):
             fresh = int(self._client.count(index=version)["count"]) == 0
+        written: set[str] = set()
         chunk: list[EnrichedPage] = []
         for page in pages:
             chunk.append(page)
             if len(chunk) >= _PAGES_PER_CHUNK:
-                indexed += self._write_chunk(version, chunk, failed, fresh)
+                indexed += self._write_chunk(version, chunk, failed, fresh, written)
                 chunk = []
         if chunk:
-            indexed += self._write_chunk(version, chunk, failed, fresh)
+            indexed += self._write_chunk(version, chunk, failed, fresh, written)
         with self._calling(f"refresh {version}"):
             self._client.indices.refresh(index=version)
         self._forget_vocabulary(version)
@@ -252,10 +250,15 @@ class ElasticEngine:
                 self._vocabulary = None
 
     def _write_chunk(
-        self, version: str, pages: list[EnrichedPage], failed: dict[str, str], fresh: bool
+        self,
+        version: str,
+        pages: list[EnrichedPage],
+        failed: dict[str, str],
+        fresh: bool,
+        written: set[str],
     ) -> int:
         ids = [page.page.id for page in pages]
-        if not fresh:
+        if not fresh or written.intersection(ids):
             # Replacing a page: its old passages go first (the new page may have fewer).
             with self._calling(f"replace passages in {version}"):
                 self._client.delete_by_query(
@@ -277,40 +280,26 @@ class ElasticEngine:
                 owner[document["id"]] = page.page.id
                 actions.append({"_op_type": "index", "_index": version,
                                 "_id": document["id"], "_source": document})
-        problems = self._bulk(actions)
-        for doc_id, reason in problems.items():
-            article = owner.get(doc_id, doc_id)
-            failed.setdefault(article, reason if doc_id == article else f"{doc_id}: {reason}")
-        return sum(1 for page in pages if page.page.id not in failed)
-
-    def _bulk(self, actions: list[dict[str, Any]]) -> dict[str, str]:
-        """Send actions in bulk; the id -> reason of every item that did not succeed."""
-        problems: dict[str, str] = {}
-        if not actions:
-            return problems
         with self._calling("bulk write"):
-            for ok, item in helpers.streaming_bulk(
+            problems = bulk_write(
                 self._client,
                 actions,
                 chunk_size=self._settings.es_bulk_chunk,
                 max_retries=self._settings.es_bulk_retries,
                 initial_backoff=self._settings.es_bulk_backoff,
-                max_backoff=_MAX_BACKOFF,
-                raise_on_error=False,
-                yield_ok=True,
-            ):
-                result = next(iter(item.values()))
-                if ok and result.get("status", 200) < 300:
-                    continue
-                problems[str(result.get("_id"))] = _bulk_reason(result)
-        return problems
+            )
+        for doc_id, reason in problems.items():
+            article = owner.get(doc_id, doc_id)
+            failed.setdefault(article, reason if doc_id == article else f"{doc_id}: {reason}")
+        written.update(ids)
+        return sum(1 for page in pages if page.page.id not in failed)
 
     def delete(self, version: str, article_ids: Iterable[str]) -> int:
         ids = sorted(set(article_ids))
         if not ids:
             return 0
         self._require(version)
-        removed = self.count_ids(version, ids)
+        removed = self._count_ids(version, ids)
         with self._calling(f"delete from {version}"):
             self._client.delete_by_query(
                 index=version, query={"terms": {"article_id": ids}},
@@ -319,7 +308,7 @@ class ElasticEngine:
         self._forget_vocabulary(version)
         return removed
 
-    def count_ids(self, version: str, ids: Sequence[str]) -> int:
+    def _count_ids(self, version: str, ids: Sequence[str]) -> int:
         with self._calling(f"count {version}"):
             answer = self._client.count(
                 index=version,
@@ -484,21 +473,6 @@ class ElasticEngine:
 
     def close(self) -> None:
         self._client.close()
-
-
-def _bulk_reason(result: dict[str, Any]) -> str:
-    error = result.get("error")
-    status = result.get("status")
-    if isinstance(error, dict):
-        reason = f"{error.get('type', 'error')}: {error.get('reason', '')}"
-        cause = error.get("caused_by")
-        if isinstance(cause, dict) and cause.get("reason"):
-            reason += f" ({cause['reason']})"
-    else:
-        reason = str(error or "not indexed")
-    if status == 429:
-        reason = f"still refused (429) after retries: {reason}"
-    return f"{reason} [status {status}]"
 
 
 def _stored_passage(source: dict[str, Any]) -> StoredPassage:
