@@ -93,6 +93,10 @@ class Settings(BaseSettings):
     rate_limit: str = Field("120/minute;20/second", description="flask-limiter limit per client.")
     max_body_bytes: int = Field(1_000_000, ge=1, description="Largest request body accepted.")
     cache_max_age: int = Field(60, ge=0, description="Cache-Control max-age of search answers.")
+    answer_cache_entries: int = Field(
+        4096, ge=0,
+        description="Search/suggest answers each API worker keeps for cache_max_age s (0: off).",
+    )
 
     # --- crawler
     user_agent: str = Field(

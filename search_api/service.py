@@ -13,6 +13,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from cachetools import TTLCache
+
 from indexer.engine import Engine, Health, SearchRequest, make_engine
 from indexer.errors import EngineUnavailable, NotFound
 from indexer.models import EnrichedPage, Section
@@ -42,6 +44,12 @@ class SearchService:
         self._owns_engine = engine is None
         self._factory = engine_factory
         self._lock = threading.Lock()
+        # Recent answers, for as long as browsers and shared caches may keep them anyway
+        # (cache_max_age): the search box asks the same prefixes and queries again and again.
+        self._answers: TTLCache[tuple[object, ...], dict[str, Any]] | None = None
+        if settings.answer_cache_entries and settings.cache_max_age:
+            self._answers = TTLCache(settings.answer_cache_entries, settings.cache_max_age)
+        self._answers_lock = threading.Lock()
 
     @property
     def engine(self) -> Engine:
@@ -66,24 +74,47 @@ class SearchService:
 
     def search(self, params: SearchParams) -> dict[str, Any]:
         """The /api/search answer for validated parameters."""
-        request = SearchRequest(
-            query=params.q, page=params.page, size=params.size,
-            labels=params.labels, entities=params.entities,
-        )
         started = time.perf_counter()
-        result = self.engine.search(request)
-        answer = result.model_dump(mode="json")
-        # took_ms as the caller experiences it: the engine call plus its conversion.
-        answer["took_ms"] = round((time.perf_counter() - started) * 1000, 3)
-        return answer
+        key = ("search", params.q, params.page, params.size, params.labels, params.entities)
+        answer = self._cached(key)
+        if answer is None:
+            request = SearchRequest(
+                query=params.q, page=params.page, size=params.size,
+                labels=params.labels, entities=params.entities,
+            )
+            answer = self._remember(key, self.engine.search(request).model_dump(mode="json"))
+        # took_ms as this caller experienced it (a cached answer is fast, and says so).
+        return {**answer, "took_ms": round((time.perf_counter() - started) * 1000, 3)}
 
     def suggest(self, params: SuggestParams) -> dict[str, Any]:
         """The /api/suggest answer: at most `params.limit` completions."""
-        completions = self.engine.suggest(params.q, limit=params.limit)[: params.limit]
-        return {
-            "query": params.q,
-            "completions": [c.model_dump(mode="json") for c in completions],
-        }
+        key = ("suggest", params.q, params.limit)
+        answer = self._cached(key)
+        if answer is None:
+            completions = self.engine.suggest(params.q, limit=params.limit)[: params.limit]
+            answer = self._remember(key, {
+                "query": params.q,
+                "completions": [c.model_dump(mode="json") for c in completions],
+            })
+        return answer
+
+    def _cached(self, key: tuple[object, ...]) -> dict[str, Any] | None:
+        if self._answers is None:
+            return None
+        with self._answers_lock:
+            return self._answers.get(key)
+
+    def _remember(self, key: tuple[object, ...], answer: dict[str, Any]) -> dict[str, Any]:
+        if self._answers is not None:
+            with self._answers_lock:
+                self._answers[key] = answer
+        return answer
+
+    def forget_answers(self) -> None:
+        """Drop every cached answer (after a reindex, when waiting for expiry will not do)."""
+        if self._answers is not None:
+            with self._answers_lock:
+                self._answers.clear()
 
     def article(self, article_id: str) -> dict[str, Any]:
         """The /api/articles/<id> answer; raises NotFound for an unknown id."""
