@@ -257,6 +257,9 @@ class ElasticEngine:
         fresh: bool,
         written: set[str],
     ) -> int:
+        given = len(pages)
+        # A page given twice: the later one wins, as if written one after the other.
+        pages = list({page.page.id: page for page in pages}.values())
         ids = [page.page.id for page in pages]
         if not fresh or written.intersection(ids):
             # Replacing a page: its old passages go first (the new page may have fewer).
@@ -292,7 +295,8 @@ class ElasticEngine:
             article = owner.get(doc_id, doc_id)
             failed.setdefault(article, reason if doc_id == article else f"{doc_id}: {reason}")
         written.update(ids)
-        return sum(1 for page in pages if page.page.id not in failed)
+        # Every page given counts (a repeated one too), as with one write per page.
+        return given - sum(1 for page in pages if page.page.id in failed)
 
     def delete(self, version: str, article_ids: Iterable[str]) -> int:
         ids = sorted(set(article_ids))

@@ -107,6 +107,26 @@ def test_rewriting_a_page_replaces_its_passages(
     assert engine.count() == 1
 
 
+@pytest.mark.parametrize("apart", [False, True], ids=["same-chunk", "later-chunk"])
+def test_a_page_given_twice_in_one_write_keeps_only_the_later_passages(
+    engine: ElasticEngine, enriched_seeds: dict[str, EnrichedPage], apart: bool
+) -> None:
+    page = enriched_seeds["adhd"]
+    shorter = page.model_copy(update={"passages": page.passages[:2]})
+    filler = [
+        enriched_seeds["depression"].model_copy(
+            update={"page": enriched_seeds["depression"].page.model_copy(update={"id": f"f{i}"})}
+        )
+        for i in range(60 if apart else 0)  # pushes the second copy into the next chunk
+    ]
+    version = engine.create_version()
+    report = engine.write(version, [page, *filler, shorter])
+    assert report.failed == {} and report.indexed == 2 + len(filler)
+    engine.switch(version)
+    mine = [p.index for p in engine.iter_passages() if p.article_id == page.page.id]
+    assert sorted(mine) == [0, 1]
+
+
 def test_get_page_does_not_return_a_passage(
     engine: ElasticEngine, enriched_seeds: dict[str, EnrichedPage]
 ) -> None:
