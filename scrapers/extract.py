@@ -22,16 +22,22 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import warnings
 from dataclasses import dataclass, field
 from urllib.parse import unquote, urljoin, urlsplit
 
-from bs4 import BeautifulSoup, Tag
+import lxml.html  # type: ignore[import-untyped]
+from bs4 import BeautifulSoup, Tag, XMLParsedAsHTMLWarning
 from bs4.element import Comment, NavigableString
+from lxml import etree
 
 from indexer.errors import InputError
 from indexer.models import Page, RelatedLink, Section
 from indexer.normalise import normalise_text, slugify
 from indexer.parsing import page_id
+
+# XHTML pages start with an XML declaration; parsing them as HTML is what we want.
+warnings.filterwarnings("ignore", category=XMLParsedAsHTMLWarning)
 
 _DROP_TAGS = (
     "script", "style", "noscript", "template", "svg", "iframe", "form", "button", "select",
@@ -153,7 +159,7 @@ def _remove_chrome(soup: BeautifulSoup) -> None:
     for tag in soup.find_all(_DROP_TAGS):
         tag.decompose()
     for tag in list(soup.find_all(True)):
-        if tag.decomposed or not isinstance(tag, Tag) or tag.attrs is None:
+        if _removed(tag):
             continue
         if _is_chrome(tag):
             tag.decompose()
@@ -165,6 +171,12 @@ def _remove_chrome(soup: BeautifulSoup) -> None:
             continue
         tag.insert_before(" ")
         tag.insert_after(" ")
+
+
+def _removed(tag: Tag) -> bool:
+    # bs4's `decomposed` property falls back to a tree search on live tags (slow); a
+    # decomposed tag is recognisable by its emptied name.
+    return not tag.name
 
 
 def _is_chrome(tag: Tag) -> bool:
@@ -199,7 +211,7 @@ def _take_labels(soup: BeautifulSoup) -> list[str]:
         if match:
             labels.append(_clean(link.get_text("")).lstrip("#").strip() or unquote(match[1]))
     for tag in soup.find_all(True):
-        if tag.decomposed or not any(_TAG_CLASS.search(c) for c in _classes(tag)):
+        if _removed(tag) or not any(_TAG_CLASS.search(c) for c in _classes(tag)):
             continue
         if tag.find(_HEADINGS) is not None:
             continue  # a container that merely mentions tags: keep its content
@@ -211,7 +223,7 @@ def _take_labels(soup: BeautifulSoup) -> list[str]:
             link.decompose()
     for text_node in soup.find_all(string=re.compile(r"(?i)^\s*labels\s*:")):
         parent = text_node.parent
-        if not isinstance(parent, Tag) or parent.decomposed:
+        if not isinstance(parent, Tag) or _removed(parent):
             continue
         block = parent if parent.name in _TEXT_BLOCKS else parent.find_parent(_TEXT_BLOCKS)
         holder = block if isinstance(block, Tag) else parent
@@ -242,7 +254,7 @@ def _take_related(soup: BeautifulSoup, url: str) -> list[RelatedLink]:
     related: list[RelatedLink] = []
     for node in soup.find_all(string=re.compile(r"(?i)gerelateerde\s+artikelen")):
         parent = node.parent
-        if not isinstance(parent, Tag) or parent.decomposed:
+        if not isinstance(parent, Tag) or _removed(parent):
             continue
         if not _RELATED.match(_clean(parent.get_text(""))):
             continue
@@ -396,22 +408,29 @@ def page_links(html: bytes | str, base_url: str) -> tuple[list[str], bool, bool]
     """(absolute link targets, noindex, nofollow) of an HTML page.
 
     Honours <base href> and a robots meta tag; links with rel=nofollow are left out.
+    Parsed with lxml directly: link discovery runs on every crawled page.
     """
-    soup = BeautifulSoup(html, "lxml")
-    base = soup.find("base", href=True)
-    if isinstance(base, Tag):
-        base_url = urljoin(base_url, str(base["href"]))
-    directives = ""
-    for meta in soup.find_all("meta", attrs={"name": re.compile(r"^robots$", re.I)}):
-        directives += "," + str(meta.get("content", "")).lower()
+    data = html.encode("utf-8") if isinstance(html, str) else html
+    try:
+        root = lxml.html.document_fromstring(data)
+    except (etree.ParserError, ValueError):
+        return [], False, False
+    for base in root.iter("base"):
+        if base.get("href"):
+            base_url = urljoin(base_url, base.get("href", "").strip())
+            break
+    directives = ",".join(
+        (meta.get("content") or "").lower()
+        for meta in root.iter("meta")
+        if (meta.get("name") or "").lower() == "robots"
+    )
     noindex = "noindex" in directives or "none" in directives
     nofollow = "nofollow" in directives or "none" in directives
     links: list[str] = []
     if not nofollow:
-        for link in soup.find_all(("a", "area"), href=True):
-            rel = " ".join(str(r) for r in (link.get("rel") or [])).lower()
-            href = str(link["href"]).strip()
-            if "nofollow" in rel or not href or href.startswith("#"):
+        for link in root.iter("a", "area"):
+            href = (link.get("href") or "").strip()
+            if not href or href.startswith("#") or "nofollow" in (link.get("rel") or "").lower():
                 continue
             target = urljoin(base_url, href)
             if urlsplit(target).scheme in ("http", "https"):

@@ -172,9 +172,9 @@ class Fetcher:
         waits: list[float] = []
         for attempt in range(retries + 1):
             last = attempt == retries
-            self.pacer.wait(origin(url))
             try:
-                result = self._send(url, headers, accept, limit)
+                with self.pacer.slot(origin(url)):
+                    result = self._send(url, headers, accept, limit)
             except httpx.TimeoutException as exc:
                 if last:
                     raise FetchError(

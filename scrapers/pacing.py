@@ -1,19 +1,23 @@
 """Per-host politeness: requests to one origin are spaced at least `delay` seconds apart.
 
-The spacing holds across threads: each caller reserves the next free slot of its origin under
-a lock, then sleeps outside the lock until that slot. Retries and redirect hops go through the
-same gate as first requests.
+With a delay, requests to one origin are serialised: a request starts no earlier than `delay`
+seconds after the previous one to that origin has FINISHED. So the site sees the spacing even
+when threads are scheduled late or a response is slow (spacing request starts only would let
+two requests arrive closer together than the delay). Other origins, and the extraction and
+storing of pages, still run in parallel. With delay 0 nothing is serialised (benchmarks).
+Retries and redirect hops go through the same gate as first requests.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 
 class Pacer:
-    """Hands out request slots per origin, `delay` seconds apart (per-origin overrides)."""
+    """Request slots per origin, `delay` seconds apart (per-origin overrides)."""
 
     def __init__(
         self,
@@ -23,7 +27,8 @@ class Pacer:
     ) -> None:
         self.default_delay = max(0.0, delay)
         self._delays: dict[str, float] = {}
-        self._next: dict[str, float] = {}
+        self._finished: dict[str, float] = {}
+        self._locks: dict[str, threading.Lock] = {}
         self._lock = threading.Lock()
         self._clock = clock
         self._sleep = sleep
@@ -38,11 +43,22 @@ class Pacer:
         with self._lock:
             return self._delays.get(origin, self.default_delay)
 
-    def wait(self, origin: str) -> None:
-        """Block until a request to `origin` may be sent, and reserve that moment."""
+    @contextmanager
+    def slot(self, origin: str) -> Iterator[None]:
+        """Hold the turn of `origin` for one request (waiting for it as long as needed)."""
+        delay = self.delay_for(origin)
+        if delay <= 0:
+            yield
+            return
         with self._lock:
-            now = self._clock()
-            slot = max(now, self._next.get(origin, now))
-            self._next[origin] = slot + self._delays.get(origin, self.default_delay)
-        if slot > now:
-            self._sleep(slot - now)
+            turn = self._locks.setdefault(origin, threading.Lock())
+        with turn:
+            previous = self._finished.get(origin)
+            if previous is not None:
+                wait = previous + delay - self._clock()
+                if wait > 0:
+                    self._sleep(wait)
+            try:
+                yield
+            finally:
+                self._finished[origin] = self._clock()

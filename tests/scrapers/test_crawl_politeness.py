@@ -11,8 +11,8 @@ from scrapers.crawler import Crawler, crawl_site
 from scrapers.store import RawStore
 from scrapers.urls import origin
 
-# The server stamps a request when it has read it; the client stamps it before sending. The
-# stamps of two requests can differ from the client's spacing by scheduling noise only.
+# The pacer starts a request `delay` after the previous one FINISHED, so the server's arrival
+# stamps are at least `delay` apart; the margin only covers the stamps' own granularity.
 _JITTER = 0.02
 
 
