@@ -4,11 +4,13 @@ retried with backoff, failures reported by id) and the alias moves in one atomic
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from indexer.engine import WriteReport
 from indexer.engines.elastic import ElasticEngine
 from indexer.models import EnrichedPage
 from indexer.settings import Settings, load_settings
@@ -43,23 +45,35 @@ def pages(enriched_seeds: dict[str, EnrichedPage]) -> list[EnrichedPage]:
     return [enriched_seeds["depression"], enriched_seeds["adhd"]]
 
 
-def test_items_refused_with_429_are_retried_until_they_succeed(
-    tmp_path: Path, pages: list[EnrichedPage]
-) -> None:
+ItemStatus = Callable[[int, str], tuple[int, str | None]]  # (bulk number, id) -> status
+
+
+def _write_against(
+    tmp_path: Path, pages: list[EnrichedPage], status: ItemStatus, retries: int = 3
+) -> tuple[WriteReport, list[Request]]:
+    """Write `pages` to a scripted cluster whose n-th bulk answers each item with `status`."""
     bulks: list[Request] = []
     fallback = default_route(INDEX)
 
     def route(request: Request) -> tuple[int, Any] | None:
         if request.path.split("?")[0].endswith("/_bulk"):
             bulks.append(request)
-            if len(bulks) == 1:  # the cluster is busy: every item is refused once
-                return _bulk_answer(request, lambda _id: (429, "es_rejected_execution_exception"))
-            return _bulk_answer(request, lambda _id: (201, None))
+            return _bulk_answer(request, lambda _id: status(len(bulks), _id))
         return fallback(request)
 
     with fake_cluster(route) as cluster:
-        engine = ElasticEngine.from_settings(_settings(tmp_path, cluster.url))
-        report = engine.write(f"{INDEX}-v1", pages)
+        engine = ElasticEngine.from_settings(_settings(tmp_path, cluster.url, retries))
+        return engine.write(f"{INDEX}-v1", pages), bulks
+
+
+def test_items_refused_with_429_are_retried_until_they_succeed(
+    tmp_path: Path, pages: list[EnrichedPage]
+) -> None:
+    # The cluster is busy: every item is refused once.
+    report, bulks = _write_against(
+        tmp_path, pages,
+        lambda n, _id: (429, "es_rejected_execution_exception") if n == 1 else (201, None),
+    )
     assert report.failed == {}
     assert report.indexed == 2
     assert len(bulks) == 2
@@ -72,18 +86,9 @@ def test_items_refused_with_429_are_retried_until_they_succeed(
 def test_429_that_never_ends_is_reported_after_bounded_retries(
     tmp_path: Path, pages: list[EnrichedPage]
 ) -> None:
-    bulks: list[Request] = []
-    fallback = default_route(INDEX)
-
-    def route(request: Request) -> tuple[int, Any] | None:
-        if request.path.split("?")[0].endswith("/_bulk"):
-            bulks.append(request)
-            return _bulk_answer(request, lambda _id: (429, "es_rejected_execution_exception"))
-        return fallback(request)
-
-    with fake_cluster(route) as cluster:
-        engine = ElasticEngine.from_settings(_settings(tmp_path, cluster.url, retries=2))
-        report = engine.write(f"{INDEX}-v1", pages)
+    report, bulks = _write_against(
+        tmp_path, pages, lambda n, _id: (429, "es_rejected_execution_exception"), retries=2
+    )
     assert len(bulks) == 3  # the first try and two retries
     assert report.indexed == 0
     assert set(report.failed) == {p.page.id for p in pages}
@@ -94,20 +99,10 @@ def test_one_failing_item_is_reported_by_id_and_the_others_are_indexed(
     tmp_path: Path, pages: list[EnrichedPage]
 ) -> None:
     bad_passage = pages[1].passages[2].passage.id
-    fallback = default_route(INDEX)
-
-    def route(request: Request) -> tuple[int, Any] | None:
-        if request.path.split("?")[0].endswith("/_bulk"):
-            return _bulk_answer(
-                request,
-                lambda _id: (400, "mapper_parsing_exception") if _id == bad_passage
-                else (201, None),
-            )
-        return fallback(request)
-
-    with fake_cluster(route) as cluster:
-        engine = ElasticEngine.from_settings(_settings(tmp_path, cluster.url))
-        report = engine.write(f"{INDEX}-v1", pages)
+    report, _ = _write_against(
+        tmp_path, pages,
+        lambda n, _id: (400, "mapper_parsing_exception") if _id == bad_passage else (201, None),
+    )
     assert report.indexed == 1
     assert list(report.failed) == [pages[1].page.id]
     reason = report.failed[pages[1].page.id]
