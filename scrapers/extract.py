@@ -53,6 +53,8 @@ _SKIP_TEXTS = {"top of page", "bottom of page", "skip to main content", "naar de
 _TAG_CLASS = re.compile(r"(?:^|[-_])(?:tags?|labels?|hashtags?)(?:$|[-_])", re.I)
 _TAG_HREF = re.compile(r"/(?:labels?|tags?|hashtags?|onderwerpen)/([^/?#]+)", re.I)
 _LABELS_LINE = re.compile(r"(?i)^labels\s*:\s*(.*)$")
+_LABELS_START = re.compile(r"(?i)^\s*labels\s*:")
+_RELATED_TEXT = re.compile(r"(?i)gerelateerde\s+artikelen")
 _HASHTAG = re.compile(r"#\s*([^\s#,;]+(?:[ \t]+[^\s#,;]+)*)")
 _RELATED = re.compile(r"(?i)^gerelateerde\s+artikelen\s*:?$")
 _DEEL = re.compile(r"(?i)^deel\s+(\d{1,3})\s*[:.\-]\s*(.+)$")
@@ -62,6 +64,7 @@ _SPACED = (
 )
 _HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 _TEXT_BLOCKS = ("p", "blockquote", "pre", "figcaption", "dd", "dt", "address", "caption")
+_BLOCKY = frozenset((*_HEADINGS, *_TEXT_BLOCKS, "ul", "ol", "table", "div"))
 _CONTAINERS = (
     "div", "section", "article", "main", "body", "html", "header", "footer", "figure", "dl",
     "details", "summary", "center", "fieldset", "tbody", "thead",
@@ -142,7 +145,7 @@ def extract_page(html: bytes | str, url: str) -> Page:
     related = _take_related(soup, url)
     root = _content_root(soup)
     builder = _Builder()
-    if root.find("h1") is None:
+    if not any(t.name == "h1" for t in _tags(root)):
         builder.title = fallback_title or None
     _walk(root, builder)
     builder.flush()
@@ -153,19 +156,30 @@ def extract_page(html: bytes | str, url: str) -> Page:
     return _build(builder, labels, related, url)
 
 
+def _tags(root: Tag) -> list[Tag]:
+    """Every live element below `root`, in document order.
+
+    One walk of `descendants` is much cheaper than bs4's find_all with filters, which the
+    crawler would otherwise pay several times per page.
+    """
+    return [node for node in root.descendants if isinstance(node, Tag) and node.name]
+
+
+def _outermost(tags: list[Tag]) -> list[Tag]:
+    chosen = {id(tag) for tag in tags}
+    return [t for t in tags if not any(id(parent) in chosen for parent in t.parents)]
+
+
 def _remove_chrome(soup: BeautifulSoup) -> None:
-    for comment in soup.find_all(string=lambda s: isinstance(s, Comment)):
+    comments = [n for n in soup.descendants if isinstance(n, Comment)]
+    for comment in comments:
         comment.extract()
-    for tag in soup.find_all(_DROP_TAGS):
+    chrome = [t for t in _tags(soup) if t.name in _DROP_TAGS or _is_chrome(t)]
+    for tag in _outermost(chrome):
         tag.decompose()
-    for tag in list(soup.find_all(True)):
-        if _removed(tag):
-            continue
-        if _is_chrome(tag):
-            tag.decompose()
     # Text is read with get_text("") so that "<b>Mag</b>nesium" stays one word; a space on
     # each side of every block element keeps words of adjacent blocks apart.
-    for tag in soup.find_all(_SPACED):
+    for tag in [t for t in _tags(soup) if t.name in _SPACED]:
         if tag.name == "br":
             tag.replace_with(" ")
             continue
@@ -206,22 +220,21 @@ def _classes(tag: Tag) -> list[str]:
 
 def _take_labels(soup: BeautifulSoup) -> list[str]:
     labels: list[str] = []
-    for link in soup.find_all("a", href=True):
-        match = _TAG_HREF.search(str(link["href"]))
-        if match:
-            labels.append(_clean(link.get_text("")).lstrip("#").strip() or unquote(match[1]))
-    for tag in soup.find_all(True):
-        if _removed(tag) or not any(_TAG_CLASS.search(c) for c in _classes(tag)):
-            continue
-        if tag.find(_HEADINGS) is not None:
-            continue  # a container that merely mentions tags: keep its content
-        for text in _label_texts(tag):
-            labels.append(text)
+    tagged: list[Tag] = []
+    for tag in _tags(soup):
+        if tag.name == "a" and (match := _TAG_HREF.search(str(tag.get("href", "")))):
+            labels.append(_clean(tag.get_text("")).lstrip("#").strip() or unquote(match[1]))
+            tagged.append(tag)
+        elif any(_TAG_CLASS.search(c) for c in _classes(tag)) and not _has_headings(tag):
+            # (a container with headings merely mentions tags: its content is kept)
+            tagged.append(tag)
+    for tag in _outermost(tagged):
+        if tag.name != "a":
+            labels.extend(_label_texts(tag))
         tag.decompose()
-    for link in soup.find_all("a", href=True):
-        if _TAG_HREF.search(str(link["href"])):
-            link.decompose()
-    for text_node in soup.find_all(string=re.compile(r"(?i)^\s*labels\s*:")):
+    for text_node in [n for n in soup.descendants if isinstance(n, NavigableString)]:
+        if not _LABELS_START.match(text_node):
+            continue
         parent = text_node.parent
         if not isinstance(parent, Tag) or _removed(parent):
             continue
@@ -232,6 +245,10 @@ def _take_labels(soup: BeautifulSoup) -> list[str]:
             labels.extend(_split_labels(match.group(1)))
             holder.decompose()
     return list(dict.fromkeys(label for label in labels if label))
+
+
+def _has_headings(tag: Tag) -> bool:
+    return any(t.name in _HEADINGS for t in _tags(tag))
 
 
 def _label_texts(tag: Tag) -> list[str]:
@@ -252,7 +269,8 @@ def _split_labels(text: str) -> list[str]:
 
 def _take_related(soup: BeautifulSoup, url: str) -> list[RelatedLink]:
     related: list[RelatedLink] = []
-    for node in soup.find_all(string=re.compile(r"(?i)gerelateerde\s+artikelen")):
+    nodes = [n for n in soup.descendants if isinstance(n, NavigableString)]
+    for node in [n for n in nodes if _RELATED_TEXT.search(n)]:
         parent = node.parent
         if not isinstance(parent, Tag) or _removed(parent):
             continue
@@ -283,11 +301,13 @@ def _add_related(related: list[RelatedLink], link: Tag, base: str) -> None:
 
 
 def _content_root(soup: BeautifulSoup) -> Tag:
-    articles = [a for a in soup.find_all("article") if a.find("h1") is not None]
+    tags = _tags(soup)
+    articles = [a for a in tags if a.name == "article" and any(t.name == "h1" for t in _tags(a))]
     if len(articles) == 1:
         return articles[0]
-    for candidate in (soup.find("main"), soup.find(True, attrs={"role": "main"})):
-        if isinstance(candidate, Tag) and candidate.get_text(strip=True):
+    mains = [t for t in tags if t.name == "main" or str(t.get("role", "")).lower() == "main"]
+    for candidate in mains:
+        if candidate.get_text(strip=True):
             return candidate
     body = soup.body
     return body if isinstance(body, Tag) else soup
@@ -326,7 +346,7 @@ def _walk(node: Tag, builder: _Builder) -> None:
 
 
 def _has_blocks(tag: Tag) -> bool:
-    return tag.find((*_HEADINGS, *_TEXT_BLOCKS, "ul", "ol", "table", "div")) is not None
+    return any(t.name in _BLOCKY for t in _tags(tag))
 
 
 def _list_items(listing: Tag) -> list[str]:
