@@ -80,21 +80,46 @@ def content_terms(lemmas: Sequence[str]) -> list[str]:
 
 
 @dataclass(frozen=True, slots=True)
-class Word:
-    """A word of a text: its comparison term, character offsets, and whether it is content."""
+class Words:
+    """The words of a text, column by column: comparison terms, character offsets, and
+    whether each is a content word; plus the set of distinct content terms.
 
-    term: str
-    start: int
-    end: int
-    content: bool
+    (Columns rather than one object per word: a site has millions of words, and the
+    alignment only needs the term list.)
+    """
+
+    terms: tuple[str, ...]
+    starts: tuple[int, ...]
+    ends: tuple[int, ...]
+    content: tuple[bool, ...]
+    content_terms: frozenset[str]
+
+    def __len__(self) -> int:
+        return len(self.terms)
 
 
-def text_words(text: str) -> list[Word]:
-    """The words of `text` with their character offsets (no NLP needed: a regex and `term`)."""
-    return [
-        Word(term(m.group()), m.start(), m.end(), is_content(m.group()))
-        for m in WORD.finditer(text)
-    ]
+@lru_cache(maxsize=200_000)
+def _word_form(word: str) -> tuple[str, bool]:
+    return term(word), is_content(word)
+
+
+@lru_cache(maxsize=8192)
+def text_words(text: str) -> Words:
+    """The words of `text` with their character offsets (no NLP needed: a regex and `term`).
+
+    Cached: the same stored passages come back as candidates of many checks.
+    """
+    matches = list(WORD.finditer(text))
+    forms = [_word_form(m.group()) for m in matches]
+    terms = tuple(form for form, _ in forms)
+    content = tuple(flag for _, flag in forms)
+    return Words(
+        terms=terms,
+        starts=tuple(m.start() for m in matches),
+        ends=tuple(m.end() for m in matches),
+        content=content,
+        content_terms=frozenset(t for t, flag in zip(terms, content, strict=True) if flag),
+    )
 
 
 def shingles(terms: Sequence[str], size: int = SHINGLE) -> list[str]:

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ConfigDict
 
 from indexer.errors import InputError, NotFound
-from indexer.fingerprints import Word, passage_bands, text_words
+from indexer.fingerprints import Words, passage_bands, text_words
 from indexer.models import EnrichedPage, EnrichedPassage, Page
 
 if TYPE_CHECKING:
@@ -31,8 +31,8 @@ if TYPE_CHECKING:
 # changed verb). Measured on the seeds: 3 joins "de regulatie van [de] NMDA-receptor" but
 # not unrelated sentences that share a few function words.
 MAX_GAP = 3
-# Content words a span must share (matched, not just spanned): "De relatie tussen X en Y is
-# complex" shares only a sentence frame (relatie, complex), not text worth reporting.
+# Distinct content words a span must share (matched, not just spanned): "De relatie tussen X
+# en Y is complex" shares only a sentence frame (relatie, complex), not text worth reporting.
 MIN_SPAN_CONTENT = 3
 # Candidate passages asked from the engine per check (one terms query).
 CANDIDATE_LIMIT = 500
@@ -113,17 +113,18 @@ class Thresholds:
         )
 
 
-def align(a: Sequence[Word], b: Sequence[Word], limits: Thresholds) -> list[Span]:
-    """The overlapping spans of two word sequences, in the order of `a`.
+def align(a: Words, b: Words, limits: Thresholds) -> list[Span]:
+    """The overlapping spans of two texts' words, in the order of `a`.
 
     Matching runs (difflib, on comparison terms) with at most `max_gap` words between them in
     both texts form one span; a span is kept when it has at least `min_span_words` words in
-    the longer text and the share of matching words, over the longer side, is at least
-    `similarity`. Runs of function words alone never start or end a span.
+    the longer text, the share of matching words, over the longer side, is at least
+    `similarity`, and it shares MIN_SPAN_CONTENT distinct content words. Runs of function
+    words alone never start or end a span.
     """
-    if not a or not b:
-        return []
-    matcher = SequenceMatcher(None, [w.term for w in a], [w.term for w in b], autojunk=False)
+    if not a or not b or len(a.content_terms & b.content_terms) < MIN_SPAN_CONTENT:
+        return []  # no span can share enough content words: skip the alignment
+    matcher = SequenceMatcher(None, a.terms, b.terms, autojunk=False)
     blocks = [(i, j, n) for i, j, n in matcher.get_matching_blocks() if n]
     spans: list[Span] = []
     chain: list[tuple[int, int, int]] = []
@@ -140,11 +141,9 @@ def align(a: Sequence[Word], b: Sequence[Word], limits: Thresholds) -> list[Span
     return spans
 
 
-def _span(
-    a: Sequence[Word], b: Sequence[Word], chain: list[tuple[int, int, int]], limits: Thresholds
-) -> Span | None:
+def _span(a: Words, b: Words, chain: list[tuple[int, int, int]], limits: Thresholds) -> Span | None:
     # Function words alone ("en", "van de") join runs but never start or end a span.
-    anchored = [i for i, (ai, _, n) in enumerate(chain) if any(w.content for w in a[ai : ai + n])]
+    anchored = [i for i, (ai, _, n) in enumerate(chain) if any(a.content[ai : ai + n])]
     if not anchored:
         return None
     chain = chain[anchored[0] : anchored[-1] + 1]
@@ -155,25 +154,36 @@ def _span(
     similarity = matched / length
     if length < limits.min_span_words:
         return None
-    content = sum(1 for ai, _, n in chain for w in a[ai : ai + n] if w.content)
-    if content < MIN_SPAN_CONTENT:
-        return None
     if similarity < limits.similarity:
         return None
+    content = {a.terms[k] for ai, _, n in chain for k in range(ai, ai + n) if a.content[k]}
+    if len(content) < MIN_SPAN_CONTENT:
+        return None
     return Span(
-        start=a[a_start].start,
-        end=a[a_end - 1].end,
-        other_start=b[b_start].start,
-        other_end=b[b_end - 1].end,
+        start=a.starts[a_start],
+        end=a.ends[a_end - 1],
+        other_start=b.starts[b_start],
+        other_end=b.ends[b_end - 1],
         words=a_end - a_start,
         matched=matched,
         similarity=round(similarity, 3),
     )
 
 
-def covered_words(words: Sequence[Word], spans: Sequence[Span]) -> int:
-    """How many of `words` stand inside at least one span."""
-    return sum(1 for w in words if any(s.start <= w.start and w.end <= s.end for s in spans))
+def covered_words(words: Words, spans: Sequence[Span], other: bool = False) -> int:
+    """How many of `words` stand inside at least one span (`other`: the spans' other side)."""
+    return len(covered_indexes(words, spans, other))
+
+
+def covered_indexes(words: Words, spans: Sequence[Span], other: bool = False) -> set[int]:
+    """The indexes of `words` inside at least one span."""
+    found: set[int] = set()
+    for span in spans:
+        start, end = (span.other_start, span.other_end) if other else (span.start, span.end)
+        found.update(
+            k for k in range(len(words)) if start <= words.starts[k] and words.ends[k] <= end
+        )
+    return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,7 +191,7 @@ class Probe:
     """A passage to check: its reference, words and band keys."""
 
     ref: PassageRef
-    words: tuple[Word, ...]
+    words: Words
     bands: frozenset[str]
 
 
@@ -196,7 +206,7 @@ def _probe(passage: EnrichedPassage, article_id: str | None) -> Probe:
         id=p.id, article_id=article_id, index=p.index, section=p.section_heading,
         anchor=p.anchor, text=p.text,
     )
-    return Probe(ref, tuple(text_words(p.text)), frozenset(passage_bands(passage.lemmas)))
+    return Probe(ref, text_words(p.text), frozenset(passage_bands(passage.lemmas)))
 
 
 def stored_ref(stored: StoredPassage) -> PassageRef:
@@ -207,7 +217,7 @@ def stored_ref(stored: StoredPassage) -> PassageRef:
 
 
 def verify(
-    probe: Probe, other: PassageRef, other_words: Sequence[Word], other_title: str,
+    probe: Probe, other: PassageRef, other_words: Words, other_title: str,
     limits: Thresholds,
 ) -> Match | None:
     """A Match when `probe` and `other` share at least one span, else None."""
@@ -242,12 +252,11 @@ def find_overlaps(
         if all_bands else []
     )
     matches: list[Match] = []
-    words_of: dict[str, list[Word]] = {}
     for probe in probes:
         for stored in candidates:
             if stored.article_id == article_id or probe.bands.isdisjoint(stored.bands):
                 continue
-            words = words_of.setdefault(stored.id, text_words(stored.text))
+            words = text_words(stored.text)
             match = verify(probe, stored_ref(stored), words, stored.article_title, limits)
             if match is not None:
                 matches.append(match)

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import html
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from itertools import combinations
 from typing import TYPE_CHECKING, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
-from indexer.fingerprints import Word, text_words
-from indexer.overlap import ArticleRef, PassageRef, Span, Thresholds, align, stored_ref
+from indexer.fingerprints import Words, text_words
+from indexer.overlap import ArticleRef, PassageRef, Thresholds, align, covered_indexes, stored_ref
 
 if TYPE_CHECKING:
     from indexer.engine import Engine, StoredPassage
@@ -69,12 +69,16 @@ class _UnionFind:
         self.parent[self.find(a)] = self.find(b)
 
 
-def candidate_pairs(passages: Sequence[StoredPassage]) -> set[tuple[int, int]]:
-    """Index pairs (i < j) of passages of different articles sharing at least one band key."""
+def candidate_pairs(
+    passages: Sequence[StoredPassage], eligible: Sequence[bool] | None = None
+) -> set[tuple[int, int]]:
+    """Index pairs (i < j) of passages of different articles sharing at least one band key
+    (among the `eligible` ones, by default all)."""
     buckets: dict[str, list[int]] = defaultdict(list)
     for index, passage in enumerate(passages):
-        for band in passage.bands:
-            buckets[band].append(index)
+        if eligible is None or eligible[index]:
+            for band in passage.bands:
+                buckets[band].append(index)
     pairs: set[tuple[int, int]] = set()
     for members in buckets.values():
         for i, j in combinations(members, 2):
@@ -98,20 +102,20 @@ def report_of(
 ) -> SiteReport:
     """The site report of a list of stored passages (the pure part of `site_report`)."""
     words = [text_words(p.text) for p in _bar(passages, progress, "woorden")]
-    pairs = sorted(candidate_pairs(passages))
+    # Passages too short to compare never enter a bucket (headings, one-line items).
+    eligible = [len(w) >= limits.min_passage_words for w in words]
+    pairs = sorted(candidate_pairs(passages, eligible))
     covered: list[set[int]] = [set() for _ in passages]
     matches_of: dict[str, int] = defaultdict(int)
     joined = _UnionFind()
     verified = 0
     for i, j in _bar(pairs, progress, "paren"):
-        if min(len(words[i]), len(words[j])) < limits.min_passage_words:
-            continue
         spans = align(words[i], words[j], limits)
         if not spans:
             continue
         verified += 1
-        covered[i].update(_inside(words[i], spans, other=False))
-        covered[j].update(_inside(words[j], spans, other=True))
+        covered[i].update(covered_indexes(words[i], spans))
+        covered[j].update(covered_indexes(words[j], spans, other=True))
         matches_of[passages[i].article_id] += 1
         matches_of[passages[j].article_id] += 1
         joined.union(i, j)
@@ -124,17 +128,8 @@ def report_of(
     )
 
 
-def _inside(words: Sequence[Word], spans: Sequence[Span], other: bool) -> Iterator[int]:
-    for index, word in enumerate(words):
-        for span in spans:
-            start, end = (span.other_start, span.other_end) if other else (span.start, span.end)
-            if start <= word.start and word.end <= end:
-                yield index
-                break
-
-
 def _articles(
-    passages: Sequence[StoredPassage], words: Sequence[Sequence[Word]],
+    passages: Sequence[StoredPassage], words: Sequence[Words],
     covered: Sequence[set[int]], matches_of: dict[str, int],
 ) -> list[ArticleOverlap]:
     totals: dict[str, list[int]] = {}

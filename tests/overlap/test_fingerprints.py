@@ -47,9 +47,12 @@ def test_content_terms_leave_out_stop_words() -> None:
 def test_text_words_carry_offsets_into_the_text() -> None:
     words = text_words("De NMDA-receptor, 300 enzymen.")
     assert [
-        "De NMDA-receptor, 300 enzymen."[w.start : w.end] for w in words
+        "De NMDA-receptor, 300 enzymen."[start:end]
+        for start, end in zip(words.starts, words.ends, strict=True)
     ] == ["De", "NMDA-receptor", "300", "enzymen"]
-    assert [w.content for w in words] == [False, True, True, True]
+    assert words.content == (False, True, True, True)
+    assert words.terms == ("de", "nmda-receptor", "300", "enzym")
+    assert words.content_terms == {"nmda-receptor", "300", "enzym"}
 
 
 def test_each_window_signature_is_datasketchs_minhash_of_its_shingles() -> None:
