@@ -29,7 +29,7 @@ def fold(text: str) -> str:
 
 
 # Letters and digits; everything else (punctuation, query syntax, hyphens) separates words.
-_WORD = re.compile(r"[^\W_]+")
+WORD = re.compile(r"[^\W_]+")
 MIN_PART = 4  # shortest compound part we trust as a word of its own
 # A word this frequent (wordfreq's Zipf scale) is a word in its own right: never split, so
 # that "patienten" does not become "pati" + "enten".
@@ -54,7 +54,7 @@ class Token:
 
 def tokenize(text: str) -> list[Token]:
     """The words of `text` (letters and digits) with their offsets; punctuation is dropped."""
-    return [Token(m.group(), m.start(), m.end()) for m in _WORD.finditer(text)]
+    return [Token(m.group(), m.start(), m.end()) for m in WORD.finditer(text)]
 
 
 @lru_cache(maxsize=1)
@@ -119,9 +119,7 @@ def _split(word: str, depth: int) -> tuple[str, ...]:
     # Longest head first: "neurotransmittersystemen" -> neurotransmitter + systemen.
     for cut in range(len(word) - MIN_PART, MIN_PART - 1, -1):
         head, tail = word[:cut], word[cut:]
-        for candidate in _heads(head):
-            if len(candidate) < MIN_PART or candidate not in known:
-                continue
+        for candidate in _heads(head, known):
             if tail in known:
                 return (candidate, tail)
             rest = _split(tail, depth + 1)
@@ -130,8 +128,8 @@ def _split(word: str, depth: int) -> tuple[str, ...]:
     return ()
 
 
-def _heads(head: str) -> list[str]:
-    """The head with and without a linking morpheme, the more frequent word first.
+def _heads(head: str, known: frozenset[str]) -> list[str]:
+    """The known words among the head with and without a linking morpheme, most frequent first.
 
     "aandachts" -> "aandacht" before "aandachts"; "prijs" before "prij".
     """
@@ -140,7 +138,8 @@ def _heads(head: str) -> list[str]:
         for link in _LINKS
         if head.endswith(link) and len(head) - len(link) >= MIN_PART
     ]
-    return sorted(found, key=_zipf, reverse=True)
+    found = [h for h in found if len(h) >= MIN_PART and h in known]
+    return sorted(found, key=_zipf, reverse=True) if len(found) > 1 else found
 
 
 def parse_synonyms(lines: Iterable[str]) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
@@ -179,6 +178,7 @@ class Synonyms:
 
     mapping: dict[str, frozenset[str]] = field(default_factory=dict)
     longest: int = 1
+    first_words: frozenset[str] = frozenset()
 
     @classmethod
     def from_lines(cls, lines: Iterable[str]) -> Synonyms:
@@ -187,14 +187,17 @@ class Synonyms:
             for source in sources:
                 mapping.setdefault(source, set()).update(t for t in targets if t != source)
         longest = max((len(k.split()) for k in mapping), default=1)
-        return cls({k: frozenset(v) for k, v in mapping.items()}, longest)
+        first_words = frozenset(k.split()[0] for k in mapping)
+        return cls({k: frozenset(v) for k, v in mapping.items()}, longest, first_words)
 
     def expand(self, words: Sequence[str]) -> set[str]:
         """Synonyms of the words and word sequences in `words` (folded); not the words."""
         found: set[str] = set()
-        for i in range(len(words)):
+        for i, word in enumerate(words):
+            if word not in self.first_words:
+                continue
             # A unit after a number ("300 mg") is not the element ("mg" = magnesium).
-            if words[i] in _UNITS and i > 0 and words[i - 1].isdigit():
+            if word in _UNITS and i > 0 and words[i - 1].isdigit():
                 continue
             for n in range(1, self.longest + 1):
                 if i + n > len(words):
@@ -242,13 +245,14 @@ class Analyzer:
         `lemmas` (from the NLP pipeline) are added to the lookup lemmas. Stop words are left
         out. The result is sorted and without duplicates, ready to index as plain terms.
         """
-        words = [t.folded for t in tokenize(text)]
+        words = [fold(w) for w in WORD.findall(text)]
         found: set[str] = set()
-        for word in words:
+        lemmas_of_words = {w: lemma_of(w) for w in set(words)}
+        for word, lemma in lemmas_of_words.items():
             if word in self.stopwords:
                 continue
             found.add(word)
-            found.add(lemma_of(word))
+            found.add(lemma)
             for part in decompound(word):
                 found.add(part)
                 found.add(lemma_of(part))
@@ -256,7 +260,7 @@ class Analyzer:
         found.update(lemma for lemma in nlp_lemmas if lemma not in self.stopwords)
         # Synonyms of the words, of their lemmas, and of the pipeline's lemmas, each in order.
         found.update(self.synonyms.expand(words))
-        found.update(self.synonyms.expand([lemma_of(w) for w in words]))
+        found.update(self.synonyms.expand([lemmas_of_words[w] for w in words]))
         found.update(self.synonyms.expand(nlp_lemmas))
         found.discard("")
         return sorted(found)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from indexer.analysis import Analyzer, tokenize
+from indexer.analysis import WORD, Analyzer, fold
 from indexer.fingerprints import passage_bands
 from indexer.models import EnrichedPage, EnrichedPassage, Entity
 
@@ -35,13 +35,23 @@ def entity_key(entity: Entity) -> str:
     return f"{entity.label}:{entity.value}"
 
 
-def article_document(page: EnrichedPage, analyzer: Analyzer) -> Document:
-    """The article-grain document of a page."""
+def article_document(
+    page: EnrichedPage, analyzer: Analyzer, passage_terms: list[list[str]] | None = None
+) -> Document:
+    """The article-grain document of a page.
+
+    `passage_terms` are the passages' `body_terms` when already computed: the article's body
+    terms are their union (the body is the passages' text).
+    """
     base = page.page
     headings = base.headings()
     entities = page.entities
     body = base.body_text()
-    passage_lemmas = [lemma for p in page.passages for lemma in p.lemmas]
+    if passage_terms is None:
+        passage_lemmas = [lemma for p in page.passages for lemma in p.lemmas]
+        body_terms = analyzer.terms(body, passage_lemmas)
+    else:
+        body_terms = sorted({term for terms in passage_terms for term in terms})
     return {
         "id": base.id,
         "doc_type": ARTICLE,
@@ -57,7 +67,7 @@ def article_document(page: EnrichedPage, analyzer: Analyzer) -> Document:
         "content_hash": base.content_hash,
         "title_terms": analyzer.terms(base.title, page.title_lemmas),
         "heading_terms": analyzer.terms("\n".join(headings)),
-        "body_terms": analyzer.terms(body, passage_lemmas),
+        "body_terms": body_terms,
         "entity_terms": _entity_terms(entities, analyzer),
         "words": surface_words(f"{base.title}\n{body}", analyzer),
         "page_json": page.model_dump_json(),
@@ -89,20 +99,15 @@ def passage_document(page: EnrichedPage, passage: EnrichedPassage, analyzer: Ana
 
 def page_documents(page: EnrichedPage, analyzer: Analyzer) -> list[Document]:
     """The article document followed by its passage documents."""
-    return [article_document(page, analyzer)] + [
-        passage_document(page, passage, analyzer) for passage in page.passages
-    ]
+    passages = [passage_document(page, passage, analyzer) for passage in page.passages]
+    article = article_document(page, analyzer, [p["body_terms"] for p in passages])
+    return [article, *passages]
 
 
 def surface_words(text: str, analyzer: Analyzer) -> list[str]:
     """Folded words of a text as a visitor would type them (no stop words, no numbers)."""
-    return sorted(
-        {
-            t.folded
-            for t in tokenize(text)
-            if len(t.text) > 1 and t.text.isalpha() and t.folded not in analyzer.stopwords
-        }
-    )
+    words = {fold(w) for w in WORD.findall(text) if len(w) > 1 and w.isalpha()}
+    return sorted(words - analyzer.stopwords)
 
 
 def _entity_terms(entities: tuple[Entity, ...], analyzer: Analyzer) -> list[str]:

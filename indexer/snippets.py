@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import html
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from rapidfuzz.distance import Levenshtein
 
-from indexer.analysis import Analyzer, Token, decompound, lemma_of, tokenize
+from indexer.analysis import WORD, Analyzer, Token, decompound, fold, lemma_of, tokenize
 from indexer.query import ParsedQuery, fuzzy_distance
 
 SNIPPET_CHARS = 220
@@ -28,6 +28,8 @@ class Matcher:
     forms: frozenset[str]
     fuzzy: tuple[str, ...]
     excluded: frozenset[str]
+    # word -> whether it matches: a page repeats its words, a query is matched against many.
+    _seen: dict[str, bool] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def for_query(cls, query: ParsedQuery, analyzer: Analyzer) -> Matcher:
@@ -43,9 +45,22 @@ class Matcher:
                 fuzzy.append(variants.word)
         return cls(frozenset(forms), tuple(fuzzy), frozenset(query.excluded))
 
+    def with_forms(self, forms: Iterable[str]) -> Matcher:
+        """The same matcher, also matching `forms` (e.g. the engine's fuzzy expansions)."""
+        return Matcher(self.forms | frozenset(forms), self.fuzzy, self.excluded)
+
     def matches(self, token: Token) -> bool:
         """Whether a word of a text matches the query."""
-        folded = token.folded
+        return self.matches_word(token.text)
+
+    def matches_word(self, word: str) -> bool:
+        """Whether a word (as it stands in a text) matches the query."""
+        known = self._seen.get(word)
+        if known is None:
+            known = self._seen[word] = self._matches(fold(word))
+        return known
+
+    def _matches(self, folded: str) -> bool:
         if len(folded) < 2 or folded in self.excluded:
             return False
         lemma = lemma_of(folded)
@@ -60,6 +75,7 @@ class Matcher:
             return True
         return any(
             folded[0] == word[0]
+            and abs(len(folded) - len(word)) <= fuzzy_distance(word)
             and Levenshtein.distance(folded, word, score_cutoff=fuzzy_distance(word))
             <= fuzzy_distance(word)
             for word in self.fuzzy
@@ -134,7 +150,7 @@ def best_passage(
     best: tuple[int, float] | None = None
     chosen: PassageCandidate | None = None
     for candidate in candidates:
-        distinct = len({t.folded for t in tokenize(candidate.text) if matcher.matches(t)})
+        distinct = len({w.lower() for w in WORD.findall(candidate.text) if matcher.matches_word(w)})
         key = (distinct, candidate.score)
         if best is None or key > best:
             best, chosen = key, candidate

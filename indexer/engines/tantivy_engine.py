@@ -42,6 +42,7 @@ from indexer.engine import (
 from indexer.engines.tantivy_schema import (
     PAGE,
     QueryBuilder,
+    article_key,
     build_schema,
     register_analyzers,
     stored,
@@ -57,7 +58,7 @@ from indexer.vocabulary import Vocabulary
 
 _WRITER_HEAP = 64_000_000
 _LOCK_WAIT = 10.0  # seconds a writer waits for another process's writer to finish
-_PASSAGES_PER_HIT = 3
+_PASSAGES_PER_HIT = 2
 _FACET_SIZE = 50
 _MLT_TERMS = 25
 
@@ -331,11 +332,8 @@ class TantivyEngine:
             articles = self.queries.build(query, ARTICLE, fuzzy, filters, all_words=False)
             found = searcher.search(articles, limit=request.size, offset=offset, count=True)
         docs = [(float(score), stored(searcher.doc(address))) for score, address in found.hits]
-        matcher = Matcher.for_query(query, self.analyzer)
-        matcher = Matcher(
-            matcher.forms | {t for terms in fuzzy.values() for t in terms},
-            matcher.fuzzy,
-            matcher.excluded,
+        matcher = Matcher.for_query(query, self.analyzer).with_forms(
+            t for terms in fuzzy.values() for t in terms
         )
         passages = self._best_passages(searcher, query, fuzzy, [d["id"] for _, d in docs], matcher)
         hits = tuple(self._hit(score, doc, passages.get(doc["id"]), matcher) for score, doc in docs)
@@ -379,11 +377,13 @@ class TantivyEngine:
                 query, PASSAGE, fuzzy, [(tantivy.Occur.Must, within)], all_words=False
             )
             limit = _PASSAGES_PER_HIT * 4 * len(article_ids)
-            for score, address in searcher.search(passages, limit=limit, count=False).hits:
-                doc = stored(searcher.doc(address))
-                mine = candidates.setdefault(str(doc["article_id"]), [])
+            hits = searcher.search(passages, limit=limit, count=False).hits
+            keys = searcher.fast_field_values("article_key", [address for _, address in hits])
+            by_key = {article_key(i): i for i in article_ids}
+            for (score, address), key in zip(hits, keys, strict=True):
+                mine = candidates.setdefault(by_key.get(key, ""), [])
                 if len(mine) < _PASSAGES_PER_HIT:
-                    mine.append(_candidate(float(score), doc))
+                    mine.append(_candidate(float(score), stored(searcher.doc(address))))
         chosen = {}
         for article_id in article_ids:
             best = best_passage(candidates.get(article_id, []), matcher)

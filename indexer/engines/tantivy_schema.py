@@ -13,6 +13,7 @@ phrases; `exact` (lower case only) so that a match with the original diacritics 
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -58,6 +59,7 @@ def build_schema() -> tantivy.Schema:
     builder.add_text_field(PLAIN, tokenizer_name=PLAIN)
     builder.add_text_field(EXACT, tokenizer_name=EXACT)
     builder.add_unsigned_field("passage_index", stored=True, indexed=True, fast=True)
+    builder.add_unsigned_field("article_key", fast=True)
     builder.add_bytes_field("page_json", stored=True, indexed=False)
     return builder.build()
 
@@ -105,8 +107,15 @@ def tantivy_documents(documents: Sequence[Document], page_json: str) -> list[tan
     return converted
 
 
+def article_key(article_id: str) -> int:
+    """A 64-bit number standing for an article id, read from a fast field without loading the
+    stored document (grouping passage hits by article costs no document reads)."""
+    return int.from_bytes(hashlib.blake2b(article_id.encode("utf-8"), digest_size=8).digest())
+
+
 def _convert(doc: Document) -> tantivy.Document:
     out = tantivy.Document()
+    out.add_unsigned("article_key", article_key(doc["article_id"]))
     for name, value in doc.items():
         if name == "page_json":
             continue

@@ -1,0 +1,179 @@
+"""Search latency of the embedded engine, in-process, against plain tantivy in the same run.
+
+    .venv/bin/python -m bench.search [--pages 2000] [--queries 200]
+
+Indexes `--pages` pages of bench/corpus.py (Dutch GIMP manual + Debian FAQ, else the seeds)
+enriched by our NLP pipeline, then runs `--queries` varied queries (frequent and rare words,
+two- and three-word queries, typos, missing diacritics, phrases, exclusions, label filters)
+through `TantivyEngine.search` (analysis, fuzzy expansion, best section, snippets, facets,
+did-you-mean), and the same query texts as plain tantivy queries (`index.parse_query` on the
+`body` field, top 10 with their stored documents: no analysis, highlighting or facets).
+Prints median/p90/p99/max of both and their ratio. Goal: our p99 under 10 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import re
+import statistics
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+import tantivy
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.corpus import corpus_pages, corpus_source  # noqa: E402
+from indexer.analysis import tokenize  # noqa: E402
+from indexer.engine import SearchRequest  # noqa: E402
+from indexer.engines.tantivy_engine import TantivyEngine  # noqa: E402
+from indexer.enrich import enrich_pages  # noqa: E402
+from indexer.errors import QueryError  # noqa: E402
+from indexer.models import Page  # noqa: E402
+from indexer.nlp import build_nlp  # noqa: E402
+from indexer.settings import load_settings  # noqa: E402
+
+_WARM_UP = 20
+
+
+def varied_queries(pages: list[Page], count: int, seed: int = 7) -> list[SearchRequest]:
+    """Deterministic, varied visitor queries drawn from the corpus' own words."""
+    rng = random.Random(seed)
+    words = Counter(
+        t.text.lower()
+        for page in pages
+        for t in tokenize(f"{page.title} {page.body_text()}")
+        if len(t.text) >= 4 and t.text.isalpha()
+    )
+    ranked = [w for w, _ in words.most_common()]
+    frequent, rare = ranked[:300], ranked[len(ranked) // 2 :]
+    accented = [w for w in ranked if not w.isascii()][:100] or frequent
+    labels = sorted({label for page in pages for label in page.labels})
+    sentences = [
+        s for page in pages for s in re.split(r"[.!?]\s+", page.body_text()) if len(s.split()) > 6
+    ]
+    makers = [
+        lambda: rng.choice(frequent),
+        lambda: rng.choice(rare),
+        lambda: f"{rng.choice(frequent)} {rng.choice(frequent)}",
+        lambda: f"{rng.choice(frequent)} {rng.choice(rare)} {rng.choice(frequent)}",
+        lambda: _typo(rng, rng.choice([w for w in frequent if len(w) >= 6] or frequent)),
+        lambda: _strip_accents(rng.choice(accented)),
+        lambda: '"' + " ".join(rng.choice(sentences).split()[1:3]) + '"',
+        lambda: f"{rng.choice(frequent)} -{rng.choice(frequent)}",
+        lambda: " ".join(rng.choice(sentences).split()[:6]),
+    ]
+    requests = []
+    for number in range(count):
+        text = makers[number % len(makers)]()
+        filters = (rng.choice(labels),) if labels and number % 10 == 9 else ()
+        requests.append(SearchRequest(query=text, labels=filters))
+    return requests
+
+
+def _typo(rng: random.Random, word: str) -> str:
+    i = rng.randrange(1, len(word) - 1)
+    return word[:i] + word[i + 1] + word[i] + word[i + 2 :]
+
+
+def _strip_accents(word: str) -> str:
+    from indexer.normalise import fold
+
+    return fold(word)
+
+
+def percentiles(samples: list[float]) -> dict[str, float]:
+    ordered = sorted(samples)
+
+    def at(q: float) -> float:
+        return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+    return {"median": statistics.median(ordered), "p90": at(0.90), "p99": at(0.99),
+            "max": ordered[-1]}
+
+
+def run(n_pages: int, n_queries: int) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = load_settings(data_dir=Path(tmp) / "data")
+        pages = corpus_pages(n_pages)
+        print(f"corpus: {len(pages)} pages from {corpus_source()}")
+        started = time.perf_counter()
+        nlp = build_nlp(settings)
+        enriched = enrich_pages(nlp, pages, batch_size=settings.nlp_batch_size)
+        print(f"enrich: {time.perf_counter() - started:.1f} s")
+        engine = TantivyEngine.from_settings(settings)
+        started = time.perf_counter()
+        version = engine.create_version()
+        report = engine.write(version, enriched)
+        engine.switch(version)
+        print(f"index: {report.indexed} articles, {len(report.failed)} failed, "
+              f"{time.perf_counter() - started:.1f} s")
+        engine.warm_up()
+
+        requests = varied_queries(pages, n_queries + _WARM_UP)
+        warm, measured = requests[:_WARM_UP], requests[_WARM_UP:]
+        for request in warm:
+            _ours(engine, request)
+        ours, hits, rejected = [], 0, 0
+        for request in measured:
+            started = time.perf_counter()
+            found = _ours(engine, request)
+            ours.append((time.perf_counter() - started) * 1000)
+            hits += found if found >= 0 else 0
+            rejected += found < 0
+
+        index = tantivy.Index.open(str(engine.root / version))
+        from indexer.engines.tantivy_schema import register_analyzers
+
+        register_analyzers(index)
+        for request in warm:
+            _plain(index, request.query)
+        plain = []
+        for request in measured:
+            started = time.perf_counter()
+            _plain(index, request.query)
+            plain.append((time.perf_counter() - started) * 1000)
+
+        a, b = percentiles(ours), percentiles(plain)
+        print(f"queries: {len(measured)} measured after {len(warm)} warm-up; "
+              f"{hits} hits in total, {rejected} rejected with QueryError")
+        print(f"{'':24}{'median':>9}{'p90':>9}{'p99':>9}{'max':>9}   (ms)")
+        for name, figures in (("TantivyEngine.search", a), ("plain tantivy", b)):
+            print(f"{name:24}" + "".join(f"{figures[k]:9.2f}" for k in a))
+        print(f"{'ratio (ours / plain)':24}" + "".join(f"{a[k] / b[k]:9.1f}" for k in a))
+        print(f"goal p99 < 10 ms: {'met' if a['p99'] < 10 else 'NOT met'}")
+        engine.close()
+
+
+def _ours(engine: TantivyEngine, request: SearchRequest) -> int:
+    try:
+        return len(engine.search(request).hits)
+    except QueryError:
+        return -1
+
+
+def _plain(index: tantivy.Index, text: str) -> int:
+    words = " ".join(re.findall(r"\w+", text.lower()))
+    if not words:
+        return 0
+    searcher = index.searcher()
+    try:
+        query = index.parse_query(words, ["body"])
+    except ValueError:  # only stop words: tantivy's parser has nothing left to search
+        return 0
+    found = searcher.search(query, limit=10)
+    for _, address in found.hits:
+        searcher.doc(address)
+    return len(found.hits)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--pages", type=int, default=2000)
+    parser.add_argument("--queries", type=int, default=200)
+    arguments = parser.parse_args()
+    run(arguments.pages, arguments.queries)
