@@ -11,7 +11,7 @@ import html
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import OSA
 
 from indexer.analysis import WORD, Analyzer, Token, decompound, fold, lemma_of, tokenize
 from indexer.query import ParsedQuery, fuzzy_distance
@@ -66,20 +66,25 @@ class Matcher:
         lemma = lemma_of(folded)
         if folded in self.forms or lemma in self.forms:
             return True
-        if any(part in self.forms for part in decompound(folded)):
+        parts = decompound(folded)
+        if any(part in self.forms for part in parts):
             return True
         if any(
             len(form) >= _MIN_STEM and folded.startswith(form) and len(folded) - len(form) <= 3
             for form in self.forms
         ):
             return True
-        return any(
-            folded[0] == word[0]
-            and abs(len(folded) - len(word)) <= fuzzy_distance(word)
-            and Levenshtein.distance(folded, word, score_cutoff=fuzzy_distance(word))
-            <= fuzzy_distance(word)
-            for word in self.fuzzy
-        )
+        return any(_near(candidate, word) for word in self.fuzzy for candidate in (folded, *parts))
+
+
+def _near(candidate: str, word: str) -> bool:
+    """Within the typo tolerance of `word` (OSA edits, first letter kept)."""
+    distance = fuzzy_distance(word)
+    return (
+        candidate[0] == word[0]
+        and abs(len(candidate) - len(word)) <= distance
+        and OSA.distance(candidate, word, score_cutoff=distance) <= distance
+    )
 
 
 def highlight(text: str, matcher: Matcher, max_chars: int = SNIPPET_CHARS) -> str:

@@ -1,0 +1,99 @@
+"""Dutch analysis: folding, lemmas, the decompounder, synonyms, index terms."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from indexer.analysis import Analyzer, Synonyms, decompound, lemma_of, parse_synonyms, tokenize
+from indexer.settings import CONFIG_DIR
+
+
+@pytest.fixture(scope="module")
+def analyzer() -> Analyzer:
+    return Analyzer.from_config(CONFIG_DIR)
+
+
+@pytest.mark.parametrize(
+    ("word", "parts"),
+    [
+        ("magnesiumtekort", ("magnesium", "tekort")),
+        ("neurotransmittersystemen", ("neurotransmitter", "systemen")),
+        ("Magnesiumsuppletie", ("magnesium", "suppletie")),
+        ("voedingssupplementen", ("voeding", "supplement")),  # linking -s-, through the lemma
+        ("slaapproblemen", ("slaap", "probleem")),
+        ("prijsstijging", ("prijs", "stijging")),  # "prijs" beats the junk word "prij"
+        ("patienten", ()),  # common in its own right: never "pati" + "enten"
+        ("receptoren", ()),  # an inflection the lemma table knows: "recept" + "oren" is wrong
+        ("behandeling", ()),
+        ("magnesium", ()),
+        ("bisglycinaat", ()),  # unknown parts: kept whole
+        ("tekort", ()),  # too short to hold two parts of 4 letters
+        ("covid19", ()),
+    ],
+)
+def test_decompound(word: str, parts: tuple[str, ...]) -> None:
+    assert decompound(word) == parts
+
+
+def test_every_part_is_a_known_word_of_four_letters_or_more() -> None:
+    for word in ("aandachtstekortstoornis", "kinderboekenweek", "ziektebeeld"):
+        parts = decompound(word)
+        assert parts and all(len(p) >= 4 for p in parts), word
+
+
+@pytest.mark.parametrize(
+    ("word", "lemma"),
+    [("depressies", "depressie"), ("Patiënten", "patient"), ("patienten", "patient"),
+     ("klachten", "klacht"), ("receptoren", "receptor"), ("onbekendwoord", "onbekendwoord")],
+)
+def test_lemma_of_is_folded_and_found_without_diacritics(word: str, lemma: str) -> None:
+    assert lemma_of(word) == lemma
+
+
+def test_tokenize_keeps_offsets_and_drops_query_syntax() -> None:
+    text = 'title:x "NMDA-receptor" (patiënten)*'
+    tokens = tokenize(text)
+    assert [t.text for t in tokens] == ["title", "x", "NMDA", "receptor", "patiënten"]
+    assert all(text[t.start : t.end] == t.text for t in tokens)
+    assert tokens[-1].folded == "patienten"
+
+
+def test_solr_synonym_lines() -> None:
+    groups = parse_synonyms(["# comment", "", "ADHD, ADD", "Mg, magnesium => magnesium"])
+    assert groups == [(("adhd", "add"), ("adhd", "add")), (("mg", "magnesium"), ("magnesium",))]
+    synonyms = Synonyms.from_lines(["adhd, add, aandachtstekortstoornis", "omega 3, visolie"])
+    assert synonyms.expand(["add"]) == {"adhd", "aandachtstekortstoornis"}
+    assert synonyms.expand(["veel", "omega", "3"]) == {"visolie"}
+    assert synonyms.expand(["visolie"]) == {"omega 3"}
+
+
+def test_a_unit_after_a_number_is_no_synonym() -> None:
+    synonyms = Synonyms.from_lines(["magnesium, mg"])
+    assert synonyms.expand(["300", "mg"]) == set()
+    assert synonyms.expand(["mg", "tabletten"]) == {"magnesium"}
+
+
+def test_index_terms_hold_folds_lemmas_parts_and_synonyms(analyzer: Analyzer) -> None:
+    terms = analyzer.terms("Patiënten met ADHD en een magnesiumtekort", lemmas=["patiënt"])
+    for expected in ("patienten", "patient", "adhd", "aandachtstekortstoornis", "add",
+                     "magnesiumtekort", "magnesium", "tekort"):
+        assert expected in terms
+    assert "met" not in terms and "een" not in terms  # stop words
+    assert terms == sorted(set(terms))
+
+
+def test_query_variants(analyzer: Analyzer) -> None:
+    variants = analyzer.variants("Depressies")
+    assert variants.word == "depressies" and "depressie" in variants.forms
+    assert analyzer.variants("magnesiumtekort").parts == ("magnesium", "tekort")
+    assert "adhd" in analyzer.variants("aandachtstekortstoornis").forms
+
+
+def test_stop_words_come_from_config(tmp_path: Path) -> None:
+    (tmp_path / "stopwords_nl.txt").write_text("# mine\nhet\nMagnesium\n", encoding="utf-8")
+    mine = Analyzer.from_config(tmp_path)
+    assert mine.stopwords == {"het", "magnesium"}
+    assert mine.synonyms.mapping == {}  # no synonyms.txt: no synonyms, no error
+    assert mine.is_stopword("HET") and not mine.is_stopword("depressie")

@@ -1,0 +1,79 @@
+"""Parsing what a visitor typed: words, phrases, exclusions, limits, typo tolerance, paging."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from indexer.errors import QueryError
+from indexer.query import check_paging, fuzzy_distance, parse_query
+
+
+def test_words_phrases_and_exclusions() -> None:
+    query = parse_query('magnesium "tekort aan magnesium" -adhd depressie')
+    assert query.words == ("magnesium", "depressie")
+    assert query.phrases == (("tekort", "aan", "magnesium"),)
+    assert query.excluded == ("adhd",)
+    assert query.all_words() == ("magnesium", "depressie", "tekort", "aan")
+
+
+def test_a_hyphen_inside_a_word_is_no_exclusion() -> None:
+    query = parse_query("NMDA-receptor -x")
+    assert query.words == ("NMDA", "receptor") and query.excluded == ("x",)
+
+
+def test_a_quoted_single_word_is_a_word() -> None:
+    assert parse_query('"magnesium"').words == ("magnesium",)
+    assert parse_query('"magnesium"').phrases == ()
+
+
+def test_an_unmatched_quote_is_punctuation() -> None:
+    query = parse_query('"magnesium tekort')
+    assert query.words == ("magnesium", "tekort") and query.phrases == ()
+
+
+@pytest.mark.parametrize("text", ['"', "(", "*", "/.*/", "~", "\\", "", "   ", "-", '""', "-x"])
+def test_syntax_only_queries_are_empty(text: str) -> None:
+    assert parse_query(text).is_empty
+
+
+def test_query_syntax_is_just_words() -> None:
+    assert parse_query("title:x AND y^2 z~1").words == ("title", "x", "AND", "y", "2", "z", "1")
+
+
+def test_a_long_query_is_rejected() -> None:
+    parse_query("a" * 500, max_chars=500)
+    with pytest.raises(QueryError, match="too long"):
+        parse_query("a" * 501, max_chars=500)
+
+
+@given(st.text(max_size=200))
+def test_any_text_parses_or_raises_query_error(text: str) -> None:
+    try:
+        query = parse_query(text, max_chars=150)
+    except QueryError:
+        assert len(text) > 150
+        return
+    assert all(query.words) and all(all(p) for p in query.phrases)
+
+
+def test_any_long_text_raises_only_query_error() -> None:
+    with pytest.raises(QueryError):
+        parse_query("(" * 10_000)
+
+
+@pytest.mark.parametrize(
+    ("word", "distance"),
+    [("mg", 0), ("adhd", 0), ("tekrt", 1), ("magnesuim", 2), ("depressie", 2), ("klachten", 1)],
+)
+def test_typo_tolerance_grows_with_word_length(word: str, distance: int) -> None:
+    assert fuzzy_distance(word) == distance
+
+
+def test_paging_caps() -> None:
+    assert check_paging(1, 10, 50, 1000) == 0
+    assert check_paging(20, 50, 50, 1000) == 950
+    for page, size in ((21, 50), (1, 51), (0, 10), (1, 0), (101, 10)):
+        with pytest.raises(QueryError):
+            check_paging(page, size, 50, 1000)

@@ -1,0 +1,92 @@
+"""What only the embedded engine does: its on-disk layout, the pointer file, other processes."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from indexer.engine import SearchRequest, make_engine
+from indexer.engines.tantivy_engine import TantivyEngine
+from indexer.errors import NotFound
+from indexer.models import EnrichedPage
+from indexer.settings import Settings
+
+Pages = dict[str, EnrichedPage]
+
+
+def titles(engine: TantivyEngine, query: str) -> list[str]:
+    return [h.id for h in engine.search(SearchRequest(query=query)).hits]
+
+
+def test_make_engine_gives_the_tantivy_engine_by_default(settings: Settings) -> None:
+    engine = make_engine(settings)
+    assert isinstance(engine, TantivyEngine) and engine.name == "tantivy"
+    assert engine.root == settings.data_dir / "tantivy"
+
+
+def test_layout_versions_and_an_atomic_pointer(
+    tantivy_engine: TantivyEngine, settings: Settings
+) -> None:
+    version = tantivy_engine.create_version()
+    assert version == f"{settings.index_name}-v1"
+    assert (tantivy_engine.root / version / "meta.json").is_file()
+    (tantivy_engine.root / "not-a-version").mkdir()
+    (tantivy_engine.root / f"{settings.index_name}-v9").mkdir()  # no meta.json: half made
+    assert tantivy_engine.versions() == [version]
+    tantivy_engine.switch(version)
+    assert tantivy_engine.pointer.read_text(encoding="utf-8").strip() == version
+    assert [p.name for p in tantivy_engine.root.glob(".*.tmp")] == []
+    assert tantivy_engine.create_version() == f"{settings.index_name}-v2"
+    for bad in ("../etc", "not-a-version", f"{settings.index_name}-v9"):
+        with pytest.raises(NotFound):
+            tantivy_engine.drop(bad)
+    assert (tantivy_engine.root / "not-a-version").is_dir()
+
+
+def test_a_reader_sees_another_process_switch_without_restart(
+    settings: Settings, enriched_seeds: Pages
+) -> None:
+    writer = TantivyEngine.from_settings(settings)  # e.g. the reindex job
+    reader = TantivyEngine.from_settings(settings)  # e.g. the long-lived API process
+    reader.warm_up()  # nothing live yet: no error
+    first = writer.create_version()
+    writer.write(first, [enriched_seeds["depression"]])
+    writer.switch(first)
+    assert titles(reader, "magnesium") == [enriched_seeds["depression"].page.id]
+    second = writer.create_version()
+    writer.write(second, [enriched_seeds["adhd"]])
+    writer.switch(second)
+    assert titles(reader, "magnesium") == [enriched_seeds["adhd"].page.id]
+    assert reader.health().index_version == second
+    writer.drop(first)
+
+
+def test_a_reader_sees_writes_into_the_live_version(
+    settings: Settings, enriched_seeds: Pages
+) -> None:
+    writer = TantivyEngine.from_settings(settings)
+    reader = TantivyEngine.from_settings(settings)
+    version = writer.create_version()
+    writer.write(version, [enriched_seeds["depression"]])
+    writer.switch(version)
+    assert reader.count() == 1
+    assert reader.suggest("bisgl") == []
+    writer.write(version, [enriched_seeds["adhd"]])
+    # tantivy reloads a reader shortly after another writer's commit; poll, do not time.
+    deadline = time.monotonic() + 30
+    while reader.count() != 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert reader.count() == 2
+    assert any("bisglycinaat" in c.text.lower() for c in reader.suggest("bisgl"))
+
+
+def test_health_without_an_index(tantivy_engine: TantivyEngine) -> None:
+    health = tantivy_engine.health()
+    assert (health.engine, health.status, health.index_version, health.documents) == (
+        "tantivy", "ok", None, 0)
+    assert tantivy_engine.suggest("magn") == []
+    assert list(tantivy_engine.iter_passages()) == []
+    assert tantivy_engine.more_like_this("magnesium") == []
+    with pytest.raises(NotFound):
+        tantivy_engine.get_page("x")

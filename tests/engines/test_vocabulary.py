@@ -1,0 +1,56 @@
+"""The vocabulary of a version: typo expansion, "bedoelde u", completions."""
+
+from __future__ import annotations
+
+import pytest
+
+from indexer.analysis import Analyzer
+from indexer.query import parse_query
+from indexer.settings import CONFIG_DIR
+from indexer.vocabulary import Vocabulary
+
+
+@pytest.fixture(scope="module")
+def vocabulary() -> Vocabulary:
+    return Vocabulary.build(
+        [("magnesium", 40), ("magnesiumtekort", 3), ("magnetisch", 2), ("tekort", 30),
+         ("tekorten", 2), ("depressie", 25), ("nagnesium", 1), ("melatonine", 4)],
+        titles=[("Magnesium bij Depressie", "a1"), ("Slapen met melatonine", "a2")],
+        entities=[("NMDA-receptor", 2), ("magnesium bisglycinaat", 1)],
+    )
+
+
+@pytest.fixture(scope="module")
+def analyzer() -> Analyzer:
+    return Analyzer.from_config(CONFIG_DIR)
+
+
+def test_near_keeps_the_first_letter_and_ranks_by_frequency(vocabulary: Vocabulary) -> None:
+    assert vocabulary.near("magnesuim", 2) == ["magnesium"]  # never "nagnesium"
+    assert vocabulary.near("tekrot", 1) == ["tekort"]  # a swap is one edit
+    assert vocabulary.near("magnesium", 0) == []
+
+
+def test_correct_replaces_only_unknown_words(vocabulary: Vocabulary, analyzer: Analyzer) -> None:
+    assert vocabulary.correct(parse_query("magnesuim tekrot"), analyzer) == "magnesium tekort"
+    assert vocabulary.correct(parse_query("magnesium tekort"), analyzer) is None
+    assert vocabulary.correct(parse_query("depressies"), analyzer) is None  # lemma is known
+    assert vocabulary.correct(parse_query("xyzzy"), analyzer) is None  # nothing near
+
+
+def test_complete_titles_entities_terms(vocabulary: Vocabulary) -> None:
+    found = vocabulary.complete("magn")
+    kinds = [(c.kind, c.text) for c in found]
+    assert kinds[0] == ("title", "Magnesium bij Depressie")
+    assert ("entity", "magnesium bisglycinaat") in kinds
+    assert ("term", "magnesiumtekort") in kinds
+    assert found[0].article_id == "a1"
+    assert [c.text for c in vocabulary.complete("mela")][:1] == ["Slapen met melatonine"]
+    assert vocabulary.complete("nmda")[0].text == "NMDA-receptor"
+
+
+def test_complete_tolerates_a_typo_from_four_letters(vocabulary: Vocabulary) -> None:
+    assert vocabulary.complete("mgn") == []  # three letters: exact only
+    assert any(c.text == "magnesium" for c in vocabulary.complete("mange"))
+    assert len(vocabulary.complete("m", limit=100)) <= 10
+    assert vocabulary.complete("   ") == []
