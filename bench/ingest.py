@@ -1,0 +1,105 @@
+"""Benchmark: parse + enrich throughput on one core, against spaCy's tokenizer alone.
+
+    .venv/bin/python bench/ingest.py [--pages 2000] [--words-per-page 250] [--profile]
+
+Builds a corpus of varied Dutch pages (bench/corpus.py: gimp-help-nl / debian-faq-nl HTML
+when installed, else recombined seed sentences), then times, in this one process:
+  1. baseline: `nlp.tokenizer.pipe` over the same texts the pipeline sees (titles, passages);
+  2. parse (indexer.parsing.parse_text) + enrich (indexer.enrich.enrich_pages) of every page.
+Prints pages/s and words/s of each and the ratio. Words are whitespace-separated words of the
+page text (title and passages), counted once before timing. Times are CPU seconds of this
+process (time.process_time): the work is single-threaded, and CPU time is what "one core"
+means even when other processes share the machine; wall-clock seconds are printed beside them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import pstats
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.corpus import corpus_source, raw_pages
+from indexer.enrich import enrich_pages
+from indexer.nlp import build_nlp
+from indexer.parsing import parse_text
+from indexer.settings import load_settings
+
+GOAL_WORDS_PER_SECOND = 150_000
+
+
+class Clock:
+    """CPU and wall-clock seconds since it was made (lap: both since then)."""
+
+    def __init__(self) -> None:
+        self.cpu = time.process_time()
+        self.wall = time.perf_counter()
+
+    def lap(self) -> tuple[float, float]:
+        return time.process_time() - self.cpu, time.perf_counter() - self.wall
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--pages", type=int, default=2000)
+    parser.add_argument("--words-per-page", type=int, default=250)
+    parser.add_argument("--batch-size", type=int, default=None)
+    parser.add_argument("--profile", action="store_true", help="print a cProfile of run 2")
+    args = parser.parse_args()
+
+    settings = load_settings()
+    batch_size = args.batch_size or settings.nlp_batch_size
+    nlp = build_nlp(settings)
+    raw = raw_pages(args.pages, args.words_per_page)
+    # The texts the pipeline will see, for the tokenizer baseline and the word count.
+    pages = [page for name, text in raw for page in parse_text(text, source=name).pages]
+    texts = [t for page in pages for t in (page.title, *(p.text for p in page.passages()))]
+    words = sum(len(text.split()) for text in texts)
+    print(f"corpus: {len(raw)} raw pages -> {len(pages)} pages, {len(texts)} texts, "
+          f"{words:,} words, {sum(map(len, texts)):,} characters")
+    print(f"source: {corpus_source()}")
+    print(f"pipeline: {nlp.pipe_names} (model setting {settings.spacy_model!r}), "
+          f"batch_size={batch_size}")
+
+    # Warm both up on a few pages, so neither pays for first-call imports or loading.
+    enrich_pages(nlp, pages[:20], batch_size=batch_size)
+
+    clock = Clock()
+    tokens = sum(len(doc) for doc in nlp.tokenizer.pipe(texts, batch_size=batch_size))
+    tokenizer_seconds, tokenizer_wall = clock.lap()
+
+    profile = cProfile.Profile() if args.profile else None
+    if profile:
+        profile.enable()
+    clock = Clock()
+    parsed = [page for name, text in raw for page in parse_text(text, source=name).pages]
+    parse_seconds, parse_wall = clock.lap()
+    enriched = enrich_pages(nlp, parsed, batch_size=batch_size)
+    total_seconds, total_wall = clock.lap()
+    if profile:
+        profile.disable()
+    entities = sum(len(page.entities) for page in enriched)
+
+    def line(name: str, seconds: float, wall: float) -> str:
+        return (f"{name:<28} {seconds:7.2f} s CPU ({wall:6.2f} s wall)  "
+                f"{len(pages) / seconds:8,.0f} pages/s  {words / seconds:10,.0f} words/s")
+
+    print(f"tokens (spaCy): {tokens:,}; entities found: {entities:,}")
+    print(line("tokenizer alone (baseline)", tokenizer_seconds, tokenizer_wall))
+    print(line("parse only", parse_seconds, parse_wall))
+    print(line("parse + enrich", total_seconds, total_wall))
+    print(f"ratio parse+enrich / tokenizer: {total_seconds / tokenizer_seconds:.2f}x the time "
+          f"({tokenizer_seconds / total_seconds:.1%} of the tokenizer's speed)")
+    speed = words / total_seconds
+    verdict = "meets" if speed >= GOAL_WORDS_PER_SECOND else "is BELOW"
+    print(f"goal {GOAL_WORDS_PER_SECOND:,} words/s: {verdict} it ({speed:,.0f} words/s)")
+    if profile:
+        pstats.Stats(profile).sort_stats("cumulative").print_stats(30)
+
+
+if __name__ == "__main__":
+    main()
