@@ -19,11 +19,8 @@ and bench/crawl.py):
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 import warnings
-from dataclasses import dataclass, field
 from urllib.parse import unquote, urljoin, urlsplit
 
 import lxml.html  # type: ignore[import-untyped]
@@ -32,9 +29,14 @@ from bs4.element import Comment, NavigableString
 from lxml import etree
 
 from indexer.errors import InputError
-from indexer.models import Page, RelatedLink, Section
-from indexer.normalise import normalise_text, slugify
-from indexer.parsing import page_id
+from indexer.models import Page, RelatedLink
+from indexer.normalise import normalise_text
+
+# The text parser's builders: an HTML page becomes a Page by the very same rules (anchors,
+# id from the URL, content hash). They are private there; see the note to the lead.
+from indexer.parsing import _DEEL, _build_page, _PageBuilder, _parse_labels, _SectionBuilder
+from indexer.parsing import _LABELS as _LABELS_LINE
+from indexer.parsing import _RELATED as _RELATED_LINE
 
 # XHTML pages start with an XML declaration; parsing them as HTML is what we want.
 warnings.filterwarnings("ignore", category=XMLParsedAsHTMLWarning)
@@ -52,12 +54,8 @@ _CHROME_NAMES = re.compile(
 _SKIP_TEXTS = {"top of page", "bottom of page", "skip to main content", "naar de inhoud"}
 _TAG_CLASS = re.compile(r"(?:^|[-_])(?:tags?|labels?|hashtags?)(?:$|[-_])", re.I)
 _TAG_HREF = re.compile(r"/(?:labels?|tags?|hashtags?|onderwerpen)/([^/?#]+)", re.I)
-_LABELS_LINE = re.compile(r"(?i)^labels\s*:\s*(.*)$")
 _LABELS_START = re.compile(r"(?i)^\s*labels\s*:")
 _RELATED_TEXT = re.compile(r"(?i)gerelateerde\s+artikelen")
-_HASHTAG = re.compile(r"#\s*([^\s#,;]+(?:[ \t]+[^\s#,;]+)*)")
-_RELATED = re.compile(r"(?i)^gerelateerde\s+artikelen\s*:?$")
-_DEEL = re.compile(r"(?i)^deel\s+(\d{1,3})\s*[:.\-]\s*(.+)$")
 _SPACED = (
     "p", "div", "li", "td", "th", "tr", "br", "h1", "h2", "h3", "h4", "h5", "h6", "section",
     "article", "blockquote", "pre", "dd", "dt", "figcaption", "ul", "ol", "table", "caption",
@@ -71,42 +69,30 @@ _CONTAINERS = (
 )
 
 
-@dataclass
-class _Block:
-    heading: str
-    number: int | None
-    level: int
-    paragraphs: list[str] = field(default_factory=list)
-    items: list[str] = field(default_factory=list)
-    subsections: list[_Block] = field(default_factory=list)
-
-
-@dataclass
 class _Builder:
-    title: str | None = None
-    intro: list[str] = field(default_factory=list)
-    sections: list[_Block] = field(default_factory=list)
-    buffer: list[str] = field(default_factory=list)
+    """Fills the text parser's page builder from HTML blocks (one Page model, one set of
+    anchor, id and hash rules: `indexer.parsing` builds the Page)."""
 
-    def target(self) -> _Block | None:
-        if not self.sections:
-            return None
-        last = self.sections[-1]
-        return last.subsections[-1] if last.subsections else last
+    def __init__(self) -> None:
+        self.page = _PageBuilder()
+        self.buffer: list[str] = []
+
+    @property
+    def title(self) -> str | None:
+        return self.page.title
 
     def paragraph(self, text: str) -> None:
         text = _clean(text)
-        if not text or self.title is None:
-            return
-        block = self.target()
-        (block.paragraphs if block else self.intro).append(text)
+        if text and self.page.title is not None:
+            self.page.buffer.append(text)
+            self.page.flush()
 
     def items(self, items: list[str]) -> None:
-        items = [c for c in (_clean(i) for i in items) if c]
-        if not items or self.title is None:
+        if self.page.title is None:
             return
-        block = self.target()
-        (block.items if block else self.intro).extend(items)
+        for item in (_clean(i) for i in items):
+            if item:
+                self.page.add_item(item)
 
     def flush(self) -> None:
         if self.buffer:
@@ -118,19 +104,21 @@ class _Builder:
         text = _clean(text).rstrip(":").strip()
         if not text:
             return
-        if self.title is None:
+        if self.page.title is None:
             if level == 1:
-                self.title = text
+                self.page.title = text
             return
         if level <= 2:
             match = _DEEL.match(text)
             number = int(match.group(1)) if match else None
             heading = match.group(2).strip() if match else text
-            self.sections.append(_Block(heading=heading, number=number, level=2))
-        elif self.sections:
-            self.sections[-1].subsections.append(_Block(heading=text, number=None, level=3))
+            self.page.sections.append(_SectionBuilder(number=number, heading=heading, level=2))
+        elif self.page.sections:
+            self.page.sections[-1].subsections.append(
+                _SectionBuilder(number=None, heading=text, level=3)
+            )
         else:
-            self.sections.append(_Block(heading=text, number=None, level=2))
+            self.page.sections.append(_SectionBuilder(number=None, heading=text, level=2))
 
 
 def extract_page(html: bytes | str, url: str) -> Page:
@@ -146,14 +134,16 @@ def extract_page(html: bytes | str, url: str) -> Page:
     root = _content_root(soup)
     builder = _Builder()
     if not any(t.name == "h1" for t in _tags(root)):
-        builder.title = fallback_title or None
+        builder.page.title = fallback_title or None
     _walk(root, builder)
     builder.flush()
     if builder.title is None:
         raise InputError(f"{url}: no title (no <h1> and no <title>)")
-    if not builder.intro and not builder.sections:
+    if not builder.page.intro and not builder.page.sections:
         raise InputError(f"{url}: page {builder.title!r} has only a title, no text")
-    return _build(builder, labels, related, url)
+    builder.page.labels = labels
+    builder.page.related = related
+    return _build_page(builder.page, source=url, url=url)
 
 
 def _tags(root: Tag) -> list[Tag]:
@@ -242,7 +232,7 @@ def _take_labels(soup: BeautifulSoup) -> list[str]:
         holder = block if isinstance(block, Tag) else parent
         match = _LABELS_LINE.match(_clean(holder.get_text("")))
         if match:
-            labels.extend(_split_labels(match.group(1)))
+            labels.extend(_parse_labels(match.group(1)))
             holder.decompose()
     return list(dict.fromkeys(label for label in labels if label))
 
@@ -257,14 +247,7 @@ def _label_texts(tag: Tag) -> list[str]:
         return [_clean(a.get_text("")).lstrip("#").strip() for a in links]
     text = _clean(tag.get_text(""))
     match = _LABELS_LINE.match(text)
-    return _split_labels(match.group(1) if match else text)
-
-
-def _split_labels(text: str) -> list[str]:
-    text = text.strip()
-    if "#" in text:
-        return [t.strip() for t in _HASHTAG.findall(text) if t.strip()]
-    return [part.strip() for part in re.split(r"[,;]", text) if part.strip()]
+    return _parse_labels(match.group(1) if match else text)
 
 
 def _take_related(soup: BeautifulSoup, url: str) -> list[RelatedLink]:
@@ -274,8 +257,9 @@ def _take_related(soup: BeautifulSoup, url: str) -> list[RelatedLink]:
         parent = node.parent
         if not isinstance(parent, Tag) or _removed(parent):
             continue
-        if not _RELATED.match(_clean(parent.get_text(""))):
-            continue
+        heading_match = _RELATED_LINE.match(_clean(parent.get_text("")))
+        if heading_match is None or heading_match.group(1):
+            continue  # the words inside a sentence, not the heading of the block
         heading = parent
         container = heading.parent
         if isinstance(container, Tag) and container.name not in ("body", "main", "article"):
@@ -363,51 +347,6 @@ def _list_items(listing: Tag) -> list[str]:
 
 def _clean(text: str) -> str:
     return " ".join(normalise_text(text).split())
-
-
-def _build(builder: _Builder, labels: list[str], related: list[RelatedLink], url: str) -> Page:
-    assert builder.title is not None
-    anchors: set[str] = set()
-    sections = tuple(_freeze(block, anchors) for block in builder.sections)
-    content = {
-        "title": builder.title,
-        "intro": builder.intro,
-        "sections": [s.model_dump(mode="json") for s in sections],
-        "labels": labels,
-        "related": [r.model_dump(mode="json") for r in related],
-    }
-    digest = hashlib.sha256(
-        json.dumps(content, sort_keys=True, ensure_ascii=False).encode("utf-8")
-    ).hexdigest()
-    return Page(
-        id=page_id(builder.title, url),
-        url=url,
-        source=url,
-        title=builder.title,
-        intro=tuple(builder.intro),
-        sections=sections,
-        labels=tuple(labels),
-        related=tuple(related),
-        content_hash=digest,
-    )
-
-
-def _freeze(block: _Block, anchors: set[str]) -> Section:
-    # The anchor rule of indexer.parsing, so a section has one anchor whatever the source.
-    base = slugify(f"deel {block.number} {block.heading}" if block.number else block.heading)
-    anchor, n = base, 2
-    while anchor in anchors:
-        anchor, n = f"{base}-{n}", n + 1
-    anchors.add(anchor)
-    return Section(
-        number=block.number,
-        heading=block.heading,
-        anchor=anchor,
-        level=block.level,
-        paragraphs=tuple(block.paragraphs),
-        items=tuple(block.items),
-        subsections=tuple(_freeze(sub, anchors) for sub in block.subsections),
-    )
 
 
 def page_text(page: Page) -> str:

@@ -24,7 +24,7 @@ import email.utils
 import time
 import zlib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Literal
 from urllib.parse import urlsplit, urlunsplit
@@ -132,16 +132,7 @@ class Fetcher:
             result = self._with_retries(current, headers, accept, limit)
             location = result.headers.get("location")
             if result.status not in _REDIRECTS or not location:
-                return FetchResult(
-                    url=current,
-                    status=result.status,
-                    headers=result.headers,
-                    body=result.body,
-                    content_type=result.content_type,
-                    redirects=tuple(seen[1:]),
-                    attempts=result.attempts,
-                    retry_waits=result.retry_waits,
-                )
+                return replace(result, redirects=tuple(seen[1:]))
             try:
                 target = normalise_url(
                     location, base=current, max_length=self.settings.crawl_max_url_length
@@ -190,15 +181,7 @@ class Fetcher:
                 waits.append(self._backoff(attempt, None))
             else:
                 if result.status not in _RETRY_STATUSES or last:
-                    return FetchResult(
-                        url=url,
-                        status=result.status,
-                        headers=result.headers,
-                        body=result.body,
-                        content_type=result.content_type,
-                        attempts=attempt + 1,
-                        retry_waits=tuple(waits),
-                    )
+                    return replace(result, attempts=attempt + 1, retry_waits=tuple(waits))
                 waits.append(self._backoff(attempt, result.headers.get("retry-after")))
             self._sleep(waits[-1])
         raise AssertionError("unreachable")  # pragma: no cover
