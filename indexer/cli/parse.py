@@ -1,0 +1,115 @@
+"""`sitesearch parse FILE... [--json]`: parse and enrich raw page files, print what was found.
+
+Every problem with one input (unreadable, empty, binary, not UTF-8, too large, no page
+markers, a page with only a title) is one line on standard error naming the file, and the
+other inputs are still parsed. The exit status is non-zero only when no page at all was parsed.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import click
+
+from indexer.cli.common import echo_json, expand_inputs, read_input, settings_or_exit, warn
+from indexer.errors import InputError
+from indexer.models import EnrichedPage, Page, Section
+
+STDIN_NAME = "<stdin>"
+
+
+@click.command(name="parse")
+@click.argument("files", nargs=-1, required=True)
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (a list of enriched pages).")
+def parse(files: tuple[str, ...], as_json: bool) -> None:
+    """Parse and enrich raw page FILES (folders: their *.txt files; '-': standard input)."""
+    settings = settings_or_exit()
+    pages: list[Page] = []
+    for name in expand_inputs(files):
+        pages.extend(_parse_one(name, settings.max_input_bytes))
+    if not pages:
+        warn("no page could be parsed")
+        raise SystemExit(1)
+
+    from indexer.enrich import enrich_pages
+    from indexer.gazetteer import GazetteerError
+    from indexer.nlp import build_nlp
+
+    try:
+        nlp = build_nlp(settings)
+    except (GazetteerError, OSError) as exc:
+        raise click.ClickException(f"cannot build the Dutch pipeline: {exc}") from None
+    enriched = enrich_pages(nlp, pages, batch_size=settings.nlp_batch_size)
+    if as_json:
+        echo_json([page_json(page) for page in enriched])
+    else:
+        click.echo("\n\n".join(page_summary(page) for page in enriched))
+
+
+def _parse_one(name: str, max_bytes: int) -> list[Page]:
+    """The pages of one input; its problems are reported on standard error."""
+    from indexer.parsing import parse_bytes
+
+    shown = STDIN_NAME if name == "-" else name
+    try:
+        size = Path(name).stat().st_size if name != "-" and Path(name).is_file() else 0
+        if size > max_bytes:
+            # Refuse before reading: the file may be far larger than memory allows.
+            raise InputError(
+                f"input is too large: {size:,} bytes, the limit is {max_bytes:,} bytes"
+            )
+        data = read_input(name)
+        result = parse_bytes(data, source=shown, max_bytes=max_bytes)
+    except InputError as exc:
+        warn(f"{shown}: {exc}")
+        return []
+    except OSError as exc:
+        warn(f"{shown}: cannot read: {exc.strerror or exc}")
+        return []
+    for problem in result.problems:
+        warn(f"{shown}: {problem}")
+    return result.pages
+
+
+def page_json(enriched: EnrichedPage) -> dict[str, Any]:
+    """An enriched page as JSON, plus a flat "entities" list (title's first, then passages')."""
+    data = enriched.model_dump(mode="json")
+    data["entities"] = [entity.model_dump(mode="json") for entity in enriched.entities]
+    return data
+
+
+def page_summary(enriched: EnrichedPage) -> str:
+    """A human summary: title, numbered sections, labels, keywords, entities by label."""
+    page = enriched.page
+    lines = [page.title, f"  id: {page.id}" + (f"   source: {page.source}" if page.source else "")]
+    lines.append(f"  intro: {len(page.intro)} paragraph(s)")
+    lines.append(f"  sections ({len(page.sections)}):")
+    for section in page.sections:
+        lines.extend(_section_lines(section, indent=4))
+    lines.append(f"  labels: {', '.join(page.labels) if page.labels else '(none)'}")
+    lines.append(f"  keywords: {', '.join(enriched.keywords) if enriched.keywords else '(none)'}")
+    by_label: dict[str, Counter[str]] = {}
+    for entity in enriched.entities:
+        by_label.setdefault(entity.label, Counter())[entity.value] += 1
+    lines.append(f"  entities ({len(enriched.entities)}):")
+    for label in sorted(by_label):
+        values = sorted(by_label[label].items(), key=lambda item: (-item[1], item[0]))
+        shown = ", ".join(f"{value} ({count})" if count > 1 else value for value, count in values)
+        lines.append(f"    {label}: {shown}")
+    return "\n".join(lines)
+
+
+def _section_lines(section: Section, indent: int) -> list[str]:
+    number = f"{section.number}." if section.number is not None else "-"
+    details = []
+    if section.paragraphs:
+        details.append(f"{len(section.paragraphs)} paragraph(s)")
+    if section.items:
+        details.append(f"{len(section.items)} list item(s)")
+    suffix = f"  [{', '.join(details)}]" if details else ""
+    lines = [f"{' ' * indent}{number} {section.heading}{suffix}"]
+    for sub in section.subsections:
+        lines.extend(_section_lines(sub, indent + 3))
+    return lines
