@@ -5,10 +5,13 @@
 
 1. Ingests `--pages` pages of varied Dutch text (bench/corpus.py) plus the two seed pages with
    `sitesearch ingest` into a temporary data dir (or reuses `--data-dir` if it holds an index).
-2. Baseline, in this process: the engine's own `search` over the same query mix, one at a time.
+2. Baseline, in this process: the engine's own `search` over the first 500 queries of the mix
+   (the most frequent), one at a time, uncached.
 3. Starts `sitesearch serve` (gunicorn, workers/threads from settings or the options) on a free
    loopback port, rate limits off, and runs `--clients` concurrent keep-alive clients against
-   /api/search with varied queries for `--seconds` seconds (after a short warm-up).
+   /api/search for `--seconds` seconds (after a short warm-up), drawing from 3,000 varied queries
+   (frequent words, pairs, typos) with Zipf-like frequencies, as a search box sees them. The
+   API's answer cache is on, as in production; `--no-answer-cache` measures without it.
 Prints requests/s, p50, p99, errors, and the ratio of API p50 to in-process engine p50.
 Goal on a 2-core machine: p99 < 30 ms, >= 300 requests/s, 0 errors. The load generator runs on
 the same machine and takes CPU from the server, so the figures are a lower bound.
@@ -18,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import itertools
 import json
 import os
 import random
@@ -50,6 +54,8 @@ FIXED_QUERIES = [
     "penseel", "gereedschap", "selectie", "filter", "venster", "debian pakket",
 ]
 WARM_UP_S = 2.0
+QUERY_POOL = 3000
+ENGINE_QUERIES = 500
 
 
 def queries_from(texts: list[str], count: int, seed: int = 7) -> list[str]:
@@ -145,13 +151,18 @@ class LoadResult:
 
 def client_loop(port: int, paths: list[str], start: float, stop: float, seed: int,
                 result: LoadResult) -> None:
-    """One keep-alive client: requests back to back until `stop`; counted after `start`."""
+    """One keep-alive client: requests back to back until `stop`; counted after `start`.
+
+    Queries are drawn with Zipf-like weights (the i-th query 1/i as often as the first), as a
+    search box sees them: a few very frequent queries and a long tail of rare ones.
+    """
     rng = random.Random(seed)
+    cum_weights = list(itertools.accumulate(1 / rank for rank in range(1, len(paths) + 1)))
     latencies: list[float] = []
     errors: Counter[str] = Counter()
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
     while (now := time.perf_counter()) < stop:
-        path = rng.choice(paths)
+        path = rng.choices(paths, cum_weights=cum_weights)[0]
         try:
             connection.request("GET", path)
             response = connection.getresponse()
@@ -185,6 +196,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--workers", type=int, default=None)
     parser.add_argument("--threads", type=int, default=None)
+    parser.add_argument("--no-answer-cache", action="store_true",
+                        help="turn the API's answer cache off (answer_cache_entries=0)")
     parser.add_argument("--data-dir", type=Path, default=None,
                         help="reuse (or fill, when empty) this data dir instead of a temp one")
     args = parser.parse_args()
@@ -200,6 +213,8 @@ def main() -> None:
         env["SITESEARCH_WORKERS"] = str(args.workers)
     if args.threads:
         env["SITESEARCH_THREADS"] = str(args.threads)
+    if args.no_answer_cache:
+        env["SITESEARCH_ANSWER_CACHE_ENTRIES"] = "0"
     settings = load_settings(data_dir=data_dir)
     workers = args.workers or settings.workers
     threads = args.threads or settings.threads
@@ -216,10 +231,10 @@ def main() -> None:
         print(f"index: {args.pages} pages ({corpus_source()}) + 2 seeds ingested "
               f"by `sitesearch ingest` in {seconds:.1f} s")
     documents = make_engine(settings).count()
-    queries = queries_from(texts, 300)
+    queries = queries_from(texts, QUERY_POOL)
     paths = ["/api/search?" + urllib.parse.urlencode({"q": q}) for q in queries]
 
-    engine_ms = engine_baseline(data_dir, queries, rounds=3)
+    engine_ms = engine_baseline(data_dir, queries[:ENGINE_QUERIES], rounds=2)
     engine_p50 = statistics.median(engine_ms)
     print(f"engine in-process: {len(engine_ms)} searches, p50 {engine_p50:.2f} ms, "
           f"p99 {percentile(engine_ms, 0.99):.2f} ms ({documents} articles)")
@@ -254,12 +269,15 @@ def main() -> None:
     p99 = percentile(result.latencies, 0.99)
     figures = {
         "workers": workers, "threads": threads, "clients": args.clients,
+        "answer_cache": not args.no_answer_cache, "query_pool": len(paths),
         "seconds": args.seconds, "requests": count, "requests_per_s": round(rps, 1),
         "p50_ms": round(p50, 2), "p99_ms": round(p99, 2), "errors": errors,
         "engine_p50_ms": round(engine_p50, 2),
         "api_p50_over_engine_p50": round(p50 / engine_p50, 2),
     }
-    print(f"API via gunicorn ({workers} workers x {threads} threads), {args.clients} clients, "
+    cache = "off" if args.no_answer_cache else "on"
+    print(f"API via gunicorn ({workers} workers x {threads} threads, answer cache {cache}), "
+          f"{args.clients} clients, {len(paths)} queries (Zipf), "
           f"{args.seconds:.0f} s: {rps:.1f} requests/s, p50 {p50:.2f} ms, p99 {p99:.2f} ms, "
           f"errors {errors} {dict(result.errors) if errors else ''}")
     print(f"ratio API p50 / engine p50: {p50 / engine_p50:.2f}")
