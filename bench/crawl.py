@@ -19,12 +19,10 @@ import time
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from indexer.settings import load_settings  # noqa: E402
-from scrapers.crawler import crawl_site  # noqa: E402
-from scrapers.extract import extract_page  # noqa: E402
-from scrapers.store import HTML, RawStore  # noqa: E402
+from indexer.settings import load_settings
+from scrapers.crawler import crawl_site
+from scrapers.extract import extract_page
+from scrapers.store import HTML, RawStore
 
 CANDIDATES = (Path("/usr/share/gimp/2.0/help/nl"), Path("/usr/share/doc/gimp-help/html/nl"))
 

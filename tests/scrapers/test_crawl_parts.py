@@ -193,7 +193,8 @@ def server() -> Iterator[tuple[str, _Answers]]:
 
 
 def _fetcher(tmp_path: Path, **overrides: object) -> Fetcher:
-    settings = crawl_settings(tmp_path / "data", **overrides)
+    # A generous timeout: a loaded CI machine must not turn a 500 into a timeout.
+    settings = crawl_settings(tmp_path / "data", **{"crawl_timeout": 10.0, **overrides})
     return Fetcher(settings, AddressPolicy(["127.0.0.1"]), Pacer(0.0))
 
 
