@@ -109,6 +109,12 @@ def test_type_suggest_submit_highlight_and_narrow_by_facet(  # type: ignore[no-u
 def test_did_you_mean_and_no_results(page, base_url: str) -> None:  # type: ignore[no-untyped-def]
     from playwright.sync_api import expect
 
+    page.goto(base_url + "/?q=magnesium+depressie")  # a linkable result page
+    first = page.locator("#results li.hit").first
+    expect(first).to_contain_text("Magnesium bij Depressie")
+    expect(first.locator("mark").first).to_be_visible()
+    expect(page.locator("#q")).to_have_value("magnesium depressie")
+
     page.goto(base_url + "/?q=magnesuim+tekrot")
     did_you_mean = page.locator("#did-you-mean")
     expect(did_you_mean).to_contain_text("Bedoelde u")

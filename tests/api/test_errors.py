@@ -7,7 +7,6 @@ and the 503 case points the app at an Elasticsearch address where nothing listen
 from __future__ import annotations
 
 import logging
-import socket
 from collections.abc import Callable
 from pathlib import Path
 
@@ -19,16 +18,9 @@ from werkzeug.test import TestResponse
 
 from search_api import create_app
 from search_api.app import openapi_document
-from tests.api.conftest import api_settings_for
+from tests.api.conftest import api_settings_for, free_port
 
 LONG_QUERY = "magnesium " * 51  # 510 characters
-
-
-def closed_port() -> int:
-    """A loopback port nobody listens on (bound, then released)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture
@@ -49,7 +41,7 @@ def _rate_limited(tmp_path: Path) -> TestResponse:
 def _engine_down(tmp_path: Path) -> TestResponse:
     app = create_app(api_settings_for(
         tmp_path / "data", backend="elasticsearch",
-        es_url=f"http://127.0.0.1:{closed_port()}", es_timeout=1.0))
+        es_url=f"http://127.0.0.1:{free_port()}", es_timeout=1.0))
     return app.test_client().get("/api/search?q=magnesium")
 
 

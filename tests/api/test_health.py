@@ -7,9 +7,8 @@ from pathlib import Path
 from flask.testing import FlaskClient
 
 from search_api import create_app
-from tests.api.conftest import api_settings_for
+from tests.api.conftest import api_settings_for, free_port
 from tests.api.schemas import assert_documented
-from tests.api.test_errors import closed_port
 
 
 def test_health_reports_engine_version_and_count(client: FlaskClient) -> None:
@@ -26,7 +25,7 @@ def test_health_reports_engine_version_and_count(client: FlaskClient) -> None:
 def test_health_is_503_when_the_engine_is_unreachable(tmp_path: Path) -> None:
     app = create_app(api_settings_for(
         tmp_path / "data", backend="elasticsearch",
-        es_url=f"http://127.0.0.1:{closed_port()}", es_timeout=1.0))
+        es_url=f"http://127.0.0.1:{free_port()}", es_timeout=1.0))
     response = app.test_client().get("/api/health")
     assert response.status_code == 503
     body = assert_documented(response, "/api/health")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -16,15 +15,10 @@ import pytest
 from click.testing import CliRunner
 
 from indexer.cli import main
+from tests.api.conftest import free_port
 from tests.conftest import SEEDS_DIR
 
 SITESEARCH = Path(sys.executable).with_name("sitesearch")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def wait_for_health(url: str, process: subprocess.Popen[bytes], limit_s: float = 60) -> None:
