@@ -8,16 +8,18 @@ become markup, whatever it contains.
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from rapidfuzz.distance import OSA
 
-from indexer.analysis import WORD, Analyzer, Token, decompound, fold, lemma_of, tokenize
+from indexer.analysis import WORD, Analyzer, Token, decompound, fold, lemma_of
 from indexer.query import ParsedQuery, fuzzy_distance
 
 SNIPPET_CHARS = 220
 _ELLIPSIS = "…"
+_MAX_WINDOWS = 50  # windows tried, one starting before each of the first matches
 _MIN_STEM = 5  # an inflected form ("depressieve") marks when it extends a lemma this long
 
 
@@ -93,49 +95,55 @@ def highlight(text: str, matcher: Matcher, max_chars: int = SNIPPET_CHARS) -> st
     At most about `max_chars` characters of text (cut at word boundaries, "…" where cut);
     the start of the text when nothing matches.
     """
-    tokens = tokenize(text)
-    marked = [t for t in tokens if matcher.matches(t)]
-    start, end = _window(text, tokens, marked, max_chars)
+    marked = [m for m in WORD.finditer(text) if matcher.matches_word(m.group())]
+    start, end = _window(text, marked, max_chars)
     pieces: list[str] = [_ELLIPSIS] if start > 0 else []
     cursor = start
-    for token in marked:
-        if token.start < start or token.end > end:
+    for match in marked:
+        if match.start() < start or match.end() > end:
             continue
-        pieces.append(html.escape(text[cursor : token.start]))
-        pieces.append(f"<mark>{html.escape(token.text)}</mark>")
-        cursor = token.end
+        pieces.append(html.escape(text[cursor : match.start()]))
+        pieces.append(f"<mark>{html.escape(match.group())}</mark>")
+        cursor = match.end()
     pieces.append(html.escape(text[cursor:end]))
     if end < len(text):
         pieces.append(_ELLIPSIS)
     return "".join(pieces).strip()
 
 
-def _window(
-    text: str, tokens: Sequence[Token], marked: Sequence[Token], max_chars: int
-) -> tuple[int, int]:
+def _window(text: str, marked: Sequence[re.Match[str]], max_chars: int) -> tuple[int, int]:
     """The span of at most `max_chars` holding the most distinct matching words."""
     if len(text) <= max_chars:
         return 0, len(text)
     best_start, best_score = 0, -1
-    for first in marked or tokens[:1]:
-        start = max(0, first.start - max_chars // 4)
-        inside = {t.folded for t in marked if start <= t.start and t.end <= start + max_chars}
+    for i, first in enumerate(marked[:_MAX_WINDOWS]):
+        start = max(0, first.start() - max_chars // 4)
+        inside = set()
+        for match in marked[i:]:
+            if match.end() > start + max_chars:
+                break
+            inside.add(match.group().lower())
         if len(inside) > best_score:
             best_start, best_score = start, len(inside)
-    start = _word_start(tokens, best_start)
-    end = start + max_chars
-    for token in tokens:
-        if token.start < end < token.end:
-            end = token.start
-            break
-    return start, min(end, len(text))
+    start = _word_start(text, best_start)
+    end = min(start + max_chars, len(text))
+    if end < len(text) and text[end - 1].isalnum() and text[end].isalnum():
+        cut = max(text.rfind(" ", start, end), text.rfind("\n", start, end))
+        end = cut if cut > start else end
+    return start, end
 
 
-def _word_start(tokens: Sequence[Token], position: int) -> int:
-    for token in tokens:
-        if token.end > position:
-            return token.start if token.start >= position else token.end
-    return position
+def _word_start(text: str, position: int) -> int:
+    """The start of the first whole word at or after `position`."""
+    if position <= 0:
+        return 0
+    match = WORD.search(text, position)
+    if match is None:
+        return position
+    if match.start() == position and text[position - 1].isalnum():  # inside a word
+        match = WORD.search(text, match.end())
+        return match.start() if match else position
+    return match.start()
 
 
 @dataclass(frozen=True)

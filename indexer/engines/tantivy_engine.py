@@ -381,12 +381,15 @@ class TantivyEngine:
             keys = searcher.fast_field_values("article_key", [address for _, address in hits])
             by_key = {article_key(i): i for i in article_ids}
             for (score, address), key in zip(hits, keys, strict=True):
-                mine = candidates.setdefault(by_key.get(key, ""), [])
+                mine = candidates.setdefault(by_key.get(int(key or 0), ""), [])
                 if len(mine) < _PASSAGES_PER_HIT:
                     mine.append(_candidate(float(score), stored(searcher.doc(address))))
         chosen = {}
+        single = len(self.queries.searchable_words(query)) + len(query.phrases) <= 1
         for article_id in article_ids:
-            best = best_passage(candidates.get(article_id, []), matcher)
+            mine = candidates.get(article_id, [])
+            # One word or phrase: every candidate holds it, tantivy's score decides.
+            best = mine[0] if mine and single else best_passage(mine, matcher)
             chosen[article_id] = best or self._first_passage(searcher, article_id)
         return {k: v for k, v in chosen.items() if v is not None}
 
