@@ -293,8 +293,10 @@ class TantivyEngine:
 
     def _vocabulary(self, live: _Live, searcher: tantivy.Searcher) -> Vocabulary:
         """The live version's vocabulary, rebuilt when the version was written to."""
+        # Another process's commit changes meta.json at once but reaches our searcher a moment
+        # later: the document count is part of the key so that a stale build is redone.
         meta = self.root / live.version / "meta.json"
-        key = os.stat(meta).st_mtime_ns
+        key = hash((os.stat(meta).st_mtime_ns, searcher.num_docs))
         if live.vocabulary is not None and live.vocabulary_key == key:
             return live.vocabulary
         with live.lock:

@@ -90,3 +90,23 @@ def test_health_without_an_index(tantivy_engine: TantivyEngine) -> None:
     assert tantivy_engine.more_like_this("magnesium") == []
     with pytest.raises(NotFound):
         tantivy_engine.get_page("x")
+
+
+def test_a_locked_version_gives_a_typed_error(
+    tantivy_engine: TantivyEngine, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from indexer.engines import tantivy_engine as module
+    from indexer.errors import IndexingError
+
+    monkeypatch.setattr(module, "_LOCK_WAIT", 0.2)
+    version = tantivy_engine.create_version()
+    other = TantivyEngine.from_settings(settings)  # another process holding the writer
+    held = other._index(version).writer(15_000_000, 1)
+    with pytest.raises(IndexingError, match="locked"):
+        tantivy_engine.write(version, [])
+    held.rollback()
+    del held
+    import gc
+
+    gc.collect()
+    assert tantivy_engine.write(version, []).indexed == 0
