@@ -117,11 +117,13 @@ class Fetcher:
         conditional: Callable[[str], dict[str, str]] | None = None,
         allow_redirect: Callable[[str], str | None] | None = None,
         max_bytes: int | None = None,
+        truncate: bool = False,
     ) -> FetchResult:
         """GET `url` (already normalised), following redirects hop by hop.
 
         `conditional(url)` gives extra headers for a hop (If-None-Match ...);
         `allow_redirect(url)` returns a reason to refuse a redirect target, or None.
+        `truncate`: keep the first `max_bytes` of a longer body instead of failing.
         Raises FetchError; HTTP error statuses are returned, not raised.
         """
         limit = max_bytes or self.settings.crawl_max_bytes
@@ -129,7 +131,7 @@ class Fetcher:
         current = url
         for _ in range(self.settings.crawl_max_redirects + 1):
             headers = conditional(current) if conditional else {}
-            result = self._with_retries(current, headers, accept, limit)
+            result = self._with_retries(current, headers, accept, limit, truncate)
             location = result.headers.get("location")
             if result.status not in _REDIRECTS or not location:
                 return replace(result, redirects=tuple(seen[1:]))
@@ -157,7 +159,8 @@ class Fetcher:
         )
 
     def _with_retries(
-        self, url: str, headers: dict[str, str], accept: frozenset[str], limit: int
+        self, url: str, headers: dict[str, str], accept: frozenset[str], limit: int,
+        truncate: bool,
     ) -> FetchResult:
         retries = self.settings.crawl_retries
         waits: list[float] = []
@@ -165,7 +168,7 @@ class Fetcher:
             last = attempt == retries
             try:
                 with self.pacer.slot(origin(url)):
-                    result = self._send(url, headers, accept, limit)
+                    result = self._send(url, headers, accept, limit, truncate)
             except httpx.TimeoutException as exc:
                 if last:
                     raise FetchError(
@@ -195,7 +198,8 @@ class Fetcher:
         return min(max(0.0, wait), self.settings.crawl_max_backoff)
 
     def _send(
-        self, url: str, headers: dict[str, str], accept: frozenset[str], limit: int
+        self, url: str, headers: dict[str, str], accept: frozenset[str], limit: int,
+        truncate: bool,
     ) -> FetchResult:
         parts = urlsplit(url)
         host = parts.hostname or ""
@@ -220,12 +224,13 @@ class Fetcher:
                 raise FetchError(f"content type {media or '(none)'} is not crawled", "skipped")
             declared = answer.get("content-length", "")
             if (
-                answer.get("content-encoding", "identity") == "identity"
+                not truncate
+                and answer.get("content-encoding", "identity") == "identity"
                 and declared.isdigit()
                 and int(declared) > limit
             ):
                 raise FetchError(f"response too large: {int(declared):,} bytes > {limit:,}")
-            body = _read_bounded(response, answer.get("content-encoding", ""), limit)
+            body = _read_bounded(response, answer.get("content-encoding", ""), limit, truncate)
         return FetchResult(
             url=url, status=200, headers=answer, body=body, content_type=media
         )
@@ -274,12 +279,16 @@ class _BoundedDecoder:
             raise FetchError(f"corrupt {self._encoding} body: {exc}") from None
 
 
-def _read_bounded(response: httpx.Response, encoding: str, limit: int) -> bytes:
+def _read_bounded(
+    response: httpx.Response, encoding: str, limit: int, truncate: bool = False
+) -> bytes:
     decoder = _BoundedDecoder(encoding)
     out = bytearray()
     for chunk in response.iter_raw():
         out += decoder.feed(chunk, limit - len(out) + 1)
         if len(out) > limit:
+            if truncate:
+                return bytes(out[:limit])
             raise FetchError(f"response too large: more than {limit:,} bytes (decoded)")
     return bytes(out)
 

@@ -2,8 +2,8 @@
 
 What an answer means (RFC 9309 section 2.3.1): 2xx -> the rules it holds; 4xx ("unavailable")
 -> everything is allowed; 5xx, a network failure or a refused address ("unreachable") ->
-nothing is allowed. Redirects are followed (up to the crawl's redirect limit). At most
-`ROBOTS_MAX_BYTES` are read (the RFC asks parsers to read at least 500 KiB).
+nothing is allowed. Redirects are followed (up to the crawl's redirect limit). The first
+`ROBOTS_MAX_BYTES` are parsed and the rest ignored (the RFC asks for at least 500 KiB).
 """
 
 from __future__ import annotations
@@ -47,10 +47,8 @@ def read_robots(fetcher: Fetcher, site_origin: str) -> RobotsRules:
     """Fetch and parse `<origin>/robots.txt`; never raises (see the module docstring)."""
     url = f"{site_origin}/robots.txt"
     try:
-        result = fetcher.fetch(url, accept=ANY_TEXT, max_bytes=ROBOTS_MAX_BYTES)
+        result = fetcher.fetch(url, accept=ANY_TEXT, max_bytes=ROBOTS_MAX_BYTES, truncate=True)
     except FetchError as exc:
-        if "too large" in exc.reason:
-            return RobotsRules(site_origin, allow_all=False, note=f"robots.txt: {exc.reason}")
         return RobotsRules(
             site_origin, allow_all=False, note=f"robots.txt unreachable ({exc.reason}): "
             "nothing is crawled"

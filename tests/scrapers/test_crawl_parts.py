@@ -17,7 +17,7 @@ from crawl_testsite import crawl_settings
 from scrapers.addresses import AddressPolicy, AddressRefused
 from scrapers.fetch import Fetcher, FetchError, inflate_bounded, parse_retry_after
 from scrapers.pacing import Pacer
-from scrapers.robots import read_robots
+from scrapers.robots import ROBOTS_MAX_BYTES, read_robots
 from scrapers.sitemaps import parse_sitemap
 from scrapers.urls import UrlRejected, normalise_url, path_pattern, same_site
 
@@ -209,6 +209,20 @@ def test_robots_txt_status_rules_of_rfc_9309(
     rules = read_robots(_fetcher(tmp_path, crawl_retries=0), base)
     assert rules.allowed(base + "/artikel", "sitesearch-crawler/0.1") is allowed
     assert str(status) in rules.note
+
+
+def test_long_robots_txt_is_parsed_up_to_the_limit(
+    server: tuple[str, _Answers], tmp_path: Path
+) -> None:
+    base, answers = server
+    padding = b"# " + b"x" * 70 + b"\n"
+    text = b"User-agent: *\nDisallow: /geheim/\n" + padding * 10_000 + b"Disallow: /\n"
+    assert len(text) > ROBOTS_MAX_BYTES
+    answers.routes["/robots.txt"] = (200, {"Content-Type": "text/plain"}, text)
+    rules = read_robots(_fetcher(tmp_path), base)
+    assert not rules.allowed(base + "/geheim/x", "sitesearch-crawler/0.1")
+    # The last line lies beyond the limit: ignored.
+    assert rules.allowed(base + "/artikel", "sitesearch-crawler/0.1")
 
 
 def test_robots_txt_unreachable_disallows_everything(tmp_path: Path) -> None:
