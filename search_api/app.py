@@ -26,6 +26,12 @@ from search_api import articles, errors, health, pages, search
 from search_api.service import SearchService
 
 OPENAPI_FILE = Path(__file__).with_name("openapi.yaml")
+# The pages load only their own scripts and styles: no inline code, no third parties.
+PAGE_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
 # Optional blueprints of other features, registered when their module is present.
 OPTIONAL_BLUEPRINTS = ("search_api.overlap",)
 
@@ -48,6 +54,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
 
     errors.init_app(app)
     app.before_request(_refuse_large_bodies)
+    app.after_request(_protective_headers)
     CORS(
         app,
         resources={r"/api/*": {"origins": list(settings.cors_origins)}},
@@ -82,6 +89,14 @@ def _refuse_large_bodies() -> None:
     if limit is not None and request.content_length is not None \
             and request.content_length > limit:
         raise RequestEntityTooLarge()
+
+
+def _protective_headers(response: Response) -> Response:
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    if response.mimetype == "text/html":
+        response.headers.setdefault("Content-Security-Policy", PAGE_POLICY)
+    return response
 
 
 def _openapi() -> Response:
