@@ -1,0 +1,168 @@
+"""enrich_pages on the seed pages: the acceptance entity sets, offsets, lemmas, keywords."""
+
+from __future__ import annotations
+
+import pytest
+from spacy.language import Language
+
+from indexer.enrich import enrich_page, enrich_pages
+from indexer.models import EnrichedPage, Page
+from indexer.parsing import parse_text
+
+DEPRESSION_ENTITIES = {
+    ("magnesium", "NUTRIENT"),
+    ("depressie", "CONDITION"),
+    ("serotonine", "NEUROTRANSMITTER"),
+    ("dopamine", "NEUROTRANSMITTER"),
+    ("noradrenaline", "NEUROTRANSMITTER"),
+    ("NMDA-receptor", "RECEPTOR"),
+    ("diarree", "SIDE_EFFECT"),
+    ("misselijkheid", "SIDE_EFFECT"),
+    ("RCT", "STUDY_TYPE"),
+    ("antidepressiva", "TREATMENT"),
+    ("psychotherapie", "TREATMENT"),
+    ("48", "AGE"),
+    ("62", "AGE"),
+}
+ADHD_ENTITIES = {
+    ("magnesium bisglycinaat", "SUPPLEMENT"),
+    ("ADHD", "CONDITION"),
+    ("10", "AGE"),
+    ("magnesium", "NUTRIENT"),
+    ("NMDA-receptor", "RECEPTOR"),
+    ("norepinephrine", "NEUROTRANSMITTER"),
+    ("buikkrampen", "SIDE_EFFECT"),
+    ("psychotherapie", "TREATMENT"),
+    ("gedragstherapie", "TREATMENT"),
+    ("angststoornis", "CONDITION"),
+}
+
+
+def _values(page: EnrichedPage) -> set[tuple[str, str]]:
+    return {(e.value, e.label) for e in page.entities}
+
+
+def _texts(page: EnrichedPage, label: str) -> set[str]:
+    return {e.text for e in page.entities if e.label == label}
+
+
+def test_depression_page_entities(enriched_seeds: dict[str, EnrichedPage]) -> None:
+    page = enriched_seeds["depression"]
+    assert _values(page) >= DEPRESSION_ENTITIES
+    assert {"Mevrouw Jansen", "De heer De Vries"} <= _texts(page, "PERSON")
+    assert "48 jaar" in _texts(page, "AGE")
+    assert {"magnesiumtekort", "tekort aan magnesium"} <= _texts(page, "NUTRIENT")
+    tied = {e.value for e in page.entities if e.text in ("magnesiumtekort", "tekort aan magnesium")}
+    assert tied == {"magnesium"}
+    # "meer dan 300 enzymen" is not a dose
+    assert _texts(page, "DOSE") == set()
+
+
+def test_adhd_page_entities(enriched_seeds: dict[str, EnrichedPage]) -> None:
+    page = enriched_seeds["adhd"]
+    assert _values(page) >= ADHD_ENTITIES
+    assert "10-jarig kind" in _texts(page, "AGE")
+    supplements = [e for e in page.entities if e.value == "magnesium bisglycinaat"]
+    # ONE entity each time, never "magnesium" + "bisglycinaat"
+    assert supplements and all(e.label == "SUPPLEMENT" for e in supplements)
+    assert all(e.text.lower() == "magnesium bisglycinaat" for e in supplements)
+    assert "bisglycinaat" not in {e.text.lower() for e in page.entities}
+    assert _texts(page, "DOSE") == set()
+
+
+@pytest.mark.parametrize("name", ["depression", "adhd"])
+def test_entity_offsets_point_at_their_text(
+    enriched_seeds: dict[str, EnrichedPage], name: str
+) -> None:
+    page = enriched_seeds[name]
+    for passage in page.passages:
+        for entity in passage.entities:
+            assert passage.passage.text[entity.start : entity.end] == entity.text
+            assert entity.passage_id == passage.passage.id
+            assert entity.section == passage.passage.anchor
+    for entity in page.title_entities:
+        assert page.page.title[entity.start : entity.end] == entity.text
+        assert entity.passage_id is None
+
+
+def test_entities_know_their_section(enriched_seeds: dict[str, EnrichedPage]) -> None:
+    page = enriched_seeds["depression"]
+    persons = [e for e in page.entities if e.label == "PERSON"]
+    assert {e.section for e in persons} == {"deel-1-individuele-casussen-en-observaties"}
+    assert page.title_entities and {e.value for e in page.title_entities} >= {
+        "magnesium",
+        "depressie",
+    }
+
+
+@pytest.mark.parametrize("name", ["depression", "adhd"])
+def test_lemmas_are_aligned_lowercase_words(
+    enriched_seeds: dict[str, EnrichedPage], name: str
+) -> None:
+    for passage in enriched_seeds[name].passages:
+        text = passage.passage.text
+        assert len(passage.lemmas) == len(passage.offsets) > 0
+        for lemma, (start, end) in zip(passage.lemmas, passage.offsets, strict=True):
+            assert lemma == lemma.lower() and lemma.strip()
+            word = text[start:end]
+            assert word.strip() == word and any(ch.isalnum() for ch in word)
+        # offsets in reading order, inside the text
+        starts = [s for s, _ in passage.offsets]
+        assert starts == sorted(starts) and passage.offsets[-1][1] <= len(text)
+
+
+def test_lemmas_are_dictionary_forms(enriched_seeds: dict[str, EnrichedPage]) -> None:
+    first = enriched_seeds["depression"].passages[0]
+    text = first.passage.text
+    words = dict(zip((text[s:e] for s, e in first.offsets), first.lemmas, strict=True))
+    assert words["kampte"] == "kampen"
+    assert words["Mevrouw"] == "mevrouw"
+    assert words["48"] == "48"  # numbers are kept
+    assert "," not in first.lemmas and "." not in first.lemmas
+
+
+def test_sentences_cover_the_passage(enriched_seeds: dict[str, EnrichedPage]) -> None:
+    first = enriched_seeds["depression"].passages[0]
+    text = first.passage.text
+    assert len(first.sentences) == 8
+    assert text[slice(*first.sentences[0])] == "Laten we beginnen met concrete voorbeelden."
+    for (_, end), (start, _) in zip(first.sentences, first.sentences[1:], strict=False):
+        assert end <= start and text[end:start].strip() == ""
+    assert first.sentences[-1][1] == len(text)
+
+
+def test_title_lemmas_and_keywords(enriched_seeds: dict[str, EnrichedPage]) -> None:
+    page = enriched_seeds["depression"]
+    # spacy-lookups-data's Dutch table has no entry for "kan": the form stays
+    assert page.title_lemmas == ("magnesium", "bij", "depressie", "kan", "het", "helpen")
+    assert 0 < len(page.keywords) <= 8
+    assert {"magnesium", "depressie"} <= set(page.keywords)
+    assert not {"de", "het", "een", "van", "en"} & set(page.keywords)
+
+
+def test_enrichment_is_deterministic_and_batch_independent(
+    nlp: Language, seed_pages: dict[str, Page], enriched_seeds: dict[str, EnrichedPage]
+) -> None:
+    alone = enrich_page(nlp, seed_pages["adhd"])
+    assert alone == enriched_seeds["adhd"]
+    small_batches = enrich_pages(nlp, list(seed_pages.values()), batch_size=1)
+    assert small_batches == list(enriched_seeds.values())
+    assert alone.model_dump(mode="json") == enriched_seeds["adhd"].model_dump(mode="json")
+
+
+def test_enriched_pages_survive_a_json_round_trip(
+    enriched_seeds: dict[str, EnrichedPage],
+) -> None:
+    page = enriched_seeds["depression"]
+    assert EnrichedPage.model_validate_json(page.model_dump_json()) == page
+
+
+def test_no_pages_no_work(nlp: Language) -> None:
+    assert enrich_pages(nlp, []) == []
+
+
+def test_a_page_without_entities(nlp: Language) -> None:
+    text = "top of page\nEen gewone titel\n\nDe kinderen liepen naar huis.\nbottom of page\n"
+    page = enrich_page(nlp, parse_text(text).pages[0])
+    assert page.entities == ()
+    assert page.passages[0].lemmas == ("de", "kinderen", "lopen", "naar", "huis")
