@@ -71,7 +71,8 @@ class RecordPages:
 
     `problems` lists parts of a record that were skipped while the rest parsed (one bad
     page of a multi-page export); `error` is set when the record gave no page at all.
-    `page_hashes` (page id -> content hash) outlives `pages` when the pages travel apart.
+    `page_hashes` ((page id, content hash) of each page, in order) outlives `pages` when the
+    pages travel apart.
     """
 
     url: str
@@ -81,7 +82,7 @@ class RecordPages:
     pages: list[Page] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     error: str | None = None
-    page_hashes: dict[str, str] = field(default_factory=dict)
+    page_hashes: list[tuple[str, str]] = field(default_factory=list)
 
 
 def load_record(store: RawStore, record: RawRecord, max_bytes: int) -> RecordPages:
@@ -102,7 +103,7 @@ def load_record(store: RawStore, record: RawRecord, max_bytes: int) -> RecordPag
         return result
     try:
         result.pages, result.problems = parse_record(record, body, max_bytes)
-        result.page_hashes = {page.id: page.content_hash for page in result.pages}
+        result.page_hashes = [(page.id, page.content_hash) for page in result.pages]
     except InputError as exc:
         result.error = str(exc)
     except Exception as exc:  # a parser bug must cost one record, not the whole job

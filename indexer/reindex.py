@@ -250,9 +250,6 @@ class ReindexJob:
         self.write(version, batch, written)
         self.fire("write")
         self.progress.finish()
-        # A duplicate may have been written before the newer copy replaced it.
-        for page_id in set(written) - set(chosen.pages):
-            del written[page_id]
 
     def account(self, record: RecordPages) -> None:
         """Count a record's pages and report the record (or parts of it) that failed."""
@@ -334,7 +331,7 @@ class ReindexJob:
         rejected = {r.page_id for r in self.report.rejected}
         for loaded in load_urls(self.store, [r.url for r in sample],
                                 self.settings.max_input_bytes):
-            for page_id, page_hash in loaded.page_hashes.items():
+            for page_id, page_hash in loaded.page_hashes:
                 if page_id not in rejected and held.get(page_id) != page_hash:
                     self.fail(f"page {page_id} of {loaded.url}: the index holds another "
                               "content hash than the raw store gives")
@@ -420,6 +417,12 @@ class Chosen:
         rank = (fetched_at, page.source or "")
         old = self._rank.get(page.id)
         if old is not None:
+            if rank == old:  # twice in one record: the first one stays
+                self.report.rejected.append(Rejection(
+                    source=rank[1], page_id=page.id,
+                    reason="duplicate id: an earlier page of the same record has this id",
+                ))
+                return False
             loser, winner = (old, rank) if rank > old else (rank, old)
             self.report.rejected.append(Rejection(
                 source=loser[1], page_id=page.id,

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 
 class NothingToRefresh(SiteSearchError):
-    """There is no live version yet: an incremental run needs a full one first."""
+    """No live version yet (a full run must come first), or a raw store that gives no page."""
 
 
 def refresh(job: ReindexJob) -> None:
@@ -37,6 +37,11 @@ def refresh(job: ReindexJob) -> None:
     pages = job.parse_all(records)
     with job.timed("read"):
         held = engine.content_hashes(live)
+    if held and not pages:
+        raise NothingToRefresh(
+            f"the raw store gives no page at all: not deleting the {len(held)} pages of the "
+            f"live version {live} (is data_dir {job.settings.data_dir} the right one?)"
+        )
     changed = [page for page_id, page in pages.items() if held.get(page_id) != page.content_hash]
     report.unchanged = len(pages) - len(changed)
     gone = sorted(set(held) - set(pages))

@@ -256,3 +256,29 @@ def test_two_workers_build_the_same_index_as_one(
     assert two.ok and two.workers == 2, two.problems
     assert engine.live_version() != one.version_after
     assert engine.content_hashes() == hashes_one
+
+
+def test_same_id_twice_in_one_record_keeps_the_first(
+    job_settings: Settings, engine: Engine, store: RawStore, nlp: Any
+) -> None:
+    twice = variant_text(90) + "\n" + variant_text(90, "Een andere alinea over magnesium.")
+    store.put(RawRecord(url="file:///pages/twice.txt", content_type=PAGE_EXPORT), twice.encode())
+    report = reindex(job_settings, engine, nlp)
+    assert report.ok, report.problems
+    assert report.pages_read == STORE_PAGES + 2
+    [rejection] = report.rejected
+    assert rejection.source == "file:///pages/twice.txt"
+    assert rejection.reason == "duplicate id: an earlier page of the same record has this id"
+    assert engine.count() == STORE_PAGES + 1
+    assert "andere alinea" not in engine.get_page(str(rejection.page_id)).page.body_text()
+
+
+def test_incremental_never_empties_the_index_from_an_empty_store(
+    job_settings: Settings, engine: Engine, store: RawStore, nlp: Any
+) -> None:
+    reindex(job_settings, engine, nlp)
+    for number in range(STORE_PAGES):
+        store.mark_gone(variant_url(number))
+    report = reindex(job_settings, engine, nlp, mode="incremental")
+    assert not report.ok and "not deleting the 12 pages" in report.problems[0]
+    assert engine.count() == STORE_PAGES
