@@ -21,9 +21,9 @@ BOTTOM = "bottom of page"
 _GLUED = re.compile(r"(?i)(bottom of page)[ \t]*(top of page)")
 _TOP_GLUED_AFTER = re.compile(r"(?im)^(top of page)[ \t]*(?=\S)")
 _BOTTOM_GLUED_BEFORE = re.compile(r"(?im)(?<=\S)[ \t]*(bottom of page)[ \t]*$")
-_DEEL = re.compile(r"(?i)^deel\s+(\d{1,3})\s*[:.\-]\s*(.+)$")
-_LABELS = re.compile(r"(?i)^labels\s*:\s*(.*)$")
-_RELATED = re.compile(r"(?i)^gerelateerde\s+artikelen\s*:?\s*(.*)$")
+DEEL_LINE = re.compile(r"(?i)^deel\s+(\d{1,3})\s*[:.\-]\s*(.+)$")
+LABELS_LINE = re.compile(r"(?i)^labels\s*:\s*(.*)$")
+RELATED_LINE = re.compile(r"(?i)^gerelateerde\s+artikelen\s*:?\s*(.*)$")
 _BULLET = re.compile(r"^(?:[•·▪◦●‣∙*]|-(?=\s))\s*(.+)$")
 _TAG = re.compile(r"#\s*([^\s#,;]+(?:[ \t]+[^\s#,;]+)*)")
 _URL = re.compile(r"^(https?://\S+|/\S*)$")
@@ -129,26 +129,31 @@ def _split_pages(text: str) -> tuple[list[list[str]], int]:
 
 
 @dataclass
-class _SectionBuilder:
+class SectionBuilder:
+    """A section while it is being read (mutable); frozen into a Section by build_page."""
+
     number: int | None
     heading: str
     level: int
     paragraphs: list[str] = field(default_factory=list)
     items: list[str] = field(default_factory=list)
-    subsections: list[_SectionBuilder] = field(default_factory=list)
+    subsections: list[SectionBuilder] = field(default_factory=list)
 
 
 @dataclass
-class _PageBuilder:
+class PageBuilder:
+    """A page while it is being read. Shared by the text parser and the HTML extractor so
+    that both give the same anchors, ids, labels and content hash."""
+
     title: str | None = None
     intro: list[str] = field(default_factory=list)
-    sections: list[_SectionBuilder] = field(default_factory=list)
+    sections: list[SectionBuilder] = field(default_factory=list)
     labels: list[str] = field(default_factory=list)
     related: list[RelatedLink] = field(default_factory=list)
     in_related: bool = False
     buffer: list[str] = field(default_factory=list)
 
-    def current(self) -> _SectionBuilder | None:
+    def current(self) -> SectionBuilder | None:
         if not self.sections:
             return None
         section = self.sections[-1]
@@ -172,7 +177,7 @@ def parse_page_lines(
     lines: list[str], source: str | None = None, url: str | None = None
 ) -> Page:
     """Parse the normalised lines between two page markers into a Page."""
-    page = _PageBuilder()
+    page = PageBuilder()
     for line in lines:
         _take_line(page, line.strip())
     page.flush()
@@ -180,10 +185,10 @@ def parse_page_lines(
         raise InputError("empty page (nothing between the page markers)")
     if not page.intro and not page.sections:
         raise InputError(f"page {page.title!r} has only a title, no text")
-    return _build_page(page, source=source, url=url)
+    return build_page(page, source=source, url=url)
 
 
-def _take_line(page: _PageBuilder, line: str) -> None:
+def _take_line(page: PageBuilder, line: str) -> None:
     if not line:
         page.flush()
         return
@@ -194,20 +199,20 @@ def _take_line(page: _PageBuilder, line: str) -> None:
     if page.title is None:
         page.title = line.lstrip("# ").strip() or line
         return
-    if match := _LABELS.match(line):
+    if match := LABELS_LINE.match(line):
         page.flush()
-        page.labels.extend(_parse_labels(match.group(1)))
+        page.labels.extend(parse_labels(match.group(1)))
         return
-    if match := _RELATED.match(line):
+    if match := RELATED_LINE.match(line):
         page.flush()
         page.in_related = True
         if match.group(1):
             _take_line(page, match.group(1))
         return
-    if match := _DEEL.match(line):
+    if match := DEEL_LINE.match(line):
         page.flush()
         page.sections.append(
-            _SectionBuilder(number=int(match.group(1)), heading=match.group(2).strip(), level=2)
+            SectionBuilder(number=int(match.group(1)), heading=match.group(2).strip(), level=2)
         )
         return
     if match := _BULLET.match(line):
@@ -215,7 +220,7 @@ def _take_line(page: _PageBuilder, line: str) -> None:
         return
     if _is_subheading(line):
         page.flush()
-        sub = _SectionBuilder(number=None, heading=line.rstrip(":").strip(), level=3)
+        sub = SectionBuilder(number=None, heading=line.rstrip(":").strip(), level=3)
         if page.sections:
             page.sections[-1].subsections.append(sub)
         else:
@@ -237,7 +242,8 @@ def _is_subheading(line: str) -> bool:
     )
 
 
-def _parse_labels(text: str) -> list[str]:
+def parse_labels(text: str) -> list[str]:
+    """Labels of a "Labels:" line: "#ADHD #Magnesium Bisglycinaat" or "a, b"."""
     text = text.strip()
     if not text:
         return []
@@ -246,7 +252,8 @@ def _parse_labels(text: str) -> list[str]:
     return [part.strip() for part in re.split(r"[,;]", text) if part.strip()]
 
 
-def _build_page(page: _PageBuilder, source: str | None, url: str | None) -> Page:
+def build_page(page: PageBuilder, source: str | None, url: str | None) -> Page:
+    """Freeze a finished PageBuilder: unique anchors, stable id, content hash."""
     assert page.title is not None
     anchors: set[str] = set()
     sections = tuple(_freeze(s, anchors) for s in page.sections)
@@ -273,7 +280,7 @@ def _build_page(page: _PageBuilder, source: str | None, url: str | None) -> Page
     )
 
 
-def _freeze(section: _SectionBuilder, anchors: set[str]) -> Section:
+def _freeze(section: SectionBuilder, anchors: set[str]) -> Section:
     base = slugify(
         f"deel {section.number} {section.heading}" if section.number else section.heading
     )

@@ -34,9 +34,15 @@ from indexer.normalise import normalise_text
 
 # The text parser's builders: an HTML page becomes a Page by the very same rules (anchors,
 # id from the URL, content hash). They are private there; see the note to the lead.
-from indexer.parsing import _DEEL, _build_page, _PageBuilder, _parse_labels, _SectionBuilder
-from indexer.parsing import _LABELS as _LABELS_LINE
-from indexer.parsing import _RELATED as _RELATED_LINE
+from indexer.parsing import (
+    DEEL_LINE,
+    LABELS_LINE,
+    RELATED_LINE,
+    PageBuilder,
+    SectionBuilder,
+    build_page,
+    parse_labels,
+)
 
 # XHTML pages start with an XML declaration; parsing them as HTML is what we want.
 warnings.filterwarnings("ignore", category=XMLParsedAsHTMLWarning)
@@ -74,7 +80,7 @@ class _Builder:
     anchor, id and hash rules: `indexer.parsing` builds the Page)."""
 
     def __init__(self) -> None:
-        self.page = _PageBuilder()
+        self.page = PageBuilder()
         self.buffer: list[str] = []
 
     @property
@@ -109,16 +115,16 @@ class _Builder:
                 self.page.title = text
             return
         if level <= 2:
-            match = _DEEL.match(text)
+            match = DEEL_LINE.match(text)
             number = int(match.group(1)) if match else None
             heading = match.group(2).strip() if match else text
-            self.page.sections.append(_SectionBuilder(number=number, heading=heading, level=2))
+            self.page.sections.append(SectionBuilder(number=number, heading=heading, level=2))
         elif self.page.sections:
             self.page.sections[-1].subsections.append(
-                _SectionBuilder(number=None, heading=text, level=3)
+                SectionBuilder(number=None, heading=text, level=3)
             )
         else:
-            self.page.sections.append(_SectionBuilder(number=None, heading=text, level=2))
+            self.page.sections.append(SectionBuilder(number=None, heading=text, level=2))
 
 
 def extract_page(html: bytes | str, url: str) -> Page:
@@ -143,7 +149,7 @@ def extract_page(html: bytes | str, url: str) -> Page:
         raise InputError(f"{url}: page {builder.title!r} has only a title, no text")
     builder.page.labels = labels
     builder.page.related = related
-    return _build_page(builder.page, source=url, url=url)
+    return build_page(builder.page, source=url, url=url)
 
 
 def _tags(root: Tag) -> list[Tag]:
@@ -230,9 +236,9 @@ def _take_labels(soup: BeautifulSoup) -> list[str]:
             continue
         block = parent if parent.name in _TEXT_BLOCKS else parent.find_parent(_TEXT_BLOCKS)
         holder = block if isinstance(block, Tag) else parent
-        match = _LABELS_LINE.match(_clean(holder.get_text("")))
+        match = LABELS_LINE.match(_clean(holder.get_text("")))
         if match:
-            labels.extend(_parse_labels(match.group(1)))
+            labels.extend(parse_labels(match.group(1)))
             holder.decompose()
     return list(dict.fromkeys(label for label in labels if label))
 
@@ -246,8 +252,8 @@ def _label_texts(tag: Tag) -> list[str]:
     if links:
         return [_clean(a.get_text("")).lstrip("#").strip() for a in links]
     text = _clean(tag.get_text(""))
-    match = _LABELS_LINE.match(text)
-    return _parse_labels(match.group(1) if match else text)
+    match = LABELS_LINE.match(text)
+    return parse_labels(match.group(1) if match else text)
 
 
 def _take_related(soup: BeautifulSoup, url: str) -> list[RelatedLink]:
@@ -257,7 +263,7 @@ def _take_related(soup: BeautifulSoup, url: str) -> list[RelatedLink]:
         parent = node.parent
         if not isinstance(parent, Tag) or _removed(parent):
             continue
-        heading_match = _RELATED_LINE.match(_clean(parent.get_text("")))
+        heading_match = RELATED_LINE.match(_clean(parent.get_text("")))
         if heading_match is None or heading_match.group(1):
             continue  # the words inside a sentence, not the heading of the block
         heading = parent
