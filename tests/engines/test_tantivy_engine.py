@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import pytest
 
@@ -110,3 +111,10 @@ def test_a_locked_version_gives_a_typed_error(
 
     gc.collect()
     assert tantivy_engine.write(version, []).indexed == 0
+
+
+def test_the_shared_seed_engine_fixture(
+    seed_engine: TantivyEngine, seed_pages: dict[str, Any]
+) -> None:
+    assert seed_engine.count() == 2
+    assert seed_engine.get_page(seed_pages["adhd"].id).page == seed_pages["adhd"]
