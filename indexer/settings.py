@@ -68,7 +68,10 @@ class Settings(BaseSettings):
     # --- NLP
     spacy_model: str = Field(
         "nl_core_news_sm",
-        description="Trained spaCy model to load when installed; else the blank 'nl' pipeline.",
+        description=(
+            "Trained spaCy model (package name or pipeline folder) to load when installed; "
+            "else the blank 'nl' pipeline."
+        ),
     )
     nlp_batch_size: int = Field(64, ge=1, description="Texts per nlp.pipe batch.")
     config_dir: Path = Field(CONFIG_DIR, description="Gazetteers, synonyms, stop words.")
