@@ -34,12 +34,11 @@ def parse(files: tuple[str, ...], as_json: bool) -> None:
         raise SystemExit(1)
 
     from indexer.enrich import enrich_pages
-    from indexer.gazetteer import GazetteerError
     from indexer.nlp import build_nlp
 
     try:
         nlp = build_nlp(settings)
-    except (GazetteerError, OSError) as exc:
+    except (OSError, ValueError, ImportError) as exc:  # GazetteerError is a ValueError
         raise click.ClickException(f"cannot build the Dutch pipeline: {exc}") from None
     enriched = enrich_pages(nlp, pages, batch_size=settings.nlp_batch_size)
     if as_json:
