@@ -1,14 +1,16 @@
 """Benchmark: the search API under load, as `sitesearch serve` (gunicorn) runs it.
 
     .venv/bin/python bench/api.py [--pages 2000] [--clients 16] [--seconds 30]
-                                  [--workers N] [--threads N] [--data-dir DIR]
+                                  [--client-processes 4] [--workers N] [--threads N]
+                                  [--no-answer-cache] [--data-dir DIR]
 
 1. Ingests `--pages` pages of varied Dutch text (bench/corpus.py) plus the two seed pages with
    `sitesearch ingest` into a temporary data dir (or reuses `--data-dir` if it holds an index).
 2. Baseline, in this process: the engine's own `search` over the first 500 queries of the mix
    (the most frequent), one at a time, uncached.
 3. Starts `sitesearch serve` (gunicorn, workers/threads from settings or the options) on a free
-   loopback port, rate limits off, and runs `--clients` concurrent keep-alive clients against
+   loopback port, rate limits off, and runs `--clients` concurrent keep-alive clients (threads
+   spread over `--client-processes` processes) against
    /api/search for `--seconds` seconds (after a short warm-up), drawing from 3,000 varied queries
    (frequent words, pairs, typos) with Zipf-like frequencies, as a search box sees them. The
    API's answer cache is on, as in production; `--no-answer-cache` measures without it.
@@ -23,6 +25,7 @@ import argparse
 import http.client
 import itertools
 import json
+import multiprocessing
 import os
 import random
 import re
@@ -36,6 +39,7 @@ import threading
 import time
 import urllib.parse
 from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -184,6 +188,22 @@ def client_loop(port: int, paths: list[str], start: float, stop: float, seed: in
         result.errors.update(errors)
 
 
+def load_process(port: int, paths: list[str], start: float, stop: float, seeds: list[int]
+                 ) -> tuple[list[float], Counter[str]]:
+    """One client process: a thread per seed. Several processes, so that the clients' own
+    Python (GIL) does not queue their requests and inflate the latencies they measure."""
+    result = LoadResult()
+    clients = [
+        threading.Thread(target=client_loop, args=(port, paths, start, stop, seed, result))
+        for seed in seeds
+    ]
+    for client in clients:
+        client.start()
+    for client in clients:
+        client.join()
+    return result.latencies, result.errors
+
+
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
@@ -196,6 +216,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--workers", type=int, default=None)
     parser.add_argument("--threads", type=int, default=None)
+    parser.add_argument("--client-processes", type=int, default=4,
+                        help="processes the clients are spread over (threads within each)")
     parser.add_argument("--no-answer-cache", action="store_true",
                         help="turn the API's answer cache off (answer_cache_entries=0)")
     parser.add_argument("--data-dir", type=Path, default=None,
@@ -243,16 +265,17 @@ def main() -> None:
     server = start_server(env, port)
     try:
         result = LoadResult()
+        # perf_counter is the system-wide monotonic clock on Linux: comparable across processes.
         start = time.perf_counter() + WARM_UP_S
         stop = start + args.seconds
-        clients = [
-            threading.Thread(target=client_loop, args=(port, paths, start, stop, i, result))
-            for i in range(args.clients)
-        ]
-        for client in clients:
-            client.start()
-        for client in clients:
-            client.join()
+        processes = max(1, min(args.client_processes, args.clients))
+        seeds = [list(range(args.clients))[i::processes] for i in range(processes)]
+        with ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("fork")) as pool:
+            futures = [pool.submit(load_process, port, paths, start, stop, s) for s in seeds]
+            for future in futures:
+                latencies, errors = future.result()
+                result.latencies.extend(latencies)
+                result.errors.update(errors)
     finally:
         server.send_signal(signal.SIGTERM)
         try:
@@ -269,6 +292,7 @@ def main() -> None:
     p99 = percentile(result.latencies, 0.99)
     figures = {
         "workers": workers, "threads": threads, "clients": args.clients,
+        "client_processes": processes,
         "answer_cache": not args.no_answer_cache, "query_pool": len(paths),
         "seconds": args.seconds, "requests": count, "requests_per_s": round(rps, 1),
         "p50_ms": round(p50, 2), "p99_ms": round(p99, 2), "errors": errors,
