@@ -73,6 +73,17 @@ class Vocabulary:
         ranked = sorted(found, key=lambda f: (-self.frequencies[f[0]], f[1], f[0]))
         return [choice for choice, _, _ in ranked if choice != folded][:limit]
 
+    def typo_expansions(self, query: ParsedQuery) -> dict[str, list[str]]:
+        """Per folded query word, the known words within its typo distance (first letter kept):
+        what both engines add to a word's query, and what snippets mark too."""
+        found = {}
+        for word in query.all_words():
+            folded = fold(word)
+            distance = fuzzy_distance(folded)
+            if distance and folded.isalpha():
+                found[folded] = self.near(folded, distance)
+        return found
+
     def knows(self, word: str, analyzer: Analyzer) -> bool:
         """Whether a visitor's word (or its lemma, or all its compound parts) is in the index."""
         variants = analyzer.variants(word)

@@ -50,8 +50,7 @@ from indexer.engines.tantivy_schema import (
 )
 from indexer.errors import IndexingError, NotFound, QueryError
 from indexer.models import EnrichedPage
-from indexer.normalise import fold
-from indexer.query import ParsedQuery, check_paging, fuzzy_distance, parse_query
+from indexer.query import ParsedQuery, check_paging, parse_query
 from indexer.settings import Settings
 from indexer.snippets import Matcher, PassageCandidate, best_passage, highlight
 from indexer.vocabulary import Vocabulary
@@ -325,7 +324,7 @@ class TantivyEngine:
             return _empty_result(request, started)
         searcher = live.index.searcher()
         vocabulary = self._vocabulary(live, searcher)
-        fuzzy = self._fuzzy_terms(query, vocabulary)
+        fuzzy = vocabulary.typo_expansions(query)
         filters = self.queries.filters(request.labels, request.entities)
         articles = self.queries.build(query, ARTICLE, fuzzy, filters)
         found = searcher.search(articles, limit=request.size, offset=offset, count=True)
@@ -350,16 +349,6 @@ class TantivyEngine:
             facets=_facets(searcher, articles),
             suggestion=suggestion,
         )
-
-    def _fuzzy_terms(self, query: ParsedQuery, vocabulary: Vocabulary) -> dict[str, list[str]]:
-        """Known words within each query word's edit distance (first letter kept)."""
-        found = {}
-        for word in query.all_words():
-            folded = fold(word)
-            distance = fuzzy_distance(folded)
-            if distance and folded.isalpha():
-                found[folded] = vocabulary.near(folded, distance)
-        return found
 
     def _best_passages(
         self,

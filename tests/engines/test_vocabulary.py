@@ -54,3 +54,8 @@ def test_complete_tolerates_a_typo_from_four_letters(vocabulary: Vocabulary) -> 
     assert any(c.text == "magnesium" for c in vocabulary.complete("mange"))
     assert len(vocabulary.complete("m", limit=100)) <= 10
     assert vocabulary.complete("   ") == []
+
+
+def test_typo_expansions_per_query_word(vocabulary: Vocabulary) -> None:
+    expansions = vocabulary.typo_expansions(parse_query('magnesuim "tekrot xy" mg'))
+    assert expansions == {"magnesuim": ["magnesium"], "tekrot": ["tekort"]}
