@@ -17,7 +17,6 @@ from spacy.attrs import IDX, IS_PUNCT, IS_SPACE, LEMMA, LENGTH, LOWER
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from indexer.components import doc_entities
 from indexer.models import EnrichedPage, EnrichedPassage, Entity, Page, Passage
 
 KEYWORDS_PER_PAGE = 8
@@ -117,7 +116,7 @@ def _entities(doc: Doc, passage_id: str | None, section: str | None) -> tuple[En
             start=ent.start_char,
             end=ent.end_char,
         )
-        for ent in doc_entities(doc)
+        for ent in doc.ents
     )
 
 

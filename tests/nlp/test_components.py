@@ -6,7 +6,7 @@ import pytest
 import spacy
 from spacy.language import Language
 
-from indexer.components import doc_entities, doc_text
+from indexer.components import doc_text
 
 ENTITY_CASES = [
     # (sentence, [(entity text, label, value), ...] that must all be found)
@@ -161,14 +161,6 @@ def test_longest_match_wins_over_parts(nlp: Language) -> None:
 def test_case_sensitive_terms_need_their_spelling(nlp: Language) -> None:
     assert [e.ent_id_ for e in nlp("Een kind met ADD.").ents] == ["ADD"]
     assert list(nlp("Een kind met add.").ents) == []
-
-
-def test_entity_span_group_mirrors_doc_ents(nlp: Language) -> None:
-    doc = nlp("Mevrouw Jansen nam 300 mg magnesium tegen haar depressie.")
-    assert [(s.start, s.end, s.label_) for s in doc_entities(doc)] == [
-        (e.start, e.end, e.label_) for e in doc.ents
-    ]
-    assert len(doc.ents) == 4
 
 
 @pytest.mark.parametrize(
