@@ -44,6 +44,7 @@ from indexer.overlap import OverlapService, Thresholds, align
 from indexer.overlap_report import candidate_pairs, report_of, site_report
 from indexer.parsing import parse_text
 
+SEEDS = Path(__file__).resolve().parent.parent / "tests" / "data" / "seeds"
 GOAL_REPORT_SECONDS = 30.0
 GOAL_DRAFT_P95_MS = 100.0
 GOAL_RECALL = 0.95
@@ -75,11 +76,13 @@ def paragraph_lines(lines: list[str]) -> list[int]:
     ]
 
 
-def with_copies(raw: list[tuple[str, str]], sample: int, seed: int = 5) -> tuple[list[str], int]:
-    """The raw pages with text copied between some of them; how many copies were made."""
+def with_copies(
+    raw: list[tuple[str, str]], sample: int, seed: int = 5
+) -> tuple[list[str], list[tuple[int, int]]]:
+    """The raw pages with text copied between some of them, and (source, target) of each."""
     rng = random.Random(seed)
     pages = [text.split("\n") for _, text in raw]
-    copies = 0
+    copies: list[tuple[int, int]] = []
     for target in range(len(pages)):
         if rng.random() > 0.25:
             continue
@@ -98,7 +101,7 @@ def with_copies(raw: list[tuple[str, str]], sample: int, seed: int = 5) -> tuple
             start = rng.randrange(len(words) - size + 1)
             run = light_edit(" ".join(words[start : start + size]), rng, rate=0.04)
             pages[target][at] = f"{pages[target][at]} {run}."
-        copies += 1
+        copies.append((source, target))
     return ["\n".join(lines) for lines in pages], copies
 
 
@@ -176,7 +179,7 @@ def main() -> None:
         n_passages = sum(len(p.passages) for p in enriched)
         print(f"corpus: {corpus_source()}")
         print(f"pages: {len(pages)} ({written.indexed} indexed), passages: {n_passages}, "
-              f"copies injected: {copies}; enrich {enrich_s:.1f} s")
+              f"copies injected: {len(copies)}; enrich {enrich_s:.1f} s")
         print(f"settings: threshold {limits.similarity}, min passage words "
               f"{limits.min_passage_words}, min span words {limits.min_span_words}; "
               f"shingle {fp.SHINGLE}, window {fp.WINDOW}, bands {fp.BANDS} x rows {fp.ROWS}")
@@ -193,22 +196,22 @@ def main() -> None:
         # --- 3. draft checks
         service = OverlapService(engine, settings, nlp=nlp)
         rng = random.Random(11)
+        seed_paragraphs = [
+            p.text for path in sorted(SEEDS.glob("*.txt"))
+            for page in parse_text(path.read_text(encoding="utf-8")).pages
+            for p in page.passages() if len(p.text.split()) >= 12
+        ]
         drafts = []
         for number in range(args.drafts):
             page = enriched[rng.randrange(len(enriched))].page
             paragraphs = [p.text for p in page.passages() if len(p.text.split()) >= 12][:3]
             if number % 2 == 0:
                 drafts.append(("copied", "\n\n".join(light_edit(t, rng) for t in paragraphs)))
-            else:
-                shuffled = []
-                for text in paragraphs:
-                    words = text.split()
-                    rng.shuffle(words)
-                    shuffled.append(" ".join(words))
-                drafts.append(("unrelated", "\n\n".join(shuffled)))
+            else:  # real Dutch on another subject (the seed pages), not in the index
+                drafts.append(("unrelated", "\n\n".join(rng.sample(seed_paragraphs, 3))))
         service.draft(drafts[0][1] or "opwarmen van de pijplijn")  # warm-up, not timed
         latencies: dict[str, list[float]] = {"copied": [], "unrelated": []}
-        found = 0
+        found = truncated = unrelated_hits = 0
         for kind, text in drafts:
             if not text.strip():
                 continue
@@ -216,11 +219,14 @@ def main() -> None:
             result = service.draft(text)
             latencies[kind].append((time.perf_counter() - started) * 1000)
             found += kind == "copied" and bool(result.matches)
+            unrelated_hits += kind == "unrelated" and bool(result.matches)
+            truncated += result.truncated
         every = sorted(latencies["copied"] + latencies["unrelated"])
         p95 = every[min(len(every) - 1, round(0.95 * (len(every) - 1)))]
         print(f"\ndraft checks: {len(every)}, median {statistics.median(every):.1f} ms, "
               f"p95 {p95:.1f} ms (goal < {GOAL_DRAFT_P95_MS:.0f} ms); copied drafts found: "
-              f"{found}/{len(latencies['copied'])}")
+              f"{found}/{len(latencies['copied'])}; unrelated drafts with matches: "
+              f"{unrelated_hits}/{len(latencies['unrelated'])}; truncated: {truncated}")
 
         # --- 4. brute force vs LSH on a sample
         sample_ids = {p.page.id for p in enriched[: args.sample]}
@@ -241,6 +247,28 @@ def main() -> None:
               f"{len(candidates)} candidate pairs")
 
         if args.sweep:
+            page_of = {p.id: n for n, p in enumerate(pages)}
+            injected = {(a, b) for a, b in copies if a < args.sample and b < args.sample}
+            candidates_sorted = sorted(candidates)
+            words = [fp.text_words(p.text) for p in sample]
+            print("\nthreshold (on the LSH candidates of the sample): injected copies found, "
+                  "other page pairs with shared text")
+            for threshold in (0.4, 0.5, 0.6, 0.7, 0.8, 0.9):
+                strict = Thresholds(similarity=threshold,
+                                    min_passage_words=limits.min_passage_words,
+                                    min_span_words=limits.min_span_words)
+                page_pairs = set()
+                for i, j in candidates_sorted:
+                    if min(len(words[i]), len(words[j])) < strict.min_passage_words:
+                        continue
+                    if align(words[i], words[j], strict):
+                        a, b = page_of[sample[i].article_id], page_of[sample[j].article_id]
+                        page_pairs |= {(a, b), (b, a)}
+                hit = sum(1 for pair in injected if pair in page_pairs)
+                others = len({tuple(sorted(pair)) for pair in page_pairs}
+                             - {tuple(sorted(pair)) for pair in injected})
+                print(f"  {threshold}: injected copies found {hit}/{len(injected)}, "
+                      f"other page pairs {others}")
             lemmas = {p.passage.id: p.lemmas for page in enriched for p in page.passages}
             print("\nsweep (shingle, window, bands, rows): recall, candidates, keys/passage, "
                   "LSH + verification seconds on the sample")

@@ -35,7 +35,7 @@ MAX_GAP = 3
 # en Y is complex" shares only a sentence frame (relatie, complex), not text worth reporting.
 MIN_SPAN_CONTENT = 3
 # Candidate passages asked from the engine per check (one terms query).
-CANDIDATE_LIMIT = 500
+CANDIDATE_LIMIT = 1000
 
 
 class _Value(BaseModel):
@@ -91,6 +91,7 @@ class OverlapReport(_Value):
     article: ArticleRef
     words: int
     duplicated_fraction: float
+    truncated: bool = False  # more candidate passages than were checked (CANDIDATE_LIMIT)
     matches: tuple[Match, ...]
     related: tuple[RelatedRef, ...]
 
@@ -99,7 +100,7 @@ class OverlapReport(_Value):
 class Thresholds:
     """Verification limits (from settings)."""
 
-    similarity: float = 0.5
+    similarity: float = 0.6
     min_passage_words: int = 12
     min_span_words: int = 7
     max_gap: int = MAX_GAP
@@ -113,18 +114,24 @@ class Thresholds:
         )
 
 
-def align(a: Words, b: Words, limits: Thresholds) -> list[Span]:
+def align(
+    a: Words, b: Words, limits: Thresholds, matcher: SequenceMatcher[str] | None = None
+) -> list[Span]:
     """The overlapping spans of two texts' words, in the order of `a`.
 
     Matching runs (difflib, on comparison terms) with at most `max_gap` words between them in
     both texts form one span; a span is kept when it has at least `min_span_words` words in
     the longer text, the share of matching words, over the longer side, is at least
     `similarity`, and it shares MIN_SPAN_CONTENT distinct content words. Runs of function
-    words alone never start or end a span.
+    words alone never start or end a span. `matcher`, if given, already holds `b.terms` as
+    its second sequence (difflib indexes it once for many `a`).
     """
     if not a or not b or len(a.content_terms & b.content_terms) < MIN_SPAN_CONTENT:
         return []  # no span can share enough content words: skip the alignment
-    matcher = SequenceMatcher(None, a.terms, b.terms, autojunk=False)
+    if matcher is None:
+        matcher = SequenceMatcher(None, a.terms, b.terms, autojunk=False)
+    else:
+        matcher.set_seq1(a.terms)
     blocks = [(i, j, n) for i, j, n in matcher.get_matching_blocks() if n]
     spans: list[Span] = []
     chain: list[tuple[int, int, int]] = []
@@ -216,21 +223,13 @@ def stored_ref(stored: StoredPassage) -> PassageRef:
     )
 
 
-def verify(
-    probe: Probe, other: PassageRef, other_words: Words, other_title: str,
-    limits: Thresholds,
-) -> Match | None:
-    """A Match when `probe` and `other` share at least one span, else None."""
-    if min(len(probe.words), len(other_words)) < limits.min_passage_words:
-        return None
-    spans = align(probe.words, other_words, limits)
-    if not spans:
-        return None
+def as_match(probe: Probe, other: StoredPassage, spans: Sequence[Span]) -> Match:
+    """The Match of a probe and a stored passage with the spans they share."""
     similarity = min(1.0, sum(span.matched for span in spans) / len(probe.words))
     return Match(
         passage=probe.ref,
-        other_article=ArticleRef(id=other.article_id, title=other_title),
-        other_passage=other,
+        other_article=ArticleRef(id=other.article_id, title=other.article_title),
+        other_passage=stored_ref(other),
         similarity=round(similarity, 3),
         spans=tuple(spans),
     )
@@ -243,25 +242,36 @@ def find_overlaps(
     """The overlap report of an enriched page (stored under `article_id`, or a draft: None).
 
     Candidates come from ONE `passages_by_bands` call for all passages of the page; passages
-    of the page itself are never compared with each other.
+    of the page itself are never compared with each other. `truncated` is set when more
+    passages shared a key than the engine was asked for (CANDIDATE_LIMIT).
     """
-    probes = [p for p in probes_of(page, article_id) if p.words]
+    every = probes_of(page, article_id)
+    probes = [p for p in every if len(p.words) >= limits.min_passage_words]
     all_bands = sorted(set().union(*(p.bands for p in probes))) if probes else []
     candidates = (
         engine.passages_by_bands(all_bands, exclude_article=article_id, limit=CANDIDATE_LIMIT)
         if all_bands else []
     )
     matches: list[Match] = []
-    for probe in probes:
-        for stored in candidates:
-            if stored.article_id == article_id or probe.bands.isdisjoint(stored.bands):
+    # The same text can stand in several articles: align each (probe, text) pair once.
+    outcomes: dict[tuple[int, str], list[Span]] = {}
+    for stored in candidates:
+        words = text_words(stored.text)
+        if stored.article_id == article_id or len(words) < limits.min_passage_words:
+            continue
+        matcher: SequenceMatcher[str] | None = None
+        for number, probe in enumerate(probes):
+            if probe.bands.isdisjoint(stored.bands):
                 continue
-            words = text_words(stored.text)
-            match = verify(probe, stored_ref(stored), words, stored.article_title, limits)
-            if match is not None:
-                matches.append(match)
-    matches.sort(key=lambda m: (m.passage.index, -m.similarity))
-    total = sum(len(p.words) for p in probes)
+            key = (number, stored.text)
+            if key not in outcomes:
+                if matcher is None:
+                    matcher = SequenceMatcher(None, (), words.terms, autojunk=False)
+                outcomes[key] = align(probe.words, words, limits, matcher)
+            if outcomes[key]:
+                matches.append(as_match(probe, stored, outcomes[key]))
+    matches.sort(key=lambda m: (m.passage.index, -m.similarity, m.other_passage.id))
+    total = sum(len(p.words) for p in every)
     duplicated = sum(
         covered_words(p.words, [s for m in matches if m.passage.id == p.ref.id for s in m.spans])
         for p in probes
@@ -270,6 +280,7 @@ def find_overlaps(
         article=ArticleRef(id=article_id, title=page.page.title),
         words=total,
         duplicated_fraction=round(duplicated / total, 4) if total else 0.0,
+        truncated=len(candidates) >= CANDIDATE_LIMIT,
         matches=tuple(matches),
         related=tuple(related_articles(engine, page, article_id, related_limit)),
     )

@@ -105,17 +105,29 @@ def report_of(
     # Passages too short to compare never enter a bucket (headings, one-line items).
     eligible = [len(w) >= limits.min_passage_words for w in words]
     pairs = sorted(candidate_pairs(passages, eligible))
+    # Repeated passages are the very thing we look for, so the same two texts meet again and
+    # again: each pair of distinct texts is aligned once.
+    text_ids: dict[str, int] = {}
+    texts = [text_ids.setdefault(p.text, len(text_ids)) for p in passages]
+    outcomes: dict[tuple[int, int], tuple[set[int], set[int]] | None] = {}
     covered: list[set[int]] = [set() for _ in passages]
     matches_of: dict[str, int] = defaultdict(int)
     joined = _UnionFind()
     verified = 0
     for i, j in _bar(pairs, progress, "paren"):
-        spans = align(words[i], words[j], limits)
-        if not spans:
+        key = (texts[i], texts[j])
+        if key not in outcomes:
+            spans = align(words[i], words[j], limits)
+            outcomes[key] = (
+                (covered_indexes(words[i], spans), covered_indexes(words[j], spans, other=True))
+                if spans else None
+            )
+        outcome = outcomes[key]
+        if outcome is None:
             continue
         verified += 1
-        covered[i].update(covered_indexes(words[i], spans))
-        covered[j].update(covered_indexes(words[j], spans, other=True))
+        covered[i].update(outcome[0])
+        covered[j].update(outcome[1])
         matches_of[passages[i].article_id] += 1
         matches_of[passages[j].article_id] += 1
         joined.union(i, j)

@@ -137,7 +137,8 @@ class Settings(BaseSettings):
 
     # --- overlap
     overlap_threshold: float = Field(
-        0.5, gt=0, le=1, description="Similarity from which two passages are near-duplicates."
+        0.6, gt=0, le=1,
+        description="Share of matching words from which an aligned span counts as duplicate text.",
     )
     overlap_min_words: int = Field(
         12, ge=1, description="Passages shorter than this (in words) are not compared."

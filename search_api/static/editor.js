@@ -67,6 +67,10 @@
         " staat ook elders op de site (" + count +
         (count === 1 ? " overeenkomende passage)." : " overeenkomende passages).")
       : "Geen gedeelde tekst gevonden: 0% van de tekst van " + name + " staat elders op de site.";
+    if (report.truncated) {
+      $("summary").append(" Let op: deze tekst deelt woorden met zeer veel passages; " +
+        "niet alle passages zijn vergeleken.");
+    }
     $("fraction-meter").value = report.duplicated_fraction;
     $("fraction-meter").textContent = percent.format(report.duplicated_fraction);
 
