@@ -1,18 +1,13 @@
-"""The embedded engine: tantivy indices on disk, one directory per version, a pointer file.
+"""The embedded engine: tantivy indices on disk (layout: indexer/engines/tantivy_versions.py).
 
-Layout under `<data_dir>/tantivy/`: `<index_name>-v<N>/` per version and `<index_name>.live`
-naming the live one (replaced atomically: temp file + os.replace). A long-lived reader (the
-API) stats the pointer on every read and reopens when it changed, so a switch made by another
-process (a reindex job) is seen without a restart; writes by another process into the live
-version are picked up by tantivy's reader within about a second.
+A long-lived reader (the API) stats the live pointer on every read and reopens when it changed,
+so a switch made by another process (a reindex job) is seen without a restart; writes by
+another process into the live version reach tantivy's reader within about a second.
 """
 
 from __future__ import annotations
 
 import math
-import os
-import re
-import shutil
 import threading
 import time
 from collections import Counter
@@ -29,7 +24,6 @@ from indexer.engine import (
     Completion,
     EntityRef,
     Facets,
-    FacetValue,
     Health,
     Hit,
     RelatedArticle,
@@ -44,10 +38,14 @@ from indexer.engines.tantivy_schema import (
     QueryBuilder,
     article_key,
     build_schema,
-    register_analyzers,
+    facets,
+    passage_candidate,
     stored,
+    stored_passage,
     tantivy_documents,
+    total,
 )
+from indexer.engines.tantivy_versions import VersionStore
 from indexer.errors import IndexingError, NotFound, QueryError
 from indexer.models import EnrichedPage
 from indexer.query import ParsedQuery, check_paging, parse_query
@@ -58,7 +56,6 @@ from indexer.vocabulary import Vocabulary
 _WRITER_HEAP = 64_000_000
 _LOCK_WAIT = 10.0  # seconds a writer waits for another process's writer to finish
 _PASSAGES_PER_HIT = 2
-_FACET_SIZE = 50
 _MLT_TERMS = 25
 
 
@@ -89,17 +86,15 @@ class TantivyEngine:
         max_query_chars: int = 500,
     ) -> None:
         self.root = root
-        self.index_name = index_name
         self.analyzer = analyzer
         self.max_page_size = max_page_size
         self.max_result_window = max_result_window
         self.max_query_chars = max_query_chars
         self.schema = build_schema()
         self.queries = QueryBuilder(self.schema, analyzer)
-        self._indices: dict[str, tantivy.Index] = {}
+        self.store = VersionStore(root, index_name, self.schema)
         self._live: _Live | None = None
         self._lock = threading.Lock()
-        self._version_pattern = re.compile(rf"^{re.escape(index_name)}-v(\d+)$")
 
     @classmethod
     def from_settings(cls, settings: Settings) -> TantivyEngine:
@@ -123,73 +118,29 @@ class TantivyEngine:
         if live is not None:
             self._vocabulary(live, live.index.searcher())
 
-    # --- versions and the live pointer
+    # --- versions and the live pointer (see VersionStore)
 
     @property
     def pointer(self) -> Path:
-        return self.root / f"{self.index_name}.live"
+        return self.store.pointer
 
     def create_version(self) -> str:
-        self.root.mkdir(parents=True, exist_ok=True)
-        number = max((self._number(v) for v in self.versions()), default=0) + 1
-        while True:
-            name = f"{self.index_name}-v{number}"
-            try:
-                (self.root / name).mkdir()  # exclusive: two processes never share a number
-            except FileExistsError:
-                number += 1
-                continue
-            index = tantivy.Index(self.schema, path=str(self.root / name), reuse=False)
-            register_analyzers(index)
-            self._indices[name] = index
-            return name
+        return self.store.create()
 
     def versions(self) -> list[str]:
-        if not self.root.is_dir():
-            return []
-        found = [
-            p.name
-            for p in self.root.iterdir()
-            if self._version_pattern.match(p.name) and (p / "meta.json").is_file()
-        ]
-        return sorted(found, key=self._number)
+        return self.store.names()
 
     def live_version(self) -> str | None:
-        try:
-            name = self.pointer.read_text(encoding="utf-8").strip()
-        except FileNotFoundError:
-            return None
-        return name or None
+        return self.store.live()
 
     def switch(self, version: str) -> None:
-        if version not in self.versions():
-            raise NotFound(f"index version {version} does not exist")
-        temporary = self.pointer.with_name(f".{self.pointer.name}.{os.getpid()}.tmp")
-        temporary.write_text(version + "\n", encoding="utf-8")
-        os.replace(temporary, self.pointer)
+        self.store.switch(version)
 
     def drop(self, version: str) -> None:
-        if version == self.live_version():
-            raise ValueError(f"index version {version} is live and cannot be dropped")
-        if version not in self.versions():
-            raise NotFound(f"index version {version} does not exist")
-        self._indices.pop(version, None)
-        shutil.rmtree(self.root / version)
-
-    def _number(self, version: str) -> int:
-        match = self._version_pattern.match(version)
-        return int(match.group(1)) if match else -1
+        self.store.drop(version)
 
     def _index(self, version: str) -> tantivy.Index:
-        index = self._indices.get(version)
-        if index is None:
-            path = self.root / version
-            if not self._version_pattern.match(version) or not (path / "meta.json").is_file():
-                raise NotFound(f"index version {version} does not exist")
-            index = tantivy.Index.open(str(path))
-            register_analyzers(index)
-            self._indices[version] = index
-        return index
+        return self.store.index(version)
 
     # --- writing
 
@@ -261,12 +212,10 @@ class TantivyEngine:
 
     def _reader(self) -> _Live | None:
         """The live version, reopened when the pointer file changed since the last read."""
-        try:
-            st = os.stat(self.pointer)
-        except FileNotFoundError:
+        key = self.store.pointer_key()
+        if key is None:
             self._live = None
             return None
-        key = (st.st_ino, st.st_mtime_ns, st.st_size)
         live = self._live
         if live is not None and live.pointer_key == key:
             return live
@@ -274,12 +223,7 @@ class TantivyEngine:
             version = self.live_version()
             if version is None:
                 return None
-            try:
-                index = tantivy.Index.open(str(self.root / version))
-            except (OSError, ValueError):
-                raise NotFound(f"the live index version {version} cannot be opened") from None
-            register_analyzers(index)
-            self._live = _Live(version=version, index=index, pointer_key=key)
+            self._live = _Live(version, self.store.open_new(version), pointer_key=key)
             return self._live
 
     def _version_reader(self, version: str) -> _Live:
@@ -294,8 +238,7 @@ class TantivyEngine:
         """The live version's vocabulary, rebuilt when the version was written to."""
         # Another process's commit changes meta.json at once but reaches our searcher a moment
         # later: the document count is part of the key so that a stale build is redone.
-        meta = self.root / live.version / "meta.json"
-        key = hash((os.stat(meta).st_mtime_ns, searcher.num_docs))
+        key = hash((self.store.written_key(live.version), searcher.num_docs))
         if live.vocabulary is not None and live.vocabulary_key == key:
             return live.vocabulary
         with live.lock:
@@ -328,7 +271,7 @@ class TantivyEngine:
         filters = self.queries.filters(request.labels, request.entities)
         articles = self.queries.build(query, ARTICLE, fuzzy, filters)
         found = searcher.search(articles, limit=request.size, offset=offset, count=True)
-        if _total(found) == 0 and len(query.words) + len(query.phrases) > 1:
+        if total(found) == 0 and len(query.words) + len(query.phrases) > 1:
             # Not every word matched anywhere: fall back to any of the words.
             articles = self.queries.build(query, ARTICLE, fuzzy, filters, all_words=False)
             found = searcher.search(articles, limit=request.size, offset=offset, count=True)
@@ -341,12 +284,12 @@ class TantivyEngine:
         suggestion = vocabulary.correct(query, self.analyzer) if not query.is_empty else None
         return SearchResult(
             query=request.query,
-            total=_total(found),
+            total=total(found),
             page=request.page,
             size=request.size,
             took_ms=round((time.perf_counter() - started) * 1000, 3),
             hits=hits,
-            facets=_facets(searcher, articles),
+            facets=facets(searcher, articles),
             suggestion=suggestion,
         )
 
@@ -374,7 +317,7 @@ class TantivyEngine:
             for (score, address), key in zip(hits, keys, strict=True):
                 mine = candidates.setdefault(by_key.get(int(key or 0), ""), [])
                 if len(mine) < _PASSAGES_PER_HIT:
-                    mine.append(_candidate(float(score), stored(searcher.doc(address))))
+                    mine.append(passage_candidate(float(score), stored(searcher.doc(address))))
         chosen = {}
         single = len(self.queries.searchable_words(query)) + len(query.phrases) <= 1
         for article_id in article_ids:
@@ -395,7 +338,7 @@ class TantivyEngine:
             ]
         )
         hits = searcher.search(query, limit=1, count=False).hits
-        return _candidate(0.0, stored(searcher.doc(hits[0][1]))) if hits else None
+        return passage_candidate(0.0, stored(searcher.doc(hits[0][1]))) if hits else None
 
     def _hit(
         self,
@@ -464,7 +407,7 @@ class TantivyEngine:
             clauses.append((tantivy.Occur.MustNot, excluded))
         searcher = live.index.searcher()
         hits = searcher.search(tantivy.Query.boolean_query(clauses), limit=limit, count=False).hits
-        return [_stored_passage(stored(searcher.doc(address))) for _, address in hits]
+        return [stored_passage(stored(searcher.doc(address))) for _, address in hits]
 
     def iter_passages(self) -> Iterator[StoredPassage]:
         live = self._reader()
@@ -472,7 +415,7 @@ class TantivyEngine:
             return
         searcher = live.index.searcher()
         for doc in self._all(searcher, self.queries.doc_type(PASSAGE)):
-            yield _stored_passage(doc)
+            yield stored_passage(doc)
 
     def more_like_this(
         self, text: str, exclude_article: str | None = None, limit: int = 10
@@ -532,14 +475,14 @@ class TantivyEngine:
         )
 
     def close(self) -> None:
-        self._indices.clear()
+        self.store.close()
         self._live = None
 
     # --- small shared reads
 
     @staticmethod
     def _count(searcher: tantivy.Searcher, query: tantivy.Query) -> int:
-        return _total(searcher.search(query, limit=1, count=True))
+        return total(searcher.search(query, limit=1, count=True))
 
     def _all(self, searcher: tantivy.Searcher, query: tantivy.Query) -> Iterator[dict[str, Any]]:
         total = self._count(searcher, query)
@@ -547,53 +490,6 @@ class TantivyEngine:
             return
         for _, address in searcher.search(query, limit=total, count=False).hits:
             yield stored(searcher.doc(address))
-
-
-def _total(result: tantivy.SearchResult) -> int:
-    # `count` is set when searching with count=True; the bundled stubs do not declare it.
-    return int(result.count)  # type: ignore[attr-defined]
-
-
-def _candidate(score: float, doc: dict[str, Any]) -> PassageCandidate:
-    return PassageCandidate(
-        score=score,
-        heading=doc.get("section_heading") or None,
-        anchor=doc.get("anchor") or None,
-        text=str(doc.get("text") or ""),
-    )
-
-
-def _stored_passage(doc: dict[str, Any]) -> StoredPassage:
-    return StoredPassage(
-        id=str(doc["id"]),
-        article_id=str(doc["article_id"]),
-        article_title=str(doc.get("article_title") or ""),
-        index=int(doc.get("passage_index") or 0),
-        section_heading=doc.get("section_heading") or None,
-        anchor=doc.get("anchor") or None,
-        text=str(doc.get("text") or ""),
-        bands=tuple(doc.get("bands") or ()),
-    )
-
-
-def _facets(searcher: tantivy.Searcher, query: tantivy.Query) -> Facets:
-    """Counts per label and per entity type/value over every article the query matches."""
-    spec = {
-        "labels": {"terms": {"field": "labels", "size": _FACET_SIZE}},
-        "entity": {"terms": {"field": "entity", "size": _FACET_SIZE * 10}},
-    }
-    result = searcher.aggregate(query, spec)
-    labels = tuple(
-        FacetValue(value=str(b["key"]), count=int(b["doc_count"]))
-        for b in result["labels"]["buckets"]
-    )
-    entities: dict[str, list[FacetValue]] = {}
-    for bucket in result["entity"]["buckets"]:
-        label, _, value = str(bucket["key"]).partition(":")
-        group = entities.setdefault(label, [])
-        if len(group) < _FACET_SIZE:
-            group.append(FacetValue(value=value, count=int(bucket["doc_count"])))
-    return Facets(labels=labels, entities={k: tuple(v) for k, v in sorted(entities.items())})
 
 
 def _empty_result(request: SearchRequest, started: float) -> SearchResult:

@@ -1,4 +1,5 @@
-"""The tantivy side of our documents and queries: schema, Dutch analyzers, query building.
+"""The tantivy side of our documents and queries: schema, Dutch analyzers, query building,
+and stored documents/aggregations read back into our values.
 
 One index per version holds three kinds of documents (field `doc_type`): "article" and
 "passage" (see `indexer.documents`), and "page", which only stores the whole EnrichedPage as
@@ -21,8 +22,10 @@ import tantivy
 
 from indexer.analysis import Analyzer
 from indexer.documents import Document
+from indexer.engine import Facets, FacetValue, StoredPassage
 from indexer.normalise import fold
 from indexer.query import ParsedQuery
+from indexer.snippets import PassageCandidate
 
 PAGE = "page"
 DUTCH, PLAIN, EXACT = "dutch", "plain", "exact"
@@ -42,6 +45,7 @@ PASSAGE_STEMMED = (("section_heading", 1.5), ("text", 0.8))
 EXACT_BOOST = 0.6
 FUZZY_BOOST = 0.4
 PARTS_BOOST = 0.7
+FACET_SIZE = 50  # label values, and values per entity type, in the facets
 Clause = tuple[tantivy.Occur, tantivy.Query]
 
 
@@ -244,3 +248,52 @@ def stored(doc: tantivy.Document) -> dict[str, Any]:
     raw: dict[str, list[Any]] = doc.to_dict()
     multi = {"labels", "entity", "bands"}
     return {k: (v if k in multi else (v[0] if v else None)) for k, v in raw.items()}
+
+
+# --- results back to our values
+
+def total(result: tantivy.SearchResult) -> int:
+    # `count` is set when searching with count=True; the bundled stubs do not declare it.
+    return int(result.count)  # type: ignore[attr-defined]
+
+
+def passage_candidate(score: float, doc: dict[str, Any]) -> PassageCandidate:
+    return PassageCandidate(
+        score=score,
+        heading=doc.get("section_heading") or None,
+        anchor=doc.get("anchor") or None,
+        text=str(doc.get("text") or ""),
+    )
+
+
+def stored_passage(doc: dict[str, Any]) -> StoredPassage:
+    return StoredPassage(
+        id=str(doc["id"]),
+        article_id=str(doc["article_id"]),
+        article_title=str(doc.get("article_title") or ""),
+        index=int(doc.get("passage_index") or 0),
+        section_heading=doc.get("section_heading") or None,
+        anchor=doc.get("anchor") or None,
+        text=str(doc.get("text") or ""),
+        bands=tuple(doc.get("bands") or ()),
+    )
+
+
+def facets(searcher: tantivy.Searcher, query: tantivy.Query) -> Facets:
+    """Counts per label and per entity type/value over every article the query matches."""
+    spec = {
+        "labels": {"terms": {"field": "labels", "size": FACET_SIZE}},
+        "entity": {"terms": {"field": "entity", "size": FACET_SIZE * 10}},
+    }
+    result = searcher.aggregate(query, spec)
+    labels = tuple(
+        FacetValue(value=str(b["key"]), count=int(b["doc_count"]))
+        for b in result["labels"]["buckets"]
+    )
+    entities: dict[str, list[FacetValue]] = {}
+    for bucket in result["entity"]["buckets"]:
+        label, _, value = str(bucket["key"]).partition(":")
+        group = entities.setdefault(label, [])
+        if len(group) < FACET_SIZE:
+            group.append(FacetValue(value=value, count=int(bucket["doc_count"])))
+    return Facets(labels=labels, entities={k: tuple(v) for k, v in sorted(entities.items())})
