@@ -119,8 +119,10 @@ def parse_record(record: RawRecord, body: bytes, max_bytes: int) -> tuple[list[P
     if record.content_type == HTML:
         from scrapers.extract import extract_page  # the crawler's extraction (lxml), on demand
 
-        html = _decode_html(body, max_bytes)
-        return [extract_page(html, record.url)], []
+        if len(body) > max_bytes:
+            raise InputError(f"page is too large: {len(body):,} bytes, the limit is {max_bytes:,}")
+        # Bytes, not text: the parser reads the page's own <meta charset> declaration.
+        return [extract_page(body, record.url)], []
     if record.content_type == PLAIN_TEXT:
         text = decode_input(body, max_bytes)
         return [parse_plain_text(text, title=_title_from_url(record.url), source=record.url)], []
@@ -148,16 +150,6 @@ def load_urls(store: RawStore, urls: Iterable[str], max_bytes: int) -> Iterator[
                               record_hash=record.content_hash, fetched_at=record.fetched_at)
         else:
             yield load_record(store, record, max_bytes)
-
-
-def _decode_html(body: bytes, max_bytes: int) -> str:
-    if len(body) > max_bytes:
-        raise InputError(f"page is too large: {len(body):,} bytes, the limit is {max_bytes:,}")
-    try:
-        return body.decode("utf-8")
-    except UnicodeDecodeError:
-        # The crawler stores bodies as fetched; a Latin-1 page still has to be read.
-        return body.decode("cp1252", errors="replace")
 
 
 def _title_from_url(url: str) -> str:

@@ -137,7 +137,10 @@ class ReindexJob:
             self.fail(f"a worker process died: {exc}")
         except OSError as exc:
             self.fail(f"{type(exc).__name__}: {exc}")
-        report.version_after = self.engine.live_version()
+        try:
+            report.version_after = self.engine.live_version()
+        except SiteSearchError as exc:  # the engine went away: say so, keep the report
+            self.fail(f"the live version cannot be read after the job: {exc}")
         return report
 
     def fire(self, point: str) -> None:

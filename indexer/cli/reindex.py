@@ -26,8 +26,9 @@ _PAUSE_SECONDS = 120
 
 
 @click.command()
-@click.option("--full/--incremental", "full", default=True, show_default=True,
-              help="Rebuild into a new version and switch, or refresh the live one in place.")
+@click.option("--full/--incremental", "full", default=None,
+              help="Rebuild into a new version and switch (the default), or refresh the live "
+                   "version in place.")
 @click.option("--rollback", is_flag=True,
               help="Point the index back to the previous version (newest older one).")
 @click.option("--workers", type=click.IntRange(min=1), default=None,
@@ -37,7 +38,7 @@ _PAUSE_SECONDS = 120
 @click.option("--dry-run", is_flag=True, help="Read and plan, but write nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print the job report as JSON.")
 def reindex(
-    full: bool, rollback: bool, workers: int | None, keep: int | None, dry_run: bool,
+    full: bool | None, rollback: bool, workers: int | None, keep: int | None, dry_run: bool,
     as_json: bool,
 ) -> None:
     """Rebuild or refresh the search index from the raw store (crawled and ingested pages).
@@ -52,8 +53,10 @@ def reindex(
     from indexer.joblock import JobLocked
     from indexer.reindex import ReindexOptions, run_reindex
 
+    if rollback and full is not None:
+        raise click.UsageError("--rollback cannot be combined with --full or --incremental")
     settings = settings_or_exit()
-    mode = "rollback" if rollback else ("full" if full else "incremental")
+    mode = "rollback" if rollback else ("incremental" if full is False else "full")
     options = ReindexOptions(mode=mode, workers=workers, keep=keep, dry_run=dry_run)
     try:
         engine = make_engine(settings)

@@ -8,7 +8,7 @@ import pytest
 
 from indexer.rawpages import input_url, load_record, load_urls, raw_store, record_input
 from indexer.settings import Settings
-from scrapers.store import PAGE_EXPORT, PLAIN_TEXT, RawRecord, RawStore
+from scrapers.store import HTML, PAGE_EXPORT, PLAIN_TEXT, RawRecord, RawStore
 
 from .stores import put_variant, variant_text, variant_url
 
@@ -89,3 +89,23 @@ def test_unknown_content_type_is_reported(store: RawStore) -> None:
     store.put(RawRecord(url="file:///x/a.pdf", content_type="application/pdf"), b"%PDF")
     [loaded] = load_urls(store, ["file:///x/a.pdf"], MAX)
     assert loaded.error == "unknown content type 'application/pdf'"
+
+
+def test_html_record_is_extracted_with_its_url_id(store: RawStore) -> None:
+    url = "https://gezond.example/artikelen/magnesium-en-slaap"
+    html = (
+        "<html><head><meta charset='windows-1252'><title>x</title></head><body>"
+        "<nav>Menu Home Contact</nav><article><h1>Magnesium en slaap</h1>"
+        "<p>Magnesium helpt sommige mensen beter te slapen, vooral bij een tekort.</p>"
+        "<h2>Deel 1: Wat zegt het onderzoek?</h2>"
+        "<p>Een kleine RCT bij ouderen vond een effect op de inslaaptijd.</p>"
+        "</article></body></html>"
+    ).encode("cp1252")
+    store.put(RawRecord(url=url, content_type=HTML), html)
+    [loaded] = load_urls(store, [url], MAX)
+    assert loaded.error is None, loaded.error
+    [page] = loaded.pages
+    assert page.id == "artikelen-magnesium-en-slaap" and page.title == "Magnesium en slaap"
+    assert "Menu" not in page.body_text() and "inslaaptijd" in page.body_text()
+    [too_big] = load_urls(store, [url], 100)
+    assert "too large" in (too_big.error or "")
