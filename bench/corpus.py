@@ -65,32 +65,39 @@ def debian_faq_html_files() -> list[Path]:
     return sorted(DEBIAN_FAQ_DIR.glob("*.html"))
 
 
-def raw_pages(n_pages: int = 2000, words_per_page: int = 250) -> list[tuple[str, str]]:
+def raw_pages(
+    n_pages: int = 2000, words_per_page: int = 250, source: str = "auto"
+) -> list[tuple[str, str]]:
     """`n_pages` raw pages as (name, text) of about `words_per_page` words each.
 
-    From the installed Dutch HTML when there is any, else from the seeds. The HTML holds about
-    155,000 Dutch words, so a large corpus walks it more than once; page boundaries then fall
+    `source` "auto": from the installed Dutch HTML when there is any, else from the seeds;
+    "seeds": always from the seeds (health text, dense in entities). The HTML holds about
+    110,000 Dutch words, so a large corpus walks it more than once; page boundaries then fall
     elsewhere, so no two pages are the same text.
     """
     if n_pages < 1 or words_per_page < 1:
         raise ValueError("n_pages and words_per_page must be at least 1")
-    blocks = _html_blocks()
+    if source not in ("auto", "seeds"):
+        raise ValueError(f"unknown corpus source {source!r} (auto or seeds)")
+    blocks = _html_blocks() if source == "auto" else ()
     if blocks:
         return _pages_from_blocks(blocks, n_pages, words_per_page, prefix="gimp")
     return _pages_from_seeds(n_pages)
 
 
-def corpus_pages(n_pages: int = 2000, words_per_page: int = 250) -> list[Page]:
-    """The pages of `raw_pages(n_pages, words_per_page)`, parsed."""
+def corpus_pages(
+    n_pages: int = 2000, words_per_page: int = 250, source: str = "auto"
+) -> list[Page]:
+    """The pages of `raw_pages(n_pages, words_per_page, source)`, parsed."""
     pages: list[Page] = []
-    for name, text in raw_pages(n_pages, words_per_page):
+    for name, text in raw_pages(n_pages, words_per_page, source):
         pages.extend(parse_text(text, source=name).pages)
     return pages
 
 
-def corpus_source() -> str:
-    """Which source `raw_pages` uses on this machine (for benchmark output)."""
-    if _html_blocks():
+def corpus_source(source: str = "auto") -> str:
+    """Which text `raw_pages(source=source)` uses on this machine (for benchmark output)."""
+    if source == "auto" and _html_blocks():
         return "gimp-help-nl + debian-faq-nl HTML (Dutch blocks)"
     return "seed sentences recombined with shuffled word order"
 

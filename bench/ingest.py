@@ -1,9 +1,11 @@
 """Benchmark: parse + enrich throughput on one core, against spaCy's tokenizer alone.
 
-    .venv/bin/python bench/ingest.py [--pages 2000] [--words-per-page 250] [--profile]
+    .venv/bin/python bench/ingest.py [--pages 2000] [--words-per-page 250] [--source seeds]
+                                     [--profile]
 
 Builds a corpus of varied Dutch pages (bench/corpus.py: gimp-help-nl / debian-faq-nl HTML
-when installed, else recombined seed sentences), then times, in this one process:
+when installed, else, or with --source seeds, recombined seed sentences: health text, dense in
+entities, where the GIMP manual has almost none), then times, in this one process:
   1. baseline: `nlp.tokenizer.pipe` over the same texts the pipeline sees (titles, passages);
   2. parse (indexer.parsing.parse_text) + enrich (indexer.enrich.enrich_pages) of every page.
 Prints pages/s and words/s of each and the ratio. Words are whitespace-separated words of the
@@ -48,20 +50,21 @@ def main() -> None:
     parser.add_argument("--pages", type=int, default=2000)
     parser.add_argument("--words-per-page", type=int, default=250)
     parser.add_argument("--batch-size", type=int, default=None)
+    parser.add_argument("--source", choices=("auto", "seeds"), default="auto")
     parser.add_argument("--profile", action="store_true", help="print a cProfile of run 2")
     args = parser.parse_args()
 
     settings = load_settings()
     batch_size = args.batch_size or settings.nlp_batch_size
     nlp = build_nlp(settings)
-    raw = raw_pages(args.pages, args.words_per_page)
+    raw = raw_pages(args.pages, args.words_per_page, args.source)
     # The texts the pipeline will see, for the tokenizer baseline and the word count.
     pages = [page for name, text in raw for page in parse_text(text, source=name).pages]
     texts = [t for page in pages for t in (page.title, *(p.text for p in page.passages()))]
     words = sum(len(text.split()) for text in texts)
     print(f"corpus: {len(raw)} raw pages -> {len(pages)} pages, {len(texts)} texts, "
           f"{words:,} words, {sum(map(len, texts)):,} characters")
-    print(f"source: {corpus_source()}")
+    print(f"source: {corpus_source(args.source)}")
     print(f"pipeline: {nlp.pipe_names} (model setting {settings.spacy_model!r}), "
           f"batch_size={batch_size}")
 

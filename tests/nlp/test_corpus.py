@@ -31,3 +31,5 @@ def test_html_corpus_pages_have_about_the_asked_size() -> None:
 def test_raw_pages_rejects_nonsense_sizes() -> None:
     with pytest.raises(ValueError, match="at least 1"):
         corpus.raw_pages(0)
+    with pytest.raises(ValueError, match="unknown corpus source"):
+        corpus.raw_pages(1, source="wiki")
