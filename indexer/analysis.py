@@ -31,6 +31,7 @@ def fold(text: str) -> str:
 # Letters and digits; everything else (punctuation, query syntax, hyphens) separates words.
 WORD = re.compile(r"[^\W_]+")
 MIN_PART = 4  # shortest compound part we trust as a word of its own
+MAX_WORD = 64  # longer "words" (hashes, base64, runs of letters) are not indexed as terms
 # A word this frequent (wordfreq's Zipf scale) is a word in its own right: never split, so
 # that "patienten" does not become "pati" + "enten".
 _COMMON_ZIPF = 3.0
@@ -245,7 +246,7 @@ class Analyzer:
         `lemmas` (from the NLP pipeline) are added to the lookup lemmas. Stop words are left
         out. The result is sorted and without duplicates, ready to index as plain terms.
         """
-        words = [fold(w) for w in WORD.findall(text)]
+        words = [fold(w) for w in WORD.findall(text) if len(w) <= MAX_WORD]
         found: set[str] = set()
         lemmas_of_words = {w: lemma_of(w) for w in set(words)}
         for word, lemma in lemmas_of_words.items():

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from indexer.analysis import WORD, Analyzer, fold
+from indexer.analysis import MAX_WORD, WORD, Analyzer, fold
 from indexer.fingerprints import passage_bands
 from indexer.models import EnrichedPage, EnrichedPassage, Entity
 
@@ -106,7 +106,7 @@ def page_documents(page: EnrichedPage, analyzer: Analyzer) -> list[Document]:
 
 def surface_words(text: str, analyzer: Analyzer) -> list[str]:
     """Folded words of a text as a visitor would type them (no stop words, no numbers)."""
-    words = {fold(w) for w in WORD.findall(text) if len(w) > 1 and w.isalpha()}
+    words = {fold(w) for w in WORD.findall(text) if 1 < len(w) <= MAX_WORD and w.isalpha()}
     return sorted(words - analyzer.stopwords)
 
 

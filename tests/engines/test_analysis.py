@@ -97,3 +97,8 @@ def test_stop_words_come_from_config(tmp_path: Path) -> None:
     assert mine.stopwords == {"het", "magnesium"}
     assert mine.synonyms.mapping == {}  # no synonyms.txt: no synonyms, no error
     assert mine.is_stopword("HET") and not mine.is_stopword("depressie")
+
+
+def test_overlong_words_are_not_terms(analyzer: Analyzer) -> None:
+    terms = analyzer.terms("a" * 70_000 + " magnesium")
+    assert "magnesium" in terms and max(map(len, terms)) <= 64

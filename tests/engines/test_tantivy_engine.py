@@ -118,3 +118,17 @@ def test_the_shared_seed_engine_fixture(
 ) -> None:
     assert seed_engine.count() == 2
     assert seed_engine.get_page(seed_pages["adhd"].id).page == seed_pages["adhd"]
+
+
+def test_a_page_with_a_huge_word_is_indexed(
+    tantivy_engine: TantivyEngine, nlp: Any
+) -> None:
+    from indexer.enrich import enrich_pages
+    from indexer.parsing import parse_text
+
+    text = f"top of page\nLange woorden\n\nMagnesium en {'x' * 70_000} samen.\nbottom of page\n"
+    page = enrich_pages(nlp, parse_text(text).pages)
+    version = tantivy_engine.create_version()
+    assert tantivy_engine.write(version, page).indexed == 1
+    tantivy_engine.switch(version)
+    assert tantivy_engine.search(SearchRequest(query="magnesium")).total == 1
