@@ -91,3 +91,23 @@ def test_serve_refuses_a_bad_port() -> None:
     result = CliRunner().invoke(main, ["serve", "--port", "70000"])
     assert result.exit_code == 2
     assert "70000" in result.output
+
+
+@pytest.mark.slow
+def test_dev_server_serves_the_api(tmp_path: Path) -> None:
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("SITESEARCH_")},
+        "SITESEARCH_DATA_DIR": str(tmp_path / "data"),
+    }
+    port = free_port()
+    process = subprocess.Popen(
+        [str(SITESEARCH), "serve", "--dev", "--host", "127.0.0.1", "--port", str(port)],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_for_health(f"http://127.0.0.1:{port}", process)
+        health = httpx.get(f"http://127.0.0.1:{port}/api/health").json()
+        assert health["engine"] == "tantivy" and health["documents"] == 0
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
