@@ -11,6 +11,7 @@ Three stages, so that a check costs one engine call plus a little arithmetic:
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -365,6 +366,9 @@ class OverlapService:
         return find_overlaps(self.engine, enriched, None, self.limits)
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def parse_draft(text: str, max_chars: int, title: str = "Concept") -> Page:
     """A draft's Page; InputError when it is empty, too long or not text."""
     if len(text) > max_chars:
@@ -372,6 +376,9 @@ def parse_draft(text: str, max_chars: int, title: str = "Concept") -> Page:
     controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\t\n\r")
     if "\x00" in text or controls > max(2, len(text) // 100):
         raise InputError("draft contains binary data (control characters), not text")
+    if _SURROGATE.search(text) or _SURROGATE.search(title):
+        # JSON can carry "\ud800" escapes that no UTF-8 text holds.
+        raise InputError("draft contains invalid characters (unpaired UTF-16 surrogates)")
     if not text.strip():
         raise InputError("draft text is empty")
     from indexer.parsing import parse_plain_text

@@ -97,6 +97,17 @@ def test_bad_drafts_get_a_4xx_in_the_error_shape(
     assert_documented(response, "/api/overlap", "post")
 
 
+@pytest.mark.parametrize(
+    "raw",
+    ['{"text": "Een losse \\ud800 surrogaat is geen tekst"}',
+     '{"text": "Goede tekst", "title": "Titel \\udfff"}'],
+)
+def test_unpaired_surrogates_are_400_not_500(client: FlaskClient, raw: str) -> None:
+    # JSON escapes can carry surrogates that no UTF-8 text holds (found: a 500 in parsing).
+    response = client.post("/api/overlap", data=raw, content_type="application/json")
+    assert assert_error(response, 400)["code"] == "invalid_draft"
+
+
 def test_non_json_bodies_are_refused(client: FlaskClient) -> None:
     assert_error(client.post("/api/overlap", data="text=hallo",
                              content_type="application/x-www-form-urlencoded"), 415)
