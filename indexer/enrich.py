@@ -27,16 +27,11 @@ _UNKNOWN_ZIPF = 1.0
 
 def enrich_pages(nlp: Language, pages: Sequence[Page], batch_size: int = 64) -> list[EnrichedPage]:
     """Enrich every page, in order. The output depends only on the pages and the pipeline."""
-    passages = [page.passages() for page in pages]
-    texts = (
-        text
-        for page, page_passages in zip(pages, passages, strict=True)
-        for text in (page.title, *(p.text for p in page_passages))
-    )
+    work = [(page, page.passages()) for page in pages]
+    # One stream for all pages: per page its title, then its passages, in order.
+    texts = (text for page, passages in work for text in (page.title, *(p.text for p in passages)))
     docs = nlp.pipe(texts, batch_size=batch_size)
-    return [_enrich(nlp, page, page_passages, docs) for page, page_passages in zip(
-        pages, passages, strict=True
-    )]
+    return [_enrich(nlp, page, passages, docs) for page, passages in work]
 
 
 def enrich_page(nlp: Language, page: Page) -> EnrichedPage:
