@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,11 +12,8 @@ from werkzeug.serving import make_server
 
 from indexer.models import Page
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
-]
+# The search page's browser set-up: the same Chromium, arguments and browser fixture.
+from tests.api.test_browser import CHROMIUM, browser  # noqa: F401 (a fixture)
 
 pytestmark = [
     pytest.mark.browser,
@@ -36,20 +32,8 @@ def base_url(overlap_app: Flask) -> Iterator[str]:
     thread.join(timeout=10)
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
-        )
-        yield chromium
-        chromium.close()
-
-
 @pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
+def page(browser: Any) -> Iterator[Any]:  # noqa: F811 (the imported fixture)
     context = browser.new_context(locale="nl-NL")
     page = context.new_page()
     page.set_default_timeout(15_000)
