@@ -105,6 +105,8 @@ def decompound(word: str) -> tuple[str, ...]:
     common in its own right is never split. Long compounds split into more than two parts.
     """
     folded = fold(word)
+    if len(folded) > MAX_WORD:  # splitting is quadratic in the length: no terms from these
+        return ()
     lemma = lemma_table().get(folded, folded)
     # An inflected form the lemma table knows is split through its lemma, so that
     # "receptoren" stays whole (receptor) and "slaapproblemen" splits as slaap + probleem.

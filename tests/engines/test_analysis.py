@@ -102,3 +102,8 @@ def test_stop_words_come_from_config(tmp_path: Path) -> None:
 def test_overlong_words_are_not_terms(analyzer: Analyzer) -> None:
     terms = analyzer.terms("a" * 70_000 + " magnesium")
     assert "magnesium" in terms and max(map(len, terms)) <= 64
+
+
+def test_an_overlong_word_is_not_split() -> None:
+    # Splitting tries every cut: a 70,000-letter "word" in a page once took a minute per search.
+    assert decompound("magnesium" * 10_000) == ()
