@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 from spacy.language import Language
 
 from indexer.enrich import enrich_page, enrich_pages
+from indexer.gazetteer import ENTITY_LABELS
 from indexer.models import EnrichedPage, Page
-from indexer.parsing import parse_text
+from indexer.parsing import parse_plain_text, parse_text
 from tests.nlp.acceptance import ADHD_ENTITIES, DEPRESSION_ENTITIES, DEPRESSION_PERSONS
 
 
@@ -139,3 +143,33 @@ def test_a_page_without_entities(nlp: Language) -> None:
     page = enrich_page(nlp, parse_text(text).pages[0])
     assert page.entities == ()
     assert page.passages[0].lemmas == ("de", "kinderen", "lopen", "naar", "huis")
+
+
+_WORDS = st.sampled_from(
+    [
+        "magnesium", "Mevrouw", "Jansen", "De", "heer", "de", "Vries", "48", "jaar", "300",
+        "mg", "10-jarig", "kind", "tekort", "aan", "ADHD-symptomen", "depressie", "RCT's",
+        "NMDA-receptoren", ",", ".", "(", ")", "?", "-", "1.000", "IE", "dr.", "é", "  ",
+        "bisglycinaat", "omega-3", "\u00e9\u00e9n", "Patiënten", "'t", "x" * 30,
+    ]
+)
+
+
+@hypothesis_settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(words=st.lists(_WORDS, min_size=1, max_size=40))
+def test_any_text_gives_consistent_annotations(nlp: Language, words: list[str]) -> None:
+    text = " ".join(words)
+    if not text.strip():
+        return
+    page = enrich_page(nlp, parse_plain_text(text, title="Concept"))
+    for passage in page.passages:
+        body = passage.passage.text
+        assert len(passage.lemmas) == len(passage.offsets)
+        for start, end in passage.offsets:
+            assert 0 <= start < end <= len(body)
+        for entity in passage.entities:
+            assert body[entity.start : entity.end] == entity.text
+            assert entity.label in ENTITY_LABELS and entity.value
+        spans = passage.sentences
+        assert all(a < b for a, b in spans)
+        assert all(spans[i][1] <= spans[i + 1][0] for i in range(len(spans) - 1))
