@@ -1,6 +1,7 @@
 """What a visitor typed, as a typed `ParsedQuery`: never handed to a query parser as syntax.
 
-The only syntax we honour: "quoted phrases" and `-word` exclusions. Everything else that looks
+The only syntax we honour: "quoted phrases" and `-word` exclusions. Repeated words count
+once; at most 16 words (and 4 phrases) are searched. Everything else that looks
 like query syntax (`title:x`, `*`, `/.*/`, `~`, `\\`, brackets) is punctuation between words.
 An unmatched quote is punctuation too. Whether a query can be searched at all, and how deep a
 visitor may page, is decided here (`QueryError` otherwise).
@@ -15,6 +16,10 @@ from indexer.analysis import tokenize
 from indexer.errors import QueryError
 from indexer.normalise import fold, normalise_text
 
+# Each word costs a few dozen term queries: repeated words count once, and words beyond these
+# limits are not searched (a search box query of 500 characters stays fast).
+MAX_WORDS = 16
+MAX_PHRASES = 4
 _PHRASE = re.compile(r'"([^"]*)"')
 _EXCLUDED = re.compile(r"(?:(?<=\s)|^)-(\w+)")
 
@@ -63,8 +68,15 @@ def parse_query(text: str, max_chars: int = 500) -> ParsedQuery:
     rest = _PHRASE.sub(take_phrase, clean)
     excluded = tuple(dict.fromkeys(fold(m.group(1)) for m in _EXCLUDED.finditer(rest)))
     rest = _EXCLUDED.sub(" ", rest)
-    words = tuple(t.text for t in tokenize(rest))
-    return ParsedQuery(text=clean, words=words, phrases=tuple(phrases), excluded=excluded)
+    unique: dict[str, str] = {}
+    for token in tokenize(rest):
+        unique.setdefault(token.folded, token.text)
+    return ParsedQuery(
+        text=clean,
+        words=tuple(unique.values())[:MAX_WORDS],
+        phrases=tuple(p[:MAX_WORDS] for p in phrases[:MAX_PHRASES]),
+        excluded=excluded[:MAX_WORDS],
+    )
 
 
 def fuzzy_distance(word: str) -> int:

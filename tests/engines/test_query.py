@@ -77,3 +77,11 @@ def test_paging_caps() -> None:
     for page, size in ((21, 50), (1, 51), (0, 10), (1, 0), (101, 10)):
         with pytest.raises(QueryError):
             check_paging(page, size, 50, 1000)
+
+
+def test_repeated_words_count_once_and_words_are_capped() -> None:
+    assert parse_query("Magnesium magnesium tekort").words == ("Magnesium", "tekort")
+    many = parse_query(" ".join(f"woord{i}" for i in range(40)))
+    assert many.words == tuple(f"woord{i}" for i in range(16))
+    phrases = parse_query(" ".join(f'"a{i} b{i}"' for i in range(10)))
+    assert len(phrases.phrases) == 4
