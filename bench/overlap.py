@@ -246,8 +246,9 @@ def main() -> None:
         print(f"LSH recall {recall:.3f} (goal >= {GOAL_RECALL}), "
               f"{len(candidates)} candidate pairs")
         # Pairs grow with the square of the passages: what brute force would cost site-wide.
+        extrapolated = brute_s * (n_passages / len(sample)) ** 2
         print(f"brute force over all {n_passages} passages, extrapolated: "
-              f"~{brute_s * (n_passages / len(sample)) ** 2:.0f} s vs the report's {report_s:.1f} s")
+              f"~{extrapolated:.0f} s vs the report's {report_s:.1f} s")
 
         if args.sweep:
             page_of = {p.id: n for n, p in enumerate(pages)}
