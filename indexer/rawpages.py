@@ -16,6 +16,9 @@ with the reason, and the reindex job reports it.
 from __future__ import annotations
 
 import hashlib
+import importlib.util
+import json
+import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -157,3 +160,81 @@ def _title_from_url(url: str) -> str:
     stem = Path(unquote(parts.path)).stem.replace("-", " ").replace("_", " ").strip()
     return stem.capitalize() or "Concept"
 
+
+
+# Modules whose code decides which pages a body parses into: a change to any of them makes
+# every cached parse stale.
+_PARSER_MODULES = ("indexer.parsing", "indexer.normalise", "indexer.models", "scrapers.extract",
+                   "indexer.rawpages")
+
+
+def parser_fingerprint() -> str:
+    """A digest of the parsing code, so that a cache of parses dies with the code it came from."""
+    digest = hashlib.sha256()
+    for name in _PARSER_MODULES:
+        spec = importlib.util.find_spec(name)
+        if spec is not None and spec.origin:
+            digest.update(Path(spec.origin).read_bytes())
+    return digest.hexdigest()
+
+
+class ParseCache:
+    """Which pages (id, content hash) each record body parsed into, kept between jobs.
+
+    An incremental reindex reads a record that has not changed (same key, same body hash)
+    from here instead of parsing it again: for crawled HTML, parsing is what costs. Only
+    records that parsed cleanly are kept, so that a failing one is reported at every run.
+    The file holds the parser's fingerprint; after a code change it is ignored.
+    """
+
+    def __init__(self, path: Path, fingerprint: str | None = None) -> None:
+        self.path = path
+        self.fingerprint = fingerprint or parser_fingerprint()
+        self._entries: dict[str, tuple[str, list[tuple[str, str]]]] = {}
+        self.changed = False
+
+    @classmethod
+    def load(cls, path: Path) -> ParseCache:
+        """The cache stored at `path` (empty when absent, unreadable or from other code)."""
+        cache = cls(path)
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return cache
+        if isinstance(data, dict) and data.get("fingerprint") == cache.fingerprint:
+            for url, (record_hash, pages) in data.get("records", {}).items():
+                cache._entries[url] = (record_hash, [(str(i), str(h)) for i, h in pages])
+        return cache
+
+    def get(self, url: str, record_hash: str) -> list[tuple[str, str]] | None:
+        """The (page id, content hash) pairs of this record body, or None when not known."""
+        entry = self._entries.get(url)
+        return entry[1] if entry is not None and entry[0] == record_hash else None
+
+    def put(self, record: RecordPages) -> None:
+        """Remember a record's parse (ignored for records that failed, even in part)."""
+        if record.error or record.problems or not record.page_hashes:
+            self._entries.pop(record.url, None)
+            return
+        entry = (record.record_hash, list(record.page_hashes))
+        if self._entries.get(record.url) != entry:
+            self._entries[record.url] = entry
+            self.changed = True
+
+    def keep_only(self, urls: set[str]) -> None:
+        """Forget records that are no longer in the store."""
+        for url in set(self._entries) - urls:
+            del self._entries[url]
+            self.changed = True
+
+    def save(self) -> None:
+        """Write the cache atomically (nothing when nothing changed)."""
+        if not self.changed:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        data = {"fingerprint": self.fingerprint,
+                "records": {url: [h, pages] for url, (h, pages) in self._entries.items()}}
+        temp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+        temp.write_text(json.dumps(data), encoding="utf-8")
+        os.replace(temp, self.path)
+        self.changed = False

@@ -38,7 +38,7 @@ from indexer.enrich_pool import ChunkResult, EnrichPool, chunked, worker_count
 from indexer.errors import SiteSearchError
 from indexer.joblock import JobLock
 from indexer.models import EnrichedPage, Page
-from indexer.rawpages import RecordPages, load_urls, raw_store
+from indexer.rawpages import ParseCache, RecordPages, load_urls, raw_store
 from indexer.reindex_report import Mode, Progress, ReindexReport, Rejection, SilentProgress
 from indexer.settings import Settings
 from scrapers.store import RawStore
@@ -109,8 +109,9 @@ class ReindexJob:
         self._fired: set[str] = set()
         self.workers = worker_count(options.workers)
         self.keep = options.keep or settings.reindex_keep
-        journal_path = settings.data_dir / "reindex" / f"{settings.index_name}.journal.json"
-        self.journal = Journal(journal_path)
+        job_dir = settings.data_dir / "reindex"
+        self.journal = Journal(job_dir / f"{settings.index_name}.journal.json")
+        self.parse_cache_path = job_dir / f"{settings.index_name}.parsed.json"
         self.report = ReindexReport(
             mode=options.mode, dry_run=options.dry_run, index=settings.index_name,
             engine=engine.name, workers=self.workers,
@@ -158,8 +159,7 @@ class ReindexJob:
         report = self.report
         records = self.read_records()
         if self.options.dry_run:
-            pages = self.parse_all(records)
-            report.planned = {"index": len(pages), "switch": 1}
+            report.planned = {"index": len(self.parse_all(records).hashes), "switch": 1}
             return
         self.journal.begin(self.engine.versions())
         new = report.built_version = self.engine.create_version()
@@ -210,28 +210,51 @@ class ReindexJob:
         """Every live record's metadata (bodies are read by whoever parses them)."""
         self.fire("read")
         with self.timed("read"):
-            records = [RecordSummary(r.url, r.fetched_at) for r in self.store.records()]
+            records = [RecordSummary(r.url, r.fetched_at, r.content_hash)
+                       for r in self.store.records()]
         self.report.records_read = len(records)
         return records
 
-    def parse_all(self, records: Sequence[RecordSummary]) -> dict[str, Page]:
-        """Parse every record in this process (no enrichment); duplicates resolved."""
+    def parse_all(
+        self,
+        records: Sequence[RecordSummary],
+        cache: ParseCache | None = None,
+        held: dict[str, str] | None = None,
+    ) -> Chosen:
+        """Parse every record in this process (no enrichment); duplicates resolved.
+
+        With a `cache` and the hashes the index `held`: a record whose body is unchanged
+        since it was cached, and whose pages the index holds with the same hashes, is not
+        parsed again (its pages are chosen without a Page object: nothing to write).
+        """
         chosen = Chosen(self.report)
         self.progress.start("parse", len(records))
         with self.timed("parse+enrich"):
-            for loaded in load_urls(self.store, [r.url for r in records],
-                                    self.settings.max_input_bytes):
+            to_parse = []
+            for record in records:
+                known = cache.get(record.url, record.record_hash) if cache else None
+                if known is None or held is None or any(held.get(i) != h for i, h in known):
+                    to_parse.append(record.url)
+                    continue
+                self.report.pages_read += len(known)
+                for page_id, page_hash in known:
+                    chosen.offer(page_id, page_hash, record.url, record.fetched_at)
+                self.progress.advance(1)
+            for loaded in load_urls(self.store, to_parse, self.settings.max_input_bytes):
                 self.account(loaded)
+                if cache is not None:
+                    cache.put(loaded)
                 for page in loaded.pages:
-                    chosen.offer(page, loaded.fetched_at)
+                    chosen.offer(page.id, page.content_hash, loaded.url, loaded.fetched_at, page)
                 self.progress.advance(1)
         self.progress.finish()
-        return chosen.pages
+        return chosen
 
     def _build(self, version: str, urls: list[str], written: dict[str, Page]) -> None:
         """Parse+enrich the records in the workers and write them into `version`."""
         self.journal.building(version)
         chosen = Chosen(self.report)
+        cache = ParseCache(self.parse_cache_path)
         self.progress.start("parse+enrich+write", len(urls))
         batch: dict[str, EnrichedPage] = {}
         with EnrichPool(self.settings, self.workers, self.nlp) as pool:
@@ -240,10 +263,12 @@ class ReindexJob:
                 fetched = {r.url: r.fetched_at for r in result.records}
                 for record in result.records:
                     self.account(record)
+                    cache.put(record)
                 self.reject_failures(result)
                 for enriched in result.enriched:
                     page = enriched.page
-                    if chosen.offer(page, fetched.get(page.source or "", "")):
+                    source = page.source or ""
+                    if chosen.offer(page.id, page.content_hash, source, fetched.get(source, "")):
                         batch[page.id] = enriched
                 self.fire("enrich")
                 if len(batch) >= self.options.write_batch:
@@ -253,9 +278,11 @@ class ReindexJob:
         self.write(version, batch, written)
         self.fire("write")
         self.progress.finish()
+        cache.save()  # what each body parses into holds whatever becomes of this version
 
     def account(self, record: RecordPages) -> None:
-        """Count a record's pages and report the record (or parts of it) that failed."""
+        """Count a parsed record's pages; report the record (or parts of it) that failed."""
+        self.report.records_parsed += 1
         self.report.pages_read += len(record.page_hashes)
         if record.error:
             self.report.rejected.append(Rejection(source=record.url, reason=record.error))
@@ -396,13 +423,15 @@ class ReindexJob:
 
 
 class RecordSummary:
-    """A record's key and fetch time: enough to hand it to a worker and order duplicates."""
+    """A record's key, fetch time and body hash: enough to hand it to a worker, order
+    duplicates and find its parse in the cache."""
 
-    __slots__ = ("fetched_at", "url")
+    __slots__ = ("fetched_at", "record_hash", "url")
 
-    def __init__(self, url: str, fetched_at: str) -> None:
+    def __init__(self, url: str, fetched_at: str, record_hash: str) -> None:
         self.url = url
         self.fetched_at = fetched_at
+        self.record_hash = record_hash
 
 
 class Chosen:
@@ -412,29 +441,35 @@ class Chosen:
 
     def __init__(self, report: ReindexReport) -> None:
         self.report = report
-        self.pages: dict[str, Page] = {}
+        self.hashes: dict[str, str] = {}
+        self.pages: dict[str, Page] = {}  # of the chosen ids offered with their Page
         self._rank: dict[str, tuple[str, str]] = {}
 
-    def offer(self, page: Page, fetched_at: str) -> bool:
-        """Whether `page` is (for now) the one to index under its id."""
-        rank = (fetched_at, page.source or "")
-        old = self._rank.get(page.id)
+    def offer(self, page_id: str, content_hash: str, source: str, fetched_at: str,
+              page: Page | None = None) -> bool:
+        """Whether this page is (for now) the one to index under its id."""
+        rank = (fetched_at, source)
+        old = self._rank.get(page_id)
         if old is not None:
             if rank == old:  # twice in one record: the first one stays
                 self.report.rejected.append(Rejection(
-                    source=rank[1], page_id=page.id,
+                    source=source, page_id=page_id,
                     reason="duplicate id: an earlier page of the same record has this id",
                 ))
                 return False
             loser, winner = (old, rank) if rank > old else (rank, old)
             self.report.rejected.append(Rejection(
-                source=loser[1], page_id=page.id,
+                source=loser[1], page_id=page_id,
                 reason=f"duplicate id: {winner[1]} gives the same page id and is newer",
             ))
             if rank < old:
                 return False
-        self.pages[page.id] = page
-        self._rank[page.id] = rank
+        self.hashes[page_id] = content_hash
+        self._rank[page_id] = rank
+        if page is None:
+            self.pages.pop(page_id, None)
+        else:
+            self.pages[page_id] = page
         return True
 
 

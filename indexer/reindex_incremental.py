@@ -1,10 +1,11 @@
 """The incremental reindex: refresh the live version in place from the raw store.
 
-Every live record is parsed (parsing is cheap; enrichment is not), each page's content hash
-is compared with the one the live version holds, and only new or changed pages are enriched
-and written. Pages the live version holds that no record gives any more (a record marked gone,
-a page taken out of an export) are deleted, unless some record could not be read: its pages
-might be among them, and a page is never deleted because of a read error.
+Every live record is parsed, except those whose body is unchanged since their parse was cached
+(`rawpages.ParseCache`) and whose pages the live version holds with the same content hashes;
+each page's content hash is compared with the live version's, and only new or changed pages
+are enriched and written. Pages the live version holds that no record gives any more (a
+record marked gone, a page taken out of an export) are deleted, unless some record could not
+be read: its pages might be among them, and a page is never deleted because of a read error.
 
 With nothing changed nothing is written (and no NLP pipeline is built).
 """
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING
 from indexer.enrich_pool import EnrichPool, chunked
 from indexer.errors import SiteSearchError
 from indexer.models import EnrichedPage, Page
+from indexer.rawpages import ParseCache
 
 if TYPE_CHECKING:
     from indexer.reindex import ReindexJob
@@ -34,15 +36,21 @@ def refresh(job: ReindexJob) -> None:
             "there is no live index version to refresh yet: run `sitesearch reindex --full`"
         )
     records = job.read_records()
-    pages = job.parse_all(records)
     with job.timed("read"):
         held = engine.content_hashes(live)
+    cache = ParseCache.load(job.parse_cache_path)
+    chosen = job.parse_all(records, cache, held)
+    if not options.dry_run:
+        cache.keep_only({r.url for r in records})
+        cache.save()
+    pages = chosen.hashes
     if held and not pages:
         raise NothingToRefresh(
             f"the raw store gives no page at all: not deleting the {len(held)} pages of the "
             f"live version {live} (is data_dir {job.settings.data_dir} the right one?)"
         )
-    changed = [page for page_id, page in pages.items() if held.get(page_id) != page.content_hash]
+    # A page whose hash differs from the index's was parsed (see parse_all): it has its Page.
+    changed = [chosen.pages[i] for i, page_hash in pages.items() if held.get(i) != page_hash]
     report.unchanged = len(pages) - len(changed)
     gone = sorted(set(held) - set(pages))
     unreadable = sum(1 for r in report.rejected if r.page_id is None)

@@ -34,6 +34,9 @@ class ReindexReport(BaseModel):
     engine: str
     workers: int = 1
     records_read: int = 0
+    records_parsed: int = Field(
+        0, description="Records parsed; the others' parse was reused (incremental, unchanged)."
+    )
     pages_read: int = Field(0, description="Pages parsed from the records.")
     indexed: int = Field(0, description="Pages written (full: all; incremental: new/changed).")
     unchanged: int = 0
@@ -56,7 +59,8 @@ class ReindexReport(BaseModel):
         lines = [
             f"reindex {self.mode}{' (dry run)' if self.dry_run else ''} of {self.index!r} "
             f"on {self.engine}: {'ok' if self.ok else 'FAILED'}",
-            f"  records read {self.records_read}, pages read {self.pages_read}, "
+            f"  records read {self.records_read} (parsed {self.records_parsed}), "
+            f"pages read {self.pages_read}, "
             f"indexed {self.indexed}, unchanged {self.unchanged}, deleted {self.deleted}, "
             f"rejected {len(self.rejected)}",
             f"  version {self.version_before} -> {self.version_after}"

@@ -134,7 +134,8 @@ def test_incremental_with_nothing_changed_writes_nothing(
     files = snapshot(job_settings)
     report = reindex(job_settings, engine, nlp, mode="incremental")
     assert report.ok and (report.indexed, report.deleted) == (0, 0)
-    assert report.unchanged == STORE_PAGES
+    assert report.unchanged == report.pages_read == STORE_PAGES
+    assert report.records_parsed == 0  # every record's parse came from the cache
     assert report.durations["write"] == 0
     assert snapshot(job_settings) == files
 
@@ -143,13 +144,13 @@ def test_incremental_keeps_pages_of_records_it_cannot_read(
     job_settings: Settings, engine: Engine, store: RawStore, nlp: Any
 ) -> None:
     reindex(job_settings, engine, nlp)
-    record = store.get(variant_url(3))
-    assert record is not None
-    store.body_path(record).unlink()  # the page is not gone: its record cannot be read
+    # A recrawl stored a broken body: the page is not gone, its record cannot be read.
+    store.put(RawRecord(url=variant_url(3), content_type=PAGE_EXPORT), b"\x00\x01" * 50)
     report = reindex(job_settings, engine, nlp, mode="incremental")
     assert report.deleted == 0 and engine.count() == STORE_PAGES
-    assert "kept" in report.notes[0]
-    assert "missing" in report.rejected[0].reason
+    assert "1 page(s) no record gives any more were kept" in report.notes[0]
+    assert "binary" in report.rejected[0].reason
+    assert report.rejected[0].source == variant_url(3)
 
 
 def test_incremental_needs_a_live_version(job_settings: Settings, engine: Engine,
@@ -240,7 +241,8 @@ def test_report_summary_names_everything(job_settings: Settings, engine: Engine,
     store.put(RawRecord(url="file:///pages/empty.txt", content_type=PAGE_EXPORT), b"")
     text = reindex(job_settings, engine, nlp).summary()
     assert "reindex full of 'sitesearch'" in text and ": ok" in text
-    assert f"records read {STORE_PAGES + 1}, pages read {STORE_PAGES}" in text
+    assert f"records read {STORE_PAGES + 1} (parsed {STORE_PAGES + 1}), pages read " \
+        f"{STORE_PAGES}," in text
     assert "rejected file:///pages/empty.txt: input is empty" in text
 
 
@@ -282,3 +284,41 @@ def test_incremental_never_empties_the_index_from_an_empty_store(
     report = reindex(job_settings, engine, nlp, mode="incremental")
     assert not report.ok and "not deleting the 12 pages" in report.problems[0]
     assert engine.count() == STORE_PAGES
+
+
+def test_cached_parses_are_checked_against_the_live_version(
+    job_settings: Settings, engine: Engine, store: RawStore, nlp: Any
+) -> None:
+    first = reindex(job_settings, engine, nlp).version_after
+    assert first is not None
+    put_variant(store, 5, "Magnesium en vermoeidheid: een nieuwe alinea.")
+    assert reindex(job_settings, engine, nlp).ok  # the cache now knows the new body
+    assert reindex(job_settings, engine, nlp, mode="rollback").version_after == first
+    # The live version (rolled back) holds the old page: the unchanged record is parsed again.
+    report = reindex(job_settings, engine, nlp, mode="incremental")
+    assert report.ok and (report.records_parsed, report.indexed) == (1, 1)
+    again = reindex(job_settings, engine, nlp, mode="incremental")
+    assert (again.records_parsed, again.indexed) == (0, 0)
+    full = reindex(job_settings, engine, nlp, dry_run=True)
+    assert full.records_parsed == STORE_PAGES
+
+
+def test_parse_cache_dies_with_the_parser_code(tmp_path: Path) -> None:
+    from indexer.rawpages import ParseCache, RecordPages
+
+    path = tmp_path / "parsed.json"
+    old = ParseCache(path, fingerprint="code of yesterday")
+    old.put(RecordPages(url="file:///a.txt", content_type=PAGE_EXPORT, record_hash="h1",
+                        fetched_at="t", page_hashes=[("a", "x")]))
+    old.save()
+    assert ParseCache.load(path).get("file:///a.txt", "h1") is None
+    current = ParseCache(path)
+    current.put(RecordPages(url="file:///a.txt", content_type=PAGE_EXPORT, record_hash="h1",
+                            fetched_at="t", page_hashes=[("a", "x")]))
+    current.put(RecordPages(url="file:///bad.txt", content_type=PAGE_EXPORT, record_hash="h2",
+                            fetched_at="t", error="binary"))
+    current.save()
+    loaded = ParseCache.load(path)
+    assert loaded.get("file:///a.txt", "h1") == [("a", "x")]
+    assert loaded.get("file:///a.txt", "other body") is None
+    assert loaded.get("file:///bad.txt", "h2") is None  # failures are parsed (and reported) again
