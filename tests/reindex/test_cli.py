@@ -31,3 +31,23 @@ def test_rollback_with_a_mode_is_a_usage_error(job_settings: Settings) -> None:
     result = CliRunner().invoke(main, ["reindex", "--rollback", "--incremental"])
     assert result.exit_code == 2
     assert "--rollback cannot be combined" in result.output
+
+
+def test_progress_is_a_bar_on_a_terminal_and_lines_elsewhere(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from indexer.cli.reindex import BarProgress, LogProgress
+
+    bar = BarProgress()
+    bar.start("parse+enrich+write", 4)
+    bar.advance(4)
+    bar.finish()
+    assert "parse+enrich+write" in capsys.readouterr().err
+    lines = LogProgress(every=0.0)
+    lines.start("parse", 2)
+    lines.advance(1)
+    lines.finish()
+    err = capsys.readouterr().err.splitlines()
+    assert err[0] == "reindex: parse: 2 to do"
+    assert err[1].startswith("reindex: parse: 1/2 (")
+    assert err[2].startswith("reindex: parse: 1 done in ")
