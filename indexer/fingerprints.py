@@ -7,7 +7,8 @@ the band keys of all windows (deduplicated) are the passage's keyword terms. Two
 share a run of at least ``W + K - 1`` content words (stop words skipped) then share every band
 key of that run's windows, whatever else the paragraphs say. With one row per band this is
 winnowing (Schleimer et al. 2003); more rows or bands trade index terms for fewer false
-candidates. The defaults were chosen by measurement (bench/overlap.py, README).
+candidates. The defaults were chosen by measurement (bench/overlap.py, README): a window of
+one shingle, so that any two content words copied together in order give a shared key.
 
 The signature of each window is exactly datasketch's ``MinHash(num_perm, seed, scheme="legacy")``
 of that window's shingles (a test checks it); we compute all windows of a passage in one numpy
@@ -28,9 +29,10 @@ from numpy.typing import NDArray
 
 from indexer.normalise import fold
 
-# Measured with bench/overlap.py (2,000 pages, brute force on 300): windows of one shingle
-# (every content-word pair is a key) reach recall 0.976 with 12 keys per passage; wider windows
-# save keys but lose the short copied sentences (window 2: 0.91, window 4: 0.81).
+# Measured with bench/overlap.py (2,000 pages, brute force on 300, threshold 0.6): windows of
+# one shingle (each key is the min-hash of one content-word pair) reach recall 0.985 with 12
+# keys per passage; wider windows lose the short copied sentences (window 2: 0.926 with 16
+# keys, window 4: 0.838; 4 bands x 2 rows over windows of 2: 0.943 with 41 keys).
 SHINGLE = 2  # K: content words per shingle
 WINDOW = 1  # W: shingles per MinHash window
 BANDS = 1  # LSH bands per window
