@@ -47,6 +47,8 @@ _LOOKALIKES = {
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
 _TABLE = {ord(k): v for k, v in _LOOKALIKES.items()} | _INVISIBLE
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+# Lone surrogates (from JSON "\ud800" or decoded garbage) cannot be encoded: replace them.
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 _SPACES = re.compile(r"[ \t]+")
 
 
@@ -54,7 +56,7 @@ def normalise_text(text: str) -> str:
     """NFC, look-alikes to plain characters, LF line ends, runs of spaces folded, lines trimmed."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = unicodedata.normalize("NFC", text).translate(_TABLE)
-    text = _CONTROL.sub("", text)
+    text = _SURROGATE.sub("\ufffd", _CONTROL.sub("", text))
     return "\n".join(_SPACES.sub(" ", line).strip() for line in text.split("\n"))
 
 

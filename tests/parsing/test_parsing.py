@@ -190,3 +190,9 @@ def test_plain_text_draft_becomes_one_page() -> None:
     assert page.intro == ("Eerste alinea.", "Tweede alinea.")
     with pytest.raises(InputError):
         parse_plain_text("  \n ")
+
+
+def test_lone_surrogates_do_not_break_parsing() -> None:
+    page = parse_plain_text("Tekst met \ud800 een losse surrogaat.")
+    assert "\ufffd" in page.intro[0]
+    assert page.content_hash  # hashing encodes the text as UTF-8
