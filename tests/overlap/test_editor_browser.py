@@ -2,38 +2,30 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from flask import Flask
-from werkzeug.serving import make_server
 
 from indexer.models import Page
-
-# The search page's browser set-up: the same Chromium, arguments and browser fixture.
-from tests.api.test_browser import CHROMIUM, browser  # noqa: F401 (a fixture)
+from tests.conftest import needs_chromium, served
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.slow,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs /usr/bin/chromium"),
+    needs_chromium,
 ]
 
 
 @pytest.fixture(scope="module")
 def base_url(overlap_app: Flask) -> Iterator[str]:
-    server = make_server("127.0.0.1", 0, overlap_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
+    with served(overlap_app) as url:
+        yield url
 
 
 @pytest.fixture
-def page(browser: Any) -> Iterator[Any]:  # noqa: F811 (the imported fixture)
+def page(browser: Any) -> Iterator[Any]:
     context = browser.new_context(locale="nl-NL")
     page = context.new_page()
     page.set_default_timeout(15_000)
