@@ -11,8 +11,8 @@ Versions: an engine holds numbered index versions (`<index_name>-v<N>`); one of 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -151,8 +151,18 @@ class Engine(Protocol):
         ...
 
     # --- writing (into a named version)
-    def write(self, version: str, pages: Iterable[EnrichedPage]) -> WriteReport:
-        """Index (insert or replace, by page id) articles and their passages; report failures."""
+    def write(
+        self,
+        version: str,
+        pages: Iterable[EnrichedPage],
+        prepared: Mapping[str, Sequence[dict[str, Any]]] | None = None,
+    ) -> WriteReport:
+        """Index (insert or replace, by page id) articles and their passages; report failures.
+
+        `prepared` maps page ids to their documents as `indexer.documents.page_documents`
+        makes them with `Analyzer.from_config(settings.config_dir)`: the reindex job's worker
+        processes build them in parallel. A page without an entry gets them built here.
+        """
         ...
 
     def delete(self, version: str, article_ids: Iterable[str]) -> int:

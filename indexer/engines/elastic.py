@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -223,7 +223,12 @@ class ElasticEngine:
 
     # --- writing
 
-    def write(self, version: str, pages: Iterable[EnrichedPage]) -> WriteReport:
+    def write(
+        self,
+        version: str,
+        pages: Iterable[EnrichedPage],
+        prepared: Mapping[str, Sequence[dict[str, Any]]] | None = None,
+    ) -> WriteReport:
         self._require(version)
         indexed = 0
         failed: dict[str, str] = {}
@@ -234,10 +239,10 @@ class ElasticEngine:
         for page in pages:
             chunk.append(page)
             if len(chunk) >= _PAGES_PER_CHUNK:
-                indexed += self._write_chunk(version, chunk, failed, fresh, written)
+                indexed += self._write_chunk(version, chunk, failed, fresh, written, prepared)
                 chunk = []
         if chunk:
-            indexed += self._write_chunk(version, chunk, failed, fresh, written)
+            indexed += self._write_chunk(version, chunk, failed, fresh, written, prepared)
         with self._calling(f"refresh {version}"):
             self._client.indices.refresh(index=version)
         self._forget_vocabulary(version)
@@ -256,6 +261,7 @@ class ElasticEngine:
         failed: dict[str, str],
         fresh: bool,
         written: set[str],
+        prepared: Mapping[str, Sequence[dict[str, Any]]] | None = None,
     ) -> int:
         given = len(pages)
         # A page given twice: the later one wins, as if written one after the other.
@@ -274,8 +280,11 @@ class ElasticEngine:
         owner: dict[str, str] = {}
         actions: list[dict[str, Any]] = []
         for page in pages:
+            ready = prepared.get(page.page.id) if prepared else None
             try:
-                documents = page_documents(page, self._analyzer)
+                documents = list(ready) if ready is not None else page_documents(
+                    page, self._analyzer
+                )
             except Exception as exc:  # one bad page must not stop the others
                 failed[page.page.id] = f"could not build documents: {exc}"
                 continue

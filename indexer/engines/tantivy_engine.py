@@ -11,7 +11,7 @@ import math
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -144,15 +144,22 @@ class TantivyEngine:
 
     # --- writing
 
-    def write(self, version: str, pages: Iterable[EnrichedPage]) -> WriteReport:
+    def write(
+        self,
+        version: str,
+        pages: Iterable[EnrichedPage],
+        prepared: Mapping[str, Sequence[dict[str, Any]]] | None = None,
+    ) -> WriteReport:
         index = self._index(version)
         writer = self._writer(index, version)
         indexed, failed = 0, {}
         try:
             for page in pages:
                 try:
+                    given = prepared.get(page.page.id) if prepared else None
                     docs = tantivy_documents(
-                        page_documents(page, self.analyzer), page.model_dump_json()
+                        list(given) if given is not None else page_documents(page, self.analyzer),
+                        page.model_dump_json(),
                     )
                 except Exception as exc:  # one bad page is reported, the others indexed
                     failed[page.page.id] = f"{type(exc).__name__}: {exc}"
