@@ -1,6 +1,9 @@
 """Parse and enrich raw records in parallel worker processes, for the reindex job.
 
-Each worker builds the NLP pipeline once (the pool's initializer), then takes chunks of work:
+The job's process builds the NLP pipeline once and warms it up (lazy word lists, caches),
+then forks the workers, which start with it ready: building it in each worker, after
+importing spaCy there, cost about 3 s of a 10 s rebuild of 2,000 pages. Each worker takes
+chunks of work:
 record keys (it reads and parses the bodies from the raw store itself, so bodies never cross a
 pipe) or already parsed Pages (incremental runs). It enriches with `nlp.pipe` batches and sends
 back the EnrichedPages pickled: measured by bench/reindex.py, pickle dumps+loads them about as
@@ -9,13 +12,14 @@ page on the benchmark corpus) and the pickles are 40% smaller.
 
 With one worker everything runs in the calling process: no process start, no copying.
 
-Workers use the "forkserver" start method: a forked child would inherit the open files of the
-job (its lock above all), and outlive it holding them. Each worker also watches its parent and
-exits when the parent is gone (a SIGKILLed job must not leave orphans working).
+Forked workers share the job's open files, its lock among them: each worker watches its
+parent and exits within half a second when the job is gone (a SIGKILLed job must not leave
+workers behind holding its lock). They touch nothing but the pipeline and the raw store.
 """
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import threading
@@ -51,17 +55,25 @@ class ChunkResult:
     records: list[RecordPages] = field(default_factory=list)
     enriched: list[EnrichedPage] = field(default_factory=list)
     failures: list[PageFailure] = field(default_factory=list)
+    # Page id -> its engine documents (`Engine.write(prepared=...)`), from worker processes.
+    documents: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
 
 class _Worker:
     """The state of one worker (or of the calling process when there is one worker)."""
 
-    def __init__(self, settings: Settings, nlp: Language | None = None) -> None:
+    def __init__(
+        self, settings: Settings, nlp: Language | None = None, documents: bool = False
+    ) -> None:
+        from indexer.analysis import Analyzer
         from indexer.nlp import build_nlp  # spaCy is imported only where it is used
 
         self.settings = settings
         self.store = RawStore(settings.data_dir / "raw")
         self.nlp = nlp if nlp is not None else build_nlp(settings)
+        # Building the engine documents is a third of the work per page: in worker
+        # processes it runs in parallel instead of in the job's (writing) process.
+        self.analyzer = Analyzer.from_config(settings.config_dir) if documents else None
 
     def records(self, urls: Sequence[str]) -> ChunkResult:
         loaded = list(load_urls(self.store, urls, self.settings.max_input_bytes))
@@ -70,6 +82,11 @@ class _Worker:
         # The pages travel once, enriched; the record summaries need only ids and hashes.
         result.records = [_without_pages(record) for record in loaded]
         return result
+
+    def warm_up(self) -> None:
+        """Run the pipeline once on a small page, so that what it loads lazily is loaded."""
+        text = "Magnesium helpt bij vermoeidheid; mevrouw Jansen (48 jaar) nam 300 mg per dag."
+        self.pages([Page(id="opwarmen", title="Opwarmen", intro=(text,), content_hash="-")])
 
     def pages(self, pages: Sequence[Page]) -> ChunkResult:
         from indexer.enrich import enrich_pages
@@ -80,16 +97,25 @@ class _Worker:
         batch = self.settings.nlp_batch_size
         try:
             result.enriched = enrich_pages(self.nlp, list(pages), batch_size=batch)
-            return result
         except Exception:  # find which page failed: one at a time, and report only that one
-            pass
-        for page in pages:
-            try:
-                result.enriched.extend(enrich_pages(self.nlp, [page], batch_size=batch))
-            except Exception as exc:
-                reason = f"enrichment failed: {type(exc).__name__}: {exc}"
-                result.failures.append(PageFailure(page.id, page.source or "", reason))
+            for page in pages:
+                try:
+                    result.enriched.extend(enrich_pages(self.nlp, [page], batch_size=batch))
+                except Exception as exc:
+                    reason = f"enrichment failed: {type(exc).__name__}: {exc}"
+                    result.failures.append(PageFailure(page.id, page.source or "", reason))
+        if self.analyzer is not None:
+            self._add_documents(result)
         return result
+
+    def _add_documents(self, result: ChunkResult) -> None:
+        from indexer.documents import page_documents
+
+        assert self.analyzer is not None
+        for enriched in result.enriched:
+            # On failure the engine builds them again, and reports why that page failed.
+            with contextlib.suppress(Exception):
+                result.documents[enriched.page.id] = page_documents(enriched, self.analyzer)
 
 
 def _without_pages(record: RecordPages) -> RecordPages:
@@ -108,17 +134,24 @@ def _without_pages(record: RecordPages) -> RecordPages:
 class EnrichPool:
     """Parse+enrich chunks of work in `workers` processes; results stream back as they finish.
 
-    Use as a context manager. At most two chunks per worker are in flight, so memory stays
+    Use as a context manager. At most `in_flight` chunks are submitted ahead, so memory stays
     bounded however large the store is. Results come back in completion order.
     """
 
-    def __init__(self, settings: Settings, workers: int, nlp: Language | None = None) -> None:
-        """`nlp`: a pipeline already built for these settings, used when `workers` is 1."""
+    def __init__(
+        self, settings: Settings, workers: int, nlp: Language | None = None,
+        in_flight: int | None = None,
+    ) -> None:
+        """`nlp`: a pipeline already built for these settings (else one is built). `in_flight`:
+        chunks submitted ahead of the results taken (default two per worker); the caller sets
+        it to cover what it does between two results (e.g. a large write), so that the
+        workers never wait for it."""
         if workers < 1:
             raise ValueError("workers must be at least 1")
         self.settings = settings
         self.workers = workers
         self.nlp = nlp
+        self.in_flight = max(in_flight or 0, 2 * workers)
         self._local: _Worker | None = None
         self._executor: ProcessPoolExecutor | None = None
 
@@ -133,6 +166,7 @@ class EnrichPool:
         if self._executor is not None:
             self._executor.shutdown(wait=True, cancel_futures=True)
             self._executor = None
+            _STATE.pop("worker", None)
 
     def map_records(self, chunks: Iterable[Sequence[str]]) -> Iterator[ChunkResult]:
         """Read, parse and enrich each chunk of record keys."""
@@ -150,7 +184,7 @@ class EnrichPool:
                 yield getattr(self._local, kind)(chunk)
             return
         executor = self._start()
-        window = 2 * self.workers
+        window = self.in_flight
         pending: list[Future[ChunkResult]] = []
         for chunk in chunks:
             pending.append(executor.submit(_run_task, kind, list(chunk)))
@@ -161,14 +195,14 @@ class EnrichPool:
 
     def _start(self) -> ProcessPoolExecutor:
         if self._executor is None:
-            context = multiprocessing.get_context("forkserver")
-            # Modules imported once in the fork server, not again in every worker.
-            context.set_forkserver_preload(["indexer.enrich_pool", "indexer.nlp", "spacy"])
+            worker = _Worker(self.settings, self.nlp, documents=True)
+            worker.warm_up()
+            _STATE["worker"] = worker  # what the forked workers start with
             self._executor = ProcessPoolExecutor(
                 max_workers=self.workers,
-                mp_context=context,
-                initializer=_init_worker,
-                initargs=(self.settings.model_dump(mode="json"), os.getpid()),
+                mp_context=multiprocessing.get_context("fork"),
+                initializer=_watch_parent,
+                initargs=(os.getpid(),),
             )
         return self._executor
 
@@ -186,23 +220,14 @@ def _pop_done(pending: list[Future[ChunkResult]]) -> Future[ChunkResult]:
 _STATE: dict[str, _Worker] = {}
 
 
-def _init_worker(settings_data: dict[str, Any], job_pid: int) -> None:
-    _watch_parent(job_pid)
-    _STATE["worker"] = _Worker(Settings(**settings_data))
-
-
 def _watch_parent(job_pid: int) -> None:
-    """Exit this worker as soon as the job process is gone (e.g. killed with SIGKILL)."""
+    """Exit this worker as soon as the job process is gone (e.g. killed with SIGKILL): the
+    orphan is adopted by another process at once, even before the job's zombie is reaped."""
 
     def watch() -> None:
-        while True:
-            try:
-                os.kill(job_pid, 0)
-            except ProcessLookupError:
-                os._exit(1)
-            except PermissionError:
-                pass  # the pid was reused by another user's process: the job is gone too
+        while os.getppid() == job_pid:
             time.sleep(0.5)
+        os._exit(1)
 
     threading.Thread(target=watch, name="watch-job", daemon=True).start()
 

@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
 
@@ -257,7 +257,10 @@ class ReindexJob:
         cache = ParseCache(self.parse_cache_path)
         self.progress.start("parse+enrich+write", len(urls))
         batch: dict[str, EnrichedPage] = {}
-        with EnrichPool(self.settings, self.workers, self.nlp) as pool:
+        prepared: dict[str, list[dict[str, Any]]] = {}
+        # Enough work queued ahead that the workers go on while this process writes a batch.
+        ahead = -(-self.options.write_batch // self.options.chunk_size) + 2 * self.workers
+        with EnrichPool(self.settings, self.workers, self.nlp, in_flight=ahead) as pool:
             results = pool.map_records(chunked(urls, self.options.chunk_size))
             for result in self.timed_iter("parse+enrich", results):
                 fetched = {r.url: r.fetched_at for r in result.records}
@@ -270,12 +273,14 @@ class ReindexJob:
                     source = page.source or ""
                     if chosen.offer(page.id, page.content_hash, source, fetched.get(source, "")):
                         batch[page.id] = enriched
+                        if page.id in result.documents:
+                            prepared[page.id] = result.documents[page.id]
                 self.fire("enrich")
                 if len(batch) >= self.options.write_batch:
-                    self.write(version, batch, written)
+                    self.write(version, batch, written, prepared)
                     self.fire("write")
                 self.progress.advance(len(result.records))
-        self.write(version, batch, written)
+        self.write(version, batch, written, prepared)
         self.fire("write")
         self.progress.finish()
         cache.save()  # what each body parses into holds whatever becomes of this version
@@ -295,12 +300,21 @@ class ReindexJob:
                 Rejection(source=failure.source, page_id=failure.page_id, reason=failure.reason)
             )
 
-    def write(self, version: str, batch: dict[str, EnrichedPage], written: dict[str, Page]) -> None:
-        """Write a batch (emptied afterwards); failures become rejections."""
+    def write(
+        self,
+        version: str,
+        batch: dict[str, EnrichedPage],
+        written: dict[str, Page],
+        prepared: dict[str, list[dict[str, Any]]] | None = None,
+    ) -> None:
+        """Write a batch, with the documents the workers `prepared` for it (both emptied
+        afterwards); failures become rejections."""
         if not batch:
             return
         with self.timed("write"):
-            outcome = self.engine.write(version, list(batch.values()))
+            outcome = self.engine.write(version, list(batch.values()), prepared=prepared)
+        if prepared is not None:
+            prepared.clear()
         for page_id, enriched in batch.items():
             reason = outcome.failed.get(page_id)
             if reason is None:
@@ -400,8 +414,8 @@ class ReindexJob:
             if version != self.engine.live_version():
                 self.engine.drop(version)
                 self.journal.clear()
-        except SiteSearchError as exc:  # the journal still names it: the next job drops it
-            self.report.problems.append(f"could not drop {version} yet: {exc}")
+        except (SiteSearchError, OSError) as exc:  # the journal names it: the next job drops it
+            self.report.notes.append(f"could not drop {version} yet: {exc}")
 
     # --- timing ----------------------------------------------------------------------------
     @contextmanager
