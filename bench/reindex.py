@@ -117,6 +117,7 @@ def main() -> None:
     parser.add_argument("--pages", type=int, default=2000)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--repeat", type=int, default=2, help="rounds of 1 vs N workers")
+    parser.add_argument("--write-batch", type=int, default=None, help="pages per engine write")
     args = parser.parse_args()
 
     raw = raw_pages(args.pages)
@@ -136,7 +137,8 @@ def main() -> None:
         best: dict[int, tuple[float, ReindexReport]] = {}
         for _ in range(args.repeat):  # alternate, keep the best: the machine may be shared
             for workers in (1, args.workers):
-                seconds, report = run(settings, workers=workers)
+                batch = {"write_batch": args.write_batch} if args.write_batch else {}
+                seconds, report = run(settings, workers=workers, **batch)
                 if workers not in best or seconds < best[workers][0]:
                     best[workers] = (seconds, report)
         (one_s, one), (many_s, many) = best[1], best[args.workers]

@@ -3,12 +3,12 @@
 The job's process builds the NLP pipeline once and warms it up (lazy word lists, caches),
 then forks the workers, which start with it ready: building it in each worker, after
 importing spaCy there, cost about 3 s of a 10 s rebuild of 2,000 pages. Each worker takes
-chunks of work:
-record keys (it reads and parses the bodies from the raw store itself, so bodies never cross a
-pipe) or already parsed Pages (incremental runs). It enriches with `nlp.pipe` batches and sends
-back the EnrichedPages pickled: measured by bench/reindex.py, pickle dumps+loads them about as
-fast as pydantic's dump_json + validate_json (validation is the cost there; 0.8 vs 0.9 ms a
-page on the benchmark corpus) and the pickles are 40% smaller.
+chunks of work: record keys (it reads and parses the bodies from the raw store itself, so
+bodies never cross a pipe) or already parsed Pages (incremental runs). It enriches them with
+`nlp.pipe` batches, builds their engine documents (`Engine.write(prepared=...)`: a third of
+the per-page work taken off the job's writing process) and sends both back pickled: measured
+by bench/reindex.py, pickle dumps+loads EnrichedPages a little faster than pydantic's
+dump_json + validate_json (0.3 vs 0.35 ms a page) and the pickles are 40% smaller.
 
 With one worker everything runs in the calling process: no process start, no copying.
 
