@@ -12,7 +12,7 @@ With nothing changed nothing is written (and no NLP pipeline is built).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from indexer.enrich_pool import EnrichPool, chunked
 from indexer.errors import SiteSearchError
@@ -84,19 +84,22 @@ def refresh(job: ReindexJob) -> None:
 def _write_changed(job: ReindexJob, live: str, changed: list[Page],
                    written: dict[str, Page]) -> None:
     size = job.options.chunk_size
-    # Starting worker processes costs seconds: worth it only for more than a few chunks.
+    # Worker processes cost a pipeline build and a fork: worth it only for a few chunks or more.
     workers = job.workers if len(changed) > 2 * size else 1
     job.progress.start("enrich+write", len(changed))
     batch: dict[str, EnrichedPage] = {}
-    with EnrichPool(job.settings, workers, job.nlp) as pool:
+    prepared: dict[str, list[dict[str, Any]]] = {}
+    ahead = -(-job.options.write_batch // size) + 2 * workers
+    with EnrichPool(job.settings, workers, job.nlp, in_flight=ahead) as pool:
         for result in job.timed_iter("parse+enrich", pool.map_pages(chunked(changed, size))):
             job.fire("enrich")
             job.reject_failures(result)
             batch.update((e.page.id, e) for e in result.enriched)
+            prepared.update(result.documents)
             if len(batch) >= job.options.write_batch:
-                job.write(live, batch, written)
+                job.write(live, batch, written, prepared)
                 job.fire("write")
             job.progress.advance(len(result.enriched) + len(result.failures))
-    job.write(live, batch, written)
+    job.write(live, batch, written, prepared)
     job.fire("write")
     job.progress.finish()

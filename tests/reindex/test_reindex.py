@@ -330,3 +330,20 @@ def test_parse_cache_dies_with_the_parser_code(tmp_path: Path) -> None:
     assert loaded.get("file:///a.txt", "h1") == [("a", "x")]
     assert loaded.get("file:///a.txt", "other body") is None
     assert loaded.get("file:///bad.txt", "h2") is None  # failures are parsed (and reported) again
+
+
+@pytest.mark.slow
+def test_incremental_with_many_changes_uses_the_workers(
+    job_settings: Settings, engine: Engine, store: RawStore, nlp: Any
+) -> None:
+    if engine.name != "tantivy":
+        pytest.skip("worker processes do not depend on the engine (see the 2-worker test)")
+    live = reindex(job_settings, engine, nlp).version_after
+    for number in range(100, 108):
+        put_variant(store, number, "Magnesium en spierkrampen bij sporters.")
+    options = ReindexOptions(mode="incremental", workers=2, chunk_size=2)
+    report = run_reindex(job_settings, engine, options)
+    assert report.ok and report.indexed == 8, report.problems
+    assert engine.count(live) == STORE_PAGES + 8
+    found = engine.search(SearchRequest(query="spierkrampen sporters", size=20), version=live)
+    assert found.total == 8
