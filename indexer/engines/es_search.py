@@ -29,8 +29,7 @@ from indexer.engine import (
 )
 from indexer.engines import es_queries
 from indexer.errors import QueryError
-from indexer.normalise import fold
-from indexer.query import ParsedQuery, check_paging, fuzzy_distance, parse_query
+from indexer.query import ParsedQuery, check_paging, parse_query
 from indexer.settings import Settings
 from indexer.snippets import Matcher, PassageCandidate, best_passage, highlight
 from indexer.vocabulary import Vocabulary
@@ -108,7 +107,7 @@ def run_search(
 
     if index is None or vocabulary is None:
         return result()
-    near = near_words(parsed, vocabulary)
+    near = vocabulary.typo_expansions(parsed)
     for all_words in (True, False):
         # Every word first; when no article has them all, any of them.
         answer = client.search(
@@ -126,10 +125,9 @@ def run_search(
         if total or len(parsed.words) + len(parsed.phrases) < 2:
             break
     found = [(h["_source"], float(h["_score"] or 0.0)) for h in answer["hits"]["hits"]]
-    plain = Matcher.for_query(parsed, analyzer)
     # Snippets mark the typo-corrected words the query matched too.
-    matcher = Matcher(
-        plain.forms | {w for words in near.values() for w in words}, plain.fuzzy, plain.excluded
+    matcher = Matcher.for_query(parsed, analyzer).with_forms(
+        w for words in near.values() for w in words
     )
     ids = [str(source["article_id"]) for source, _ in found]
     passages = _best_passages(client, index, parsed, analyzer, ids, near, matcher)
@@ -139,17 +137,6 @@ def run_search(
     )
     suggestion = vocabulary.correct(parsed, analyzer) if not parsed.is_empty else None
     return result(hits, total, _facets(answer.get("aggregations", {})), suggestion)
-
-
-def near_words(parsed: ParsedQuery, vocabulary: Vocabulary) -> dict[str, list[str]]:
-    """Per folded query word, the indexed words within its typo distance (first letter kept)."""
-    found = {}
-    for word in parsed.all_words():
-        folded = fold(word)
-        distance = fuzzy_distance(folded)
-        if distance and folded.isalpha():
-            found[folded] = vocabulary.near(folded, distance)
-    return found
 
 
 def _best_passages(
