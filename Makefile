@@ -48,12 +48,12 @@ bench-data: | $(APT_STAMP)
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gimp-help-nl debian-faq-nl >/dev/null
 
 bench: setup bench-data
-	$(PY) bench/ingest.py
-	$(PY) bench/search.py
-	$(PY) bench/api.py
-	$(PY) bench/overlap.py
-	$(PY) bench/crawl.py
-	$(PY) bench/reindex.py
+	$(PY) -m bench.ingest
+	$(PY) -m bench.search
+	$(PY) -m bench.api
+	$(PY) -m bench.overlap
+	$(PY) -m bench.crawl
+	$(PY) -m bench.reindex
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache
