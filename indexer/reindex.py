@@ -59,7 +59,10 @@ class ReindexOptions(BaseModel):
     """How to run a job (the CLI's flags)."""
 
     mode: Mode = "full"
-    workers: int | None = Field(None, ge=1, description="Worker processes; default: one per CPU.")
+    workers: int | None = Field(
+        None, ge=1,
+        description="Worker processes; default: one per CPU (none for a small store).",
+    )
     keep: int | None = Field(None, ge=1, description="Versions kept; default settings.")
     dry_run: bool = False
     chunk_size: int = Field(20, ge=1, description="Records per task sent to a worker.")
@@ -258,6 +261,9 @@ class ReindexJob:
         self.progress.start("parse+enrich+write", len(urls))
         batch: dict[str, EnrichedPage] = {}
         prepared: dict[str, list[dict[str, Any]]] = {}
+        # Worker processes cost a pipeline build and a fork: by default, only for a few chunks.
+        if self.options.workers is None and len(urls) <= 2 * self.options.chunk_size:
+            self.workers = self.report.workers = 1
         # Enough work queued ahead that the workers go on while this process writes a batch.
         ahead = -(-self.options.write_batch // self.options.chunk_size) + 2 * self.workers
         with EnrichPool(self.settings, self.workers, self.nlp, in_flight=ahead) as pool:

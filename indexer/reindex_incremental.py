@@ -84,8 +84,9 @@ def refresh(job: ReindexJob) -> None:
 def _write_changed(job: ReindexJob, live: str, changed: list[Page],
                    written: dict[str, Page]) -> None:
     size = job.options.chunk_size
-    # Worker processes cost a pipeline build and a fork: worth it only for a few chunks or more.
-    workers = job.workers if len(changed) > 2 * size else 1
+    # Worker processes cost a pipeline build and a fork: by default, only for a few chunks.
+    few = job.options.workers is None and len(changed) <= 2 * size
+    workers = 1 if few else job.workers
     job.progress.start("enrich+write", len(changed))
     batch: dict[str, EnrichedPage] = {}
     prepared: dict[str, list[dict[str, Any]]] = {}

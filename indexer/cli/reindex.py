@@ -32,7 +32,8 @@ _PAUSE_SECONDS = 120
 @click.option("--rollback", is_flag=True,
               help="Point the index back to the previous version (newest older one).")
 @click.option("--workers", type=click.IntRange(min=1), default=None,
-              help="Worker processes for parsing and NLP  [default: one per CPU]")
+              help="Worker processes for parsing and NLP  "
+                   "[default: one per CPU; none for a small store]")
 @click.option("--keep", type=click.IntRange(min=1), default=None,
               help="Index versions kept after a switch  [default: setting reindex_keep]")
 @click.option("--dry-run", is_flag=True, help="Read and plan, but write nothing.")

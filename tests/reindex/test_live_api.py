@@ -40,7 +40,9 @@ def test_no_failed_or_empty_answer_during_rebuilds(
 
     def ask() -> None:
         try:
-            while not stop.is_set():
+            # A short pause per round: a thread that only waits on sockets would take the GIL
+            # back from the job at every call (the convoy effect) and slow it to a crawl.
+            while not stop.wait(0.005):
                 for query in QUERIES:
                     answer = client.get("/api/search", query_string={"q": query})
                     body = answer.get_json()
