@@ -10,20 +10,19 @@ after the pages are written.
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from indexer.engine import Engine
 from indexer.errors import InputError
+from indexer.inputs import expand_inputs, read_input
+from indexer.joblock import JobLock
 from indexer.models import Page
 from indexer.parsing import parse_bytes
 from indexer.rawpages import raw_store, record_input
 from indexer.settings import Settings
 
-SUFFIXES = (".txt",)
 _WRITE_BATCH = 256  # pages enriched and written per engine write
 
 
@@ -55,46 +54,27 @@ class IngestReport:
         }
 
 
-def expand_paths(paths: Iterable[str], report: IngestReport) -> Iterator[str]:
-    """Named files, the page files below named folders, or '-' (standard input).
-
-    A folder without page files is recorded as a rejection; a missing path is still yielded,
-    so that reading it records the problem.
-    """
-    for name in paths:
-        path = Path(name)
-        if name != "-" and path.is_dir():
-            found = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix in SUFFIXES)
-            if not found:
-                report.rejected.append(Rejection(name, f"no {'/'.join(SUFFIXES)} files here"))
-            yield from (str(p) for p in found)
-        else:
-            yield name
-
-
-def read_path(name: str) -> bytes:
-    """The bytes of a file, or of standard input for '-'. Raises OSError."""
-    if name == "-":
-        return sys.stdin.buffer.read()
-    return Path(name).read_bytes()
-
-
 def ingest_paths(
     settings: Settings,
     engine: Engine,
     nlp: Any,
     paths: Sequence[str],
-    read: Callable[[str], bytes] = read_path,
 ) -> IngestReport:
     """Parse, enrich and index every page of `paths` into the live version (see module doc)."""
     report = IngestReport()
     store = raw_store(settings)
     pages: list[tuple[str, Page]] = []
-    for name in expand_paths(paths, report):
+    def reject(name: str, problem: str) -> None:
+        report.rejected.append(Rejection(name, problem))
+
+    for name in expand_inputs(paths, reject):
         try:
-            data = read(name)
+            data = read_input(name, settings.max_input_bytes)
         except OSError as exc:
-            report.rejected.append(Rejection(name, exc.strerror or str(exc)))
+            reject(name, exc.strerror or str(exc))
+            continue
+        except InputError as exc:
+            reject(name, str(exc))
             continue
         report.read += 1
         try:
@@ -111,12 +91,16 @@ def ingest_paths(
     report.pages = len(pages)
     if not pages:
         return report
-    live = engine.live_version()
-    version = live or engine.create_version()
-    for start in range(0, len(pages), _WRITE_BATCH):
-        _write_batch(settings, engine, nlp, version, pages[start : start + _WRITE_BATCH], report)
-    if live is None and report.indexed:
-        engine.switch(version)
+    # The same lock as reindex jobs: a page written into the live version during a full
+    # rebuild would be missing from the version that replaces it.
+    with JobLock(settings.data_dir, settings.index_name):
+        live = engine.live_version()
+        version = live or engine.create_version()
+        for start in range(0, len(pages), _WRITE_BATCH):
+            batch = pages[start : start + _WRITE_BATCH]
+            _write_batch(settings, engine, nlp, version, batch, report)
+        if live is None and report.indexed:
+            engine.switch(version)
     report.version = version
     return report
 

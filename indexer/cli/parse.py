@@ -8,13 +8,13 @@ other inputs are still parsed. The exit status is non-zero only when no page at 
 from __future__ import annotations
 
 from collections import Counter
-from pathlib import Path
 from typing import Any
 
 import click
 
-from indexer.cli.common import echo_json, expand_inputs, read_input, settings_or_exit, warn
+from indexer.cli.common import echo_json, settings_or_exit, warn
 from indexer.errors import InputError
+from indexer.inputs import expand_inputs, read_input
 from indexer.models import EnrichedPage, Page, Section
 
 STDIN_NAME = "<stdin>"
@@ -27,7 +27,7 @@ def parse(files: tuple[str, ...], as_json: bool) -> None:
     """Parse and enrich raw page FILES (folders: their *.txt files; '-': standard input)."""
     settings = settings_or_exit()
     pages: list[Page] = []
-    for name in expand_inputs(files):
+    for name in expand_inputs(files, lambda name, problem: warn(f"{name}: {problem}")):
         pages.extend(_parse_one(name, settings.max_input_bytes))
     if not pages:
         warn("no page could be parsed")
@@ -53,13 +53,7 @@ def _parse_one(name: str, max_bytes: int) -> list[Page]:
 
     shown = STDIN_NAME if name == "-" else name
     try:
-        size = Path(name).stat().st_size if name != "-" and Path(name).is_file() else 0
-        if size > max_bytes:
-            # Refuse before reading: the file may be far larger than memory allows.
-            raise InputError(
-                f"input is too large: {size:,} bytes, the limit is {max_bytes:,} bytes"
-            )
-        data = read_input(name)
+        data = read_input(name, max_bytes)
         result = parse_bytes(data, source=shown, max_bytes=max_bytes)
     except InputError as exc:
         warn(f"{shown}: {exc}")

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import json
 import shutil
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -55,10 +57,11 @@ def test_ingesting_twice_keeps_the_count_and_the_version(
 
 
 def test_ingest_reads_standard_input(
-    settings: Settings, tantivy_engine: TantivyEngine, nlp: Any
+    settings: Settings, tantivy_engine: TantivyEngine, nlp: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     seed = next(iter(sorted(SEEDS_DIR.glob("*.txt")))).read_bytes()
-    report = ingest_paths(settings, tantivy_engine, nlp, ["-"], read=lambda name: seed)
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(seed)))
+    report = ingest_paths(settings, tantivy_engine, nlp, ["-"])
     assert report.indexed == 1 and not report.rejected
 
 
@@ -88,3 +91,17 @@ def test_cli_ingest_then_search(
     assert text.exit_code == 0 and "Bedoelde u: magnesium?" in text.stdout
     rejected = runner.invoke(main, ["search", "*"])
     assert rejected.exit_code == 1 and "nothing to search for" in rejected.output
+
+
+def test_ingest_waits_for_no_reindex_job_but_keeps_the_pages_in_the_raw_store(
+    settings: Settings, tantivy_engine: TantivyEngine, nlp: Any
+) -> None:
+    from indexer.joblock import JobLock, JobLocked
+    from indexer.rawpages import raw_store
+
+    with JobLock(settings.data_dir, settings.index_name), pytest.raises(
+        JobLocked, match="another reindex job"
+    ):
+        ingest_paths(settings, tantivy_engine, nlp, [str(SEEDS_DIR)])
+    assert tantivy_engine.versions() == []
+    assert len(raw_store(settings)) == 2  # a later reindex still finds them
