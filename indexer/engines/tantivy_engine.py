@@ -173,7 +173,7 @@ class TantivyEngine:
         except BaseException:
             writer.rollback()
             raise
-        index.reload()
+        self._reload(version, index)
         return WriteReport(indexed=indexed, failed=failed)
 
     def delete(self, version: str, article_ids: Iterable[str]) -> int:
@@ -186,8 +186,16 @@ class TantivyEngine:
             writer.delete_documents_by_term("article_id", article_id)
         writer.commit()
         writer.wait_merging_threads()
-        index.reload()
+        self._reload(version, index)
         return len(present)
+
+    def _reload(self, version: str, index: tantivy.Index) -> None:
+        """After a commit: this engine's readers see it at once (the live reader is a
+        handle of its own, which tantivy would otherwise reload only after a delay)."""
+        index.reload()
+        live = self._live
+        if live is not None and live.version == version:
+            live.index.reload()
 
     def _writer(self, index: tantivy.Index, version: str) -> tantivy.IndexWriter:
         deadline = time.monotonic() + _LOCK_WAIT

@@ -82,6 +82,21 @@ def test_a_reader_sees_writes_into_the_live_version(
     assert any("bisglycinaat" in c.text.lower() for c in reader.suggest("bisgl"))
 
 
+def test_the_writing_engine_sees_its_own_writes_to_the_live_version_at_once(
+    settings: Settings, enriched_seeds: Pages
+) -> None:
+    engine = TantivyEngine.from_settings(settings)
+    version = engine.create_version()
+    engine.write(version, [enriched_seeds["depression"]])
+    engine.switch(version)
+    assert engine.count() == 1  # opens the live reader
+    engine.write(version, [enriched_seeds["adhd"]])
+    assert engine.count() == 2
+    assert engine.search(SearchRequest(query="bisglycinaat")).total == 1
+    engine.delete(version, [enriched_seeds["adhd"].page.id])
+    assert engine.count() == 1
+
+
 def test_health_without_an_index(tantivy_engine: TantivyEngine) -> None:
     health = tantivy_engine.health()
     assert (health.engine, health.status, health.index_version, health.documents) == (
