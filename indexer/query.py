@@ -102,3 +102,22 @@ def check_paging(page: int, size: int, max_page_size: int, max_result_window: in
             f"page {page} of {size} hits is too deep: at most {max_result_window} results"
         )
     return (page - 1) * size
+
+
+def checked_request(
+    query: str,
+    page: int,
+    size: int,
+    has_filters: bool,
+    max_chars: int,
+    max_page_size: int,
+    max_result_window: int,
+) -> tuple[ParsedQuery, int]:
+    """What both engines do first with a search request: the parsed query and the offset of
+    the first hit. Raises QueryError (too long, too deep, or nothing to search without a
+    label/entity filter)."""
+    parsed = parse_query(query, max_chars)
+    offset = check_paging(page, size, max_page_size, max_result_window)
+    if parsed.is_empty and not has_filters:
+        raise QueryError("nothing to search for: type one or more words")
+    return parsed, offset

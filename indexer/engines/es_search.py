@@ -28,8 +28,7 @@ from indexer.engine import (
     SectionRef,
 )
 from indexer.engines import es_queries
-from indexer.errors import QueryError
-from indexer.query import ParsedQuery, check_paging, parse_query
+from indexer.query import ParsedQuery, checked_request
 from indexer.settings import Settings
 from indexer.snippets import Matcher, PassageCandidate, best_passage, highlight
 from indexer.vocabulary import Vocabulary
@@ -90,12 +89,10 @@ def run_search(
 ) -> SearchResult:
     """Search `index` (None: nothing is live, nothing found). Raises QueryError."""
     started = time.perf_counter()
-    parsed = parse_query(request.query, settings.max_query_chars)
-    offset = check_paging(
-        request.page, request.size, settings.max_page_size, settings.max_result_window
+    parsed, offset = checked_request(
+        request.query, request.page, request.size, bool(request.labels or request.entities),
+        settings.max_query_chars, settings.max_page_size, settings.max_result_window,
     )
-    if parsed.is_empty and not (request.labels or request.entities):
-        raise QueryError("nothing to search for: type one or more words")
 
     def result(hits: tuple[Hit, ...] = (), total: int = 0, facets: Facets | None = None,
                suggestion: str | None = None) -> SearchResult:

@@ -48,7 +48,7 @@ from indexer.engines.tantivy_schema import (
 from indexer.engines.tantivy_versions import VersionStore
 from indexer.errors import IndexingError, NotFound, QueryError
 from indexer.models import EnrichedPage
-from indexer.query import ParsedQuery, check_paging, parse_query
+from indexer.query import ParsedQuery, checked_request
 from indexer.settings import Settings
 from indexer.snippets import Matcher, PassageCandidate, best_passage, highlight
 from indexer.vocabulary import Vocabulary
@@ -271,12 +271,10 @@ class TantivyEngine:
 
     def search(self, request: SearchRequest, version: str | None = None) -> SearchResult:
         started = time.perf_counter()
-        query = parse_query(request.query, self.max_query_chars)
-        offset = check_paging(
-            request.page, request.size, self.max_page_size, self.max_result_window
+        query, offset = checked_request(
+            request.query, request.page, request.size, bool(request.labels or request.entities),
+            self.max_query_chars, self.max_page_size, self.max_result_window,
         )
-        if query.is_empty and not (request.labels or request.entities):
-            raise QueryError("nothing to search for: type one or more words")
         live = self._reader() if version is None else self._version_reader(version)
         if live is None:
             return _empty_result(request, started)
