@@ -24,18 +24,6 @@ def base_url(overlap_app: Flask) -> Iterator[str]:
         yield url
 
 
-@pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(locale="nl-NL")
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    yield page
-    context.close()
-    assert errors == []
-
-
 def test_paste_a_draft_and_see_the_shared_text_marked(
     page: Any, base_url: str, seed_pages: dict[str, Page]
 ) -> None:
