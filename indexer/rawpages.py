@@ -18,12 +18,12 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import json
-import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from indexer.atomic import write_atomic
 from indexer.errors import InputError
 from indexer.models import Page
 from indexer.parsing import decode_input, parse_bytes, parse_plain_text
@@ -231,10 +231,7 @@ class ParseCache:
         """Write the cache atomically (nothing when nothing changed)."""
         if not self.changed:
             return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         data = {"fingerprint": self.fingerprint,
                 "records": {url: [h, pages] for url, (h, pages) in self._entries.items()}}
-        temp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
-        temp.write_text(json.dumps(data), encoding="utf-8")
-        os.replace(temp, self.path)
+        write_atomic(self.path, json.dumps(data).encode("utf-8"))
         self.changed = False

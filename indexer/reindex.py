@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
 
+from indexer.atomic import write_atomic
 from indexer.engine import Engine, SearchRequest
 from indexer.enrich_pool import ChunkResult, EnrichPool, chunked, worker_count
 from indexer.errors import SiteSearchError
@@ -520,10 +521,4 @@ class Journal:
         self.path.unlink(missing_ok=True)
 
     def _write(self, data: dict[str, object]) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        temp = self.path.with_suffix(".tmp")
-        with temp.open("w", encoding="utf-8") as handle:
-            json.dump(data, handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, self.path)
+        write_atomic(self.path, json.dumps(data).encode("utf-8"))

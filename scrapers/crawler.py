@@ -30,6 +30,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from indexer.atomic import write_atomic
 from indexer.errors import InputError
 from indexer.parsing import page_id, parse_text
 from indexer.settings import Settings
@@ -46,7 +47,6 @@ from scrapers.store import (
     RawRecord,
     RawStore,
     utc_now,
-    write_atomic,
 )
 from scrapers.urls import UrlRejected, normalise_url, origin, path_pattern, same_site
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import tantivy
 
+from indexer.atomic import write_atomic
 from indexer.engines.tantivy_schema import register_analyzers
 from indexer.errors import NotFound
 
@@ -82,9 +83,7 @@ class VersionStore:
     def switch(self, version: str) -> None:
         if version not in self.names():
             raise NotFound(f"index version {version} does not exist")
-        temporary = self.pointer.with_name(f".{self.pointer.name}.{os.getpid()}.tmp")
-        temporary.write_text(version + "\n", encoding="utf-8")
-        os.replace(temporary, self.pointer)
+        write_atomic(self.pointer, (version + "\n").encode("utf-8"))
 
     def drop(self, version: str) -> None:
         if version == self.live():
