@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+import unicodedata
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -61,3 +62,19 @@ def test_no_text_between_markers_is_lost(title: str, lines: list[str]) -> None:
     kept_words = set(_words(kept))
     missing = [w for w in expected if w not in kept_words and w not in {"Deel"}]
     assert not missing
+
+
+@given(st.lists(st.sampled_from(
+    [*"ab .\n\t\r", "\u2024", "\u00a0", "\u200b", "\u00ad", "\u201e", "\u2013", "\u2029", "é",
+     "e\u0301", "\x07"]
+)).map("".join))
+def test_every_look_alike_becomes_its_plain_form(text: str) -> None:
+    from indexer.normalise import _LOOKALIKES
+
+    out = normalise_text(text)
+    assert not set(_LOOKALIKES) & set(out)
+    assert not {"\u200b", "\u00ad", "\x07", "\r"} & set(out)
+    assert "e\u0301" not in out  # NFC
+    # Only look-alikes, controls and spacing change: the letters survive in order.
+    assert [c for c in out if c in "abé"] == [c for c in unicodedata.normalize("NFC", text)
+                                               if c in "abé"]
