@@ -4,6 +4,8 @@
   answers as spaCy's `lemmatizer` in lookup mode for Dutch (lower-cased form looked up in
   spacy-lookups-data's `lemma_lookup`), but it works on arrays of hashes with a cache per
   word form instead of a Python call per token: about 4x faster on our benchmark corpus.
+- `sitesearch_sentencizer`: spaCy's rule-based Sentencizer, computed with numpy on token arrays
+  rather than Token objects (same sentences; a property test holds it to spaCy's).
 - `sitesearch_gazetteer`: domain entities (NUTRIENT, SUPPLEMENT, CONDITION, NEUROTRANSMITTER,
   RECEPTOR, SYMPTOM, SIDE_EFFECT, STUDY_TYPE, TREATMENT) from the YAML gazetteers, found with
   a PhraseMatcher on LOWER (case-sensitive abbreviations are checked against their exact
@@ -27,10 +29,11 @@ from pathlib import Path
 from typing import cast
 
 import numpy
-from spacy.attrs import LEMMA, LOWER, ORTH, SPACY
+from spacy.attrs import IS_PUNCT, LEMMA, LOWER, ORTH, SENT_START, SPACY
 from spacy.language import Language
 from spacy.lookups import load_lookups
 from spacy.matcher import PhraseMatcher
+from spacy.pipeline import Sentencizer as SpacySentencizer
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 from thinc.types import Ints2d
@@ -49,18 +52,34 @@ def _merge(doc: Doc, spans: Iterable[Span]) -> None:
 
 def doc_text(doc: Doc) -> str:
     """`doc.text`, built once per Doc from arrays (Doc.text makes a Token object per token)."""
-    text = doc.user_data.get(_TEXT_KEY)
+    text = doc.user_data.get(TEXT_KEY)
     if text is None:
         strings = doc.vocab.strings
         text = "".join(
             strings[orth] + " " if space else strings[orth]
             for orth, space in doc.to_array([ORTH, SPACY]).tolist()
         )
-        doc.user_data[_TEXT_KEY] = text
+        doc.user_data[TEXT_KEY] = text
     return text
 
 
-_TEXT_KEY = "sitesearch_text"
+def word_forms(doc: Doc) -> set[int]:
+    """The distinct LOWER hashes of a Doc's tokens (computed once per Doc, by whichever of our
+    components asks first; tokens are never merged or split after the tokenizer here)."""
+    cached = doc.user_data.get(FORMS_KEY)
+    if cached is not None and cached[0] == len(doc):
+        return cast(set[int], cached[1])
+    forms = set(numpy.unique(doc.to_array(LOWER)).tolist())
+    doc.user_data[FORMS_KEY] = (len(doc), forms)
+    return forms
+
+
+# doc.user_data keys: the Doc's text when known (saves rebuilding it), and the (start, end)
+# character spans of the separate texts ("segments") a Doc holds when indexer.enrich puts a
+# page's title and passages in one Doc. Patterns never match across two segments.
+TEXT_KEY = "sitesearch_text"
+SEGMENTS_KEY = "sitesearch_segments"
+FORMS_KEY = "sitesearch_forms"
 
 
 class LookupLemmatizer:
@@ -75,11 +94,17 @@ class LookupLemmatizer:
     def __call__(self, doc: Doc) -> Doc:
         if not len(doc):
             return doc
+        # Each distinct form once (a page repeats most of its words), then back to the tokens.
+        forms, where = numpy.unique(doc.to_array(LOWER), return_inverse=True)
+        distinct = forms.tolist()
+        doc.user_data[FORMS_KEY] = (len(doc), set(distinct))  # for word_forms()
         cache = self.cache
-        lowers = doc.to_array(LOWER).tolist()
-        lemmas = [cache.get(h) or self._lemma(h) for h in lowers]
-        column = cast(Ints2d, numpy.asarray(lemmas, dtype=numpy.uint64).reshape(-1, 1))
-        doc.from_array([LEMMA], column)
+        lemmas = numpy.fromiter(
+            (cache.get(h) or self._lemma(h) for h in distinct),
+            dtype=numpy.uint64,
+            count=len(distinct),
+        )
+        doc.from_array([LEMMA], cast(Ints2d, lemmas[where].reshape(-1, 1)))
         return doc
 
     def _lemma(self, lower: int) -> int:
@@ -94,6 +119,46 @@ class LookupLemmatizer:
 def make_lookup_lemmatizer(nlp: Language, name: str, table: str) -> LookupLemmatizer:
     """The fast lookup lemmatizer; its table comes from spacy-lookups-data (offline)."""
     return LookupLemmatizer(nlp, table)
+
+
+class Sentencizer:
+    """spaCy's rule-based Sentencizer, computed on token arrays instead of Token objects.
+
+    The rule is spaCy's: the first token starts a sentence, and so does the first token that
+    is neither punctuation nor a sentence-final character after one or more sentence-final
+    characters ('.', '!', '?', and spaCy's other defaults). Sentence starts already set (by a
+    trained senter, say) are kept, as spaCy's does. tests/nlp/test_components.py holds it to
+    spaCy's answers.
+    """
+
+    def __init__(self, nlp: Language, punct_chars: list[str] | None) -> None:
+        chars = punct_chars or SpacySentencizer.default_punct_chars
+        self.enders = numpy.asarray(sorted(nlp.vocab.strings.add(c) for c in chars),
+                                    dtype=numpy.uint64)
+
+    def __call__(self, doc: Doc) -> Doc:
+        if not len(doc):
+            return doc
+        columns = doc.to_array([ORTH, IS_PUNCT])
+        ender = numpy.isin(columns[:, 0], self.enders)
+        words = numpy.flatnonzero(~ender & (columns[:, 1] == 0))
+        # A word starts a sentence when a sentence-final character stands between it and the
+        # word before it (for the first word: anywhere before it).
+        enders_so_far = numpy.cumsum(ender)[words]
+        starts = words[numpy.diff(enders_so_far, prepend=0) > 0]
+        guess = numpy.full(len(doc), -1, dtype=numpy.int64)
+        guess[0] = 1
+        guess[starts] = 1
+        known = doc.to_array(SENT_START).astype(numpy.int64)
+        column = numpy.where(known != 0, known, guess).astype(numpy.uint64)
+        doc.from_array([SENT_START], cast(Ints2d, column.reshape(-1, 1)))
+        return doc
+
+
+@Language.factory("sitesearch_sentencizer", default_config={"punct_chars": None})
+def make_sentencizer(nlp: Language, name: str, punct_chars: list[str] | None) -> Sentencizer:
+    """spaCy's sentencizer rule, fast (its default sentence-final characters unless given)."""
+    return Sentencizer(nlp, punct_chars)
 
 
 class GazetteerRuler:
@@ -123,8 +188,10 @@ class GazetteerRuler:
                 for phrase in phrases:
                     if phrase.isalnum():
                         self.heads.setdefault(phrase.lower(), (label, value))
-        # LOWER hash of a token -> the term its hyphenated form starts with (None: no term)
-        self.compounds: dict[int, tuple[str, str] | None] = {}
+        # LOWER hash of a hyphenated word -> the term it starts with; `looked_at`: every
+        # LOWER hash seen so far (set operations in C replace a Python loop per token).
+        self.compounds: dict[int, tuple[str, str]] = {}
+        self.looked_at: set[int] = set()
 
     def __call__(self, doc: Doc) -> Doc:
         spans = []
@@ -132,22 +199,29 @@ class GazetteerRuler:
             label, value, exact = self.meaning[key]
             if exact is None or doc[start:end].text in exact:
                 spans.append(Span(doc, start, end, label=label, span_id=value))
-        taken = {span.start for span in spans if span.end - span.start == 1}
-        compounds = self.compounds
-        for i, lower in enumerate(doc.to_array(LOWER).tolist()):
-            meaning = compounds[lower] if lower in compounds else self._compound(lower)
-            if meaning is not None and i not in taken:
-                spans.append(Span(doc, i, i + 1, label=meaning[0], span_id=meaning[1]))
+        forms = word_forms(doc)
+        for lower in forms - self.looked_at:
+            self._look_at(lower)
+        found = forms & self.compounds.keys()
+        if found:
+            taken = {span.start for span in spans if span.end - span.start == 1}
+            lowers = doc.to_array(LOWER)
+            where = numpy.isin(lowers, numpy.fromiter(found, dtype=numpy.uint64))
+            positions = numpy.flatnonzero(where).tolist()
+            for i, lower in zip(positions, lowers[where].tolist(), strict=True):
+                if i not in taken:
+                    label, value = self.compounds[lower]
+                    spans.append(Span(doc, i, i + 1, label=label, span_id=value))
         _merge(doc, spans)
         return doc
 
-    def _compound(self, lower: int) -> tuple[str, str] | None:
-        """"adhd-symptomen" -> the meaning of "adhd"; None for other words (cached per word)."""
-        text = self.strings[lower]
-        head, hyphen, rest = text.partition("-")
+    def _look_at(self, lower: int) -> None:
+        """Remember "adhd-symptomen" as tied to the term "adhd"; other words as seen."""
+        self.looked_at.add(lower)
+        head, hyphen, rest = self.strings[lower].partition("-")
         meaning = self.heads.get(head) if hyphen and rest[:1].isalnum() else None
-        self.compounds[lower] = meaning
-        return meaning
+        if meaning is not None:
+            self.compounds[lower] = meaning
 
 
 @Language.factory("sitesearch_gazetteer", default_config={"gazetteer_dir": None})
@@ -235,25 +309,35 @@ class PatternRecognizer:
 
     def __init__(self, nlp: Language) -> None:
         self.strings = nlp.vocab.strings
-        # LOWER hash -> whether the token can start a pattern (a digit or a title word)
-        self.triggers: dict[int, bool] = {}
+        # LOWER hashes of words without which no pattern matches (a title word, "jaar",
+        # "-jarig", a unit), and every LOWER hash looked at so far.
+        self.triggers: set[int] = set()
+        self.looked_at: set[int] = set()
 
     def __call__(self, doc: Doc) -> Doc:
-        # Most passages hold no title, "jaar" or unit: skip them without building their text.
-        triggers = self.triggers
-        if not any(
-            triggers[lower] if lower in triggers else self._trigger(lower)
-            for lower in doc.to_array(LOWER).tolist()
-        ):
+        # Many texts hold no title, "jaar" or unit: skip them without building their text.
+        forms = word_forms(doc)
+        for lower in forms - self.looked_at:
+            self._look_at(lower)
+        if self.triggers.isdisjoint(forms):
             return doc
         text = doc_text(doc)
-        found: list[tuple[str, re.Match[str], str]] = [
-            ("PERSON", m, _person_value(m)) for m in PERSON_PATTERN.finditer(text)
-        ]
-        if _DIGIT.search(text):  # AGE and DOSE need a number
-            for pattern in AGE_PATTERNS:
-                found.extend(("AGE", m, _age_value(m)) for m in pattern.finditer(text))
-            found.extend(("DOSE", m, _dose_value(m)) for m in DOSE_PATTERN.finditer(text))
+        found: list[tuple[str, re.Match[str], str]] = []
+        # Inside each segment as if it were the whole text (endpos ends the string for the
+        # look-aheads; what stands before a segment is a newline, which the look-behinds
+        # treat as the start of a text).
+        for start, end in doc.user_data.get(SEGMENTS_KEY) or ((0, len(text)),):
+            found.extend(
+                ("PERSON", m, _person_value(m)) for m in PERSON_PATTERN.finditer(text, start, end)
+            )
+            if _DIGIT.search(text, start, end):  # AGE and DOSE need a number
+                for pattern in AGE_PATTERNS:
+                    found.extend(
+                        ("AGE", m, _age_value(m)) for m in pattern.finditer(text, start, end)
+                    )
+                found.extend(
+                    ("DOSE", m, _dose_value(m)) for m in DOSE_PATTERN.finditer(text, start, end)
+                )
         spans = []
         for label, match, value in found:
             # PERSON keeps its title in the text; AGE and DOSE are the group "e".
@@ -266,13 +350,11 @@ class PatternRecognizer:
         _merge(doc, spans)
         return doc
 
-    def _trigger(self, lower: int) -> bool:
+    def _look_at(self, lower: int) -> None:
+        self.looked_at.add(lower)
         text = self.strings[lower]
-        trigger = (
-            text in _TRIGGER_WORDS or "jarig" in text or text.split("/")[0] in _UNIT_WORDS
-        )
-        self.triggers[lower] = trigger
-        return trigger
+        if text in _TRIGGER_WORDS or "jarig" in text or text.split("/")[0] in _UNIT_WORDS:
+            self.triggers.add(lower)
 
 
 @Language.factory("sitesearch_patterns")

@@ -33,12 +33,12 @@ def build_nlp(settings: Settings) -> Language:
     if spacy.util.is_package(model) or Path(model).is_dir():
         nlp = spacy.load(model, exclude=list(TRAINED_EXCLUDE))
         if "senter" not in nlp.pipe_names:
-            nlp.add_pipe("sentencizer")
+            nlp.add_pipe("sitesearch_sentencizer")
     else:
         nlp = spacy.blank("nl")
         # spaCy's lookup lemmatizer with the same table, made fast (see indexer.components).
         nlp.add_pipe("sitesearch_lemmatizer")
-        nlp.add_pipe("sentencizer")
+        nlp.add_pipe("sitesearch_sentencizer")
     gazetteer_dir = settings.config_dir / "gazetteers"
     nlp.add_pipe("sitesearch_gazetteer", config={"gazetteer_dir": str(gazetteer_dir)})
     nlp.add_pipe("sitesearch_patterns")

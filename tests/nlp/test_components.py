@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import pytest
 import spacy
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 from spacy.language import Language
+from spacy.pipeline import Sentencizer
 
 from indexer.components import doc_text
 
@@ -187,3 +191,30 @@ def test_fast_lemmatizer_agrees_with_spacys_lookup_lemmatizer(
 def test_sentences_split_on_full_stops(nlp: Language) -> None:
     doc = nlp("Dit is een zin. Dit is er nog een! En een derde?")
     assert [s.text for s in doc.sents] == ["Dit is een zin.", "Dit is er nog een!", "En een derde?"]
+
+
+# --- sitesearch_sentencizer: spaCy's Sentencizer rule, on arrays
+
+_SENTENCE_PIECES = st.sampled_from(
+    ["Hallo", "daar", ".", "!", "?", "...", "?!", '"', "'", ")", "(", "-", ",", "\n", "\n\n",
+     "dr.", "A.", "Nee", "1.000", "。", "‼", "e.d.", "x", "  "]
+)
+
+
+@hypothesis_settings(max_examples=200, deadline=None)
+@given(pieces=st.lists(_SENTENCE_PIECES, max_size=30))
+def test_sentencizer_splits_as_spacy_does(nlp: Language, pieces: list[str]) -> None:
+    text = " ".join(pieces)
+    ours = nlp.get_pipe("sitesearch_sentencizer")(nlp.make_doc(text))
+    theirs = Sentencizer()(nlp.make_doc(text))
+    assert [(s.start, s.end) for s in ours.sents] == [(s.start, s.end) for s in theirs.sents]
+
+
+def test_sentencizer_keeps_sentence_starts_already_set(nlp: Language) -> None:
+    doc = nlp.make_doc("Een zin zonder punt maar met een grens hier en nog wat.")
+    doc[5].is_sent_start = True
+    doc[1].is_sent_start = False
+    nlp.get_pipe("sitesearch_sentencizer")(doc)
+    assert [s.text for s in doc.sents] == [
+        "Een zin zonder punt maar", "met een grens hier en nog wat."
+    ]

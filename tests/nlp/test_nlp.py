@@ -19,7 +19,7 @@ def test_default_is_the_blank_dutch_pipeline_with_our_components(nlp: Language) 
     assert nlp.lang == "nl"
     assert nlp.pipe_names == [
         "sitesearch_lemmatizer",
-        "sentencizer",
+        "sitesearch_sentencizer",
         "sitesearch_gazetteer",
         "sitesearch_patterns",
     ]
@@ -36,7 +36,7 @@ def test_a_pipeline_folder_is_loaded_and_gets_our_components(
     nlp = build_nlp(load_settings(spacy_model=str(tmp_path / "pipeline")))
     assert nlp.pipe_names == [
         "lemmatizer",
-        "sentencizer",
+        "sitesearch_sentencizer",
         "sitesearch_gazetteer",
         "sitesearch_patterns",
     ]
