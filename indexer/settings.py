@@ -73,7 +73,7 @@ class Settings(BaseSettings):
             "else the blank 'nl' pipeline."
         ),
     )
-    nlp_batch_size: int = Field(64, ge=1, description="Texts per nlp.pipe batch.")
+    nlp_batch_size: int = Field(64, ge=1, description="Pages (one Doc each) per nlp.pipe batch.")
     config_dir: Path = Field(CONFIG_DIR, description="Gazetteers, synonyms, stop words.")
     max_input_bytes: int = Field(
         10_000_000, ge=1, description="Largest raw input file or draft accepted (bytes)."
