@@ -1,7 +1,7 @@
 """Benchmark: parse + enrich throughput on one core, against spaCy's tokenizer alone.
 
-    .venv/bin/python bench/ingest.py [--pages 2000] [--words-per-page 250] [--source seeds]
-                                     [--profile]
+    .venv/bin/python -m bench.ingest [--pages 2000] [--words-per-page 250] [--source seeds]
+                                     [--runs 3] [--profile]
 
 Builds a corpus of varied Dutch pages (bench/corpus.py: gimp-help-nl / debian-faq-nl HTML
 when installed, else, or with --source seeds, recombined seed sentences: health text, dense in
@@ -12,13 +12,22 @@ Prints pages/s and words/s of each and the ratio. Words are whitespace-separated
 page text (title and passages), counted once before timing. Times are CPU seconds of this
 process (time.process_time): the work is single-threaded, and CPU time is what "one core"
 means even when other processes share the machine; wall-clock seconds are printed beside them.
+
+The measurement runs `--runs` times, each in a fresh process (a cold pipeline, cold caches: what
+a reindex worker sees), one after the other. This shared VM's speed drifts by a third from one
+minute to the next (the tokenizer alone has ranged from 350k to 620k words/s), so the summary
+gives the median and the best run; the ratio to the tokenizer, measured in the same process,
+is the figure that holds still.
 """
 
 from __future__ import annotations
 
 import argparse
 import cProfile
+import json
 import pstats
+import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -51,8 +60,44 @@ def main() -> None:
     parser.add_argument("--words-per-page", type=int, default=250)
     parser.add_argument("--batch-size", type=int, default=None)
     parser.add_argument("--source", choices=("auto", "seeds"), default="auto")
-    parser.add_argument("--profile", action="store_true", help="print a cProfile of run 2")
+    parser.add_argument("--runs", type=int, default=3, help="fresh processes to measure in")
+    parser.add_argument("--profile", action="store_true", help="one run, with a cProfile")
+    parser.add_argument("--single", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.single or args.profile:
+        run(args)
+    else:
+        summarise(args)
+
+
+def summarise(args: argparse.Namespace) -> None:
+    """Run the measurement in `args.runs` fresh processes and sum them up."""
+    command = [sys.executable, "-m", "bench.ingest", "--single", "--pages", str(args.pages),
+               "--words-per-page", str(args.words_per_page), "--source", args.source]
+    if args.batch_size:
+        command += ["--batch-size", str(args.batch_size)]
+    results = []
+    for number in range(1, args.runs + 1):
+        print(f"--- run {number} of {args.runs} (fresh process)", flush=True)
+        done = subprocess.run(command, check=True, capture_output=True, text=True,
+                              cwd=Path(__file__).resolve().parent.parent)
+        *lines, last = done.stdout.strip().splitlines()
+        # The corpus and pipeline lines once; the figures of every run.
+        print("\n".join(lines if number == 1 else lines[-5:]), flush=True)
+        results.append(json.loads(last))
+    speeds = [r["words_per_second"] for r in results]
+    ratios = [r["ratio"] for r in results]
+    median = statistics.median(speeds)
+    print(f"=== {args.runs} runs: parse + enrich words/s: median {median:,.0f}, "
+          f"best {max(speeds):,.0f}, worst {min(speeds):,.0f}")
+    print(f"    time ratio to the tokenizer alone: median {statistics.median(ratios):.2f}x "
+          f"(runs: {', '.join(f'{r:.2f}x' for r in ratios)})")
+    verdict = "meets" if median >= GOAL_WORDS_PER_SECOND else "is BELOW"
+    print(f"    goal {GOAL_WORDS_PER_SECOND:,} words/s: the median run {verdict} it")
+
+
+def run(args: argparse.Namespace) -> None:
+    """One measurement in this process; its figures, and a JSON line for summarise()."""
 
     settings = load_settings()
     batch_size = args.batch_size or settings.nlp_batch_size
@@ -101,7 +146,10 @@ def main() -> None:
     verdict = "meets" if speed >= GOAL_WORDS_PER_SECOND else "is BELOW"
     print(f"goal {GOAL_WORDS_PER_SECOND:,} words/s: {verdict} it ({speed:,.0f} words/s)")
     if profile:
-        pstats.Stats(profile).sort_stats("cumulative").print_stats(30)
+        pstats.Stats(profile).sort_stats("tottime").print_stats(30)
+    else:
+        print(json.dumps({"words_per_second": speed,
+                          "ratio": total_seconds / tokenizer_seconds}))
 
 
 if __name__ == "__main__":
