@@ -158,8 +158,7 @@ class TantivyEngine:
                 try:
                     given = prepared.get(page.page.id) if prepared else None
                     docs = tantivy_documents(
-                        list(given) if given is not None else page_documents(page, self.analyzer),
-                        page.model_dump_json(),
+                        list(given) if given is not None else page_documents(page, self.analyzer)
                     )
                 except Exception as exc:  # one bad page is reported, the others indexed
                     failed[page.page.id] = f"{type(exc).__name__}: {exc}"

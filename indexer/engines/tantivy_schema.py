@@ -98,11 +98,13 @@ def register_analyzers(index: tantivy.Index) -> None:
     index.register_tokenizer(EXACT, _plain_analyzer(folding=False))
 
 
-def tantivy_documents(documents: Sequence[Document], page_json: str) -> list[tantivy.Document]:
-    """Our plain documents (article first, then passages) plus the stored page, for tantivy."""
+def tantivy_documents(documents: Sequence[Document]) -> list[tantivy.Document]:
+    """Our plain documents (article first, then passages) plus the stored page (the article's
+    `page_json`), for tantivy."""
     converted = [_convert(doc) for doc in documents]
     page = tantivy.Document()
     article = documents[0]
+    page_json: str = article["page_json"]
     page.add_text("id", f"{article['id']}#page")
     page.add_text("doc_type", PAGE)
     page.add_text("article_id", article["article_id"])
