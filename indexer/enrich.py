@@ -17,12 +17,10 @@ spaCy's own offsets, and validating each of them again would cost more than the 
 
 from __future__ import annotations
 
-import gc
 import math
 from bisect import bisect_right
 from collections import Counter
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from functools import lru_cache
 
 import numpy
@@ -32,6 +30,7 @@ from spacy.strings import StringStore
 from spacy.tokens import Doc
 
 from indexer.components import SEGMENTS_KEY, TEXT_KEY
+from indexer.gcpause import cycle_collection_paused
 from indexer.models import EnrichedPage, EnrichedPassage, Entity, Page, Passage
 
 KEYWORDS_PER_PAGE = 8
@@ -60,7 +59,7 @@ class _Segment:
 
 def enrich_pages(nlp: Language, pages: Sequence[Page], batch_size: int = 64) -> list[EnrichedPage]:
     """Enrich every page, in order. The output depends only on the pages and the pipeline."""
-    with _no_cycle_collection():
+    with cycle_collection_paused():  # no cycles made: tested
         work = [(page, page.passages()) for page in pages]
         plans = [_plan([page.title, *(p.text for p in passages)]) for page, passages in work]
         docs = nlp.pipe(
@@ -71,23 +70,6 @@ def enrich_pages(nlp: Language, pages: Sequence[Page], batch_size: int = 64) -> 
             _page(nlp, page, passages, [s for _, spans in plan for s in _cut(next(docs), spans)])
             for (page, passages), plan in zip(work, plans, strict=True)
         ]
-
-
-@contextmanager
-def _no_cycle_collection() -> Iterator[None]:
-    """Python's cycle collector paused (and restored as it was) while enriching.
-
-    Enrichment makes about a million small objects and no reference cycles (refcounting frees
-    all it drops; tests/nlp/test_enrich.py checks that), so the collector's passes over
-    everything alive would find nothing, and cost a fifth of the time of a large batch.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def enrich_page(nlp: Language, page: Page) -> EnrichedPage:

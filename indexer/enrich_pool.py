@@ -20,6 +20,7 @@ workers behind holding its lock). They touch nothing but the pipeline and the ra
 from __future__ import annotations
 
 import contextlib
+import gc
 import multiprocessing
 import os
 import threading
@@ -29,6 +30,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from indexer.gcpause import cycle_collection_paused
 from indexer.models import EnrichedPage, Page
 from indexer.rawpages import RecordPages, load_urls
 from indexer.settings import Settings
@@ -230,11 +232,18 @@ def _watch_parent(job_pid: int) -> None:
         os._exit(1)
 
     threading.Thread(target=watch, name="watch-job", daemon=True).start()
+    gc.freeze()  # the pipeline and caches inherited from the job, alive all the worker's life
 
 
 def _run_task(kind: str, payload: list[Any]) -> ChunkResult:
     worker = _STATE["worker"]
-    return worker.pages(payload) if kind == "pages" else worker.records(payload)
+    # Parsing, enriching and building documents make no cycles worth a collector pass per few
+    # hundred objects (indexer/gcpause.py): one explicit pass per chunk, over the chunk's
+    # objects only (what the worker inherited is frozen: it lives as long as the worker).
+    with cycle_collection_paused():
+        result = worker.pages(payload) if kind == "pages" else worker.records(payload)
+    gc.collect()
+    return result
 
 
 def worker_count(requested: int | None) -> int:

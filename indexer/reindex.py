@@ -21,6 +21,7 @@ Run jobs through `run_reindex`, which holds the per-index `JobLock` for the whol
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import random
@@ -37,6 +38,7 @@ from indexer.atomic import write_atomic
 from indexer.engine import Engine, SearchRequest
 from indexer.enrich_pool import ChunkResult, EnrichPool, chunked, worker_count
 from indexer.errors import SiteSearchError
+from indexer.gcpause import cycle_collection_paused
 from indexer.joblock import JobLock
 from indexer.models import EnrichedPage, Page
 from indexer.rawpages import ParseCache, RecordPages, load_urls, raw_store
@@ -267,7 +269,12 @@ class ReindexJob:
             self.workers = self.report.workers = 1
         # Enough work queued ahead that the workers go on while this process writes a batch.
         ahead = -(-self.options.write_batch // self.options.chunk_size) + 2 * self.workers
-        with EnrichPool(self.settings, self.workers, self.nlp, in_flight=ahead) as pool:
+        # Receiving results makes many objects and no cycles: the collector is paused, and
+        # run once per written batch over the objects made since the build began.
+        with (
+            cycle_collection_paused(freeze=True),
+            EnrichPool(self.settings, self.workers, self.nlp, in_flight=ahead) as pool,
+        ):
             results = pool.map_records(chunked(urls, self.options.chunk_size))
             for result in self.timed_iter("parse+enrich", results):
                 fetched = {r.url: r.fetched_at for r in result.records}
@@ -286,6 +293,7 @@ class ReindexJob:
                 if len(batch) >= self.options.write_batch:
                     self.write(version, batch, written, prepared)
                     self.fire("write")
+                    gc.collect()
                 self.progress.advance(len(result.records))
         self.write(version, batch, written, prepared)
         self.fire("write")
