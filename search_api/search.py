@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, request
 
 from search_api.params import search_params, suggest_params
 from search_api.service import current_service
@@ -21,7 +21,8 @@ def search() -> Response:
     """Hits, facets and a "bedoelde u" suggestion for `q`, filtered by label/entity."""
     service = current_service()
     params = search_params(request.args, service.settings)
-    return cacheable(jsonify(service.search(params)), service.settings.cache_max_age)
+    body = service.search_json(params)
+    return cacheable(Response(body, mimetype="application/json"), service.settings.cache_max_age)
 
 
 @bp.get("/suggest")
@@ -29,4 +30,5 @@ def suggest() -> Response:
     """At most 10 completions for what is being typed."""
     service = current_service()
     params = suggest_params(request.args, service.settings)
-    return cacheable(jsonify(service.suggest(params)), service.settings.cache_max_age)
+    body = service.suggest_json(params)
+    return cacheable(Response(body, mimetype="application/json"), service.settings.cache_max_age)

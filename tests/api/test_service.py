@@ -45,3 +45,20 @@ def test_answers_are_cached_until_they_expire_or_are_forgotten(
     assert cached.search(query)["total"] == 1  # the remembered answer
     cached.forget_answers()
     assert cached.search(query)["total"] == 2
+
+
+def test_remembered_answers_are_json_bytes_with_the_callers_own_took_ms(
+    seed_engine: Engine, settings: Settings
+) -> None:
+    import json
+
+    service = SearchService(settings, seed_engine)
+    first = service.search_json(SearchParams(q="magnesium"))
+    again = service.search_json(SearchParams(q="magnesium"))
+    one, two = json.loads(first), json.loads(again)
+    assert one.keys() == two.keys() and "took_ms" in one
+    assert {k: v for k, v in one.items() if k != "took_ms"} == {
+        k: v for k, v in two.items() if k != "took_ms"
+    }
+    # what is remembered is one bytes object per answer, not a tree of dicts
+    assert all(isinstance(v, bytes) for v in service._answers.values())  # type: ignore[union-attr]
