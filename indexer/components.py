@@ -69,7 +69,12 @@ def word_forms(doc: Doc) -> set[int]:
     cached = doc.user_data.get(FORMS_KEY)
     if cached is not None and cached[0] == len(doc):
         return cast(set[int], cached[1])
-    forms = set(numpy.unique(doc.to_array(LOWER)).tolist())
+    return _remember_forms(doc, numpy.unique(doc.to_array(LOWER)).tolist())
+
+
+def _remember_forms(doc: Doc, distinct: list[int]) -> set[int]:
+    """Keep a Doc's distinct LOWER hashes for word_forms() (with the token count they hold for)."""
+    forms = set(distinct)
     doc.user_data[FORMS_KEY] = (len(doc), forms)
     return forms
 
@@ -97,7 +102,7 @@ class LookupLemmatizer:
         # Each distinct form once (a page repeats most of its words), then back to the tokens.
         forms, where = numpy.unique(doc.to_array(LOWER), return_inverse=True)
         distinct = forms.tolist()
-        doc.user_data[FORMS_KEY] = (len(doc), set(distinct))  # for word_forms()
+        _remember_forms(doc, distinct)
         cache = self.cache
         lemmas = numpy.fromiter(
             (cache.get(h) or self._lemma(h) for h in distinct),

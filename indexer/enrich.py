@@ -42,7 +42,6 @@ _UNKNOWN_ZIPF = 1.0
 SEPARATOR = "\n\n"
 
 
-
 class _Segment:
     """One text of a page (its title or a passage) and what the pipeline found in it."""
 
