@@ -100,7 +100,20 @@ class Settings(BaseSettings):
     cache_max_age: int = Field(60, ge=0, description="Cache-Control max-age of search answers.")
     answer_cache_entries: int = Field(
         4096, ge=0,
-        description="Search/suggest answers each API worker keeps for cache_max_age s (0: off).",
+        description=(
+            "Search/suggest answers remembered for cache_max_age s (0: off); shared, the "
+            "folder is bounded to 16 KiB per entry (64 MiB for 4096)."
+        ),
+    )
+    answer_cache_shared: bool = Field(
+        True,
+        description=(
+            "One answer cache for all API workers, in answer_cache_dir (diskcache); "
+            "false: each worker keeps its own in memory."
+        ),
+    )
+    answer_cache_dir: Path | None = Field(
+        None, description="Folder of the shared answer cache (default: <data_dir>/answers)."
     )
 
     # --- crawler
@@ -159,10 +172,15 @@ class Settings(BaseSettings):
         description="Queries that must return hits before a new version goes live.",
     )
 
-    @field_validator("data_dir", "config_dir")
+    @field_validator("data_dir", "config_dir", "answer_cache_dir")
     @classmethod
-    def _absolute(cls, value: Path) -> Path:
-        return value.expanduser().resolve()
+    def _absolute(cls, value: Path | None) -> Path | None:
+        return value.expanduser().resolve() if value is not None else None
+
+    @property
+    def answers_dir(self) -> Path:
+        """The shared answer cache's folder: `answer_cache_dir`, else `<data_dir>/answers`."""
+        return self.answer_cache_dir or self.data_dir / "answers"
 
     @classmethod
     def settings_customise_sources(

@@ -14,17 +14,19 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from cachetools import TTLCache
-
 from indexer.engine import Engine, Health, SearchRequest, make_engine
 from indexer.errors import EngineUnavailable, NotFound
 from indexer.models import EnrichedPage, Section
 from indexer.settings import Settings
+from search_api.answers import AnswerCache, SharedAnswers, answer_cache_for, answer_key
 from search_api.params import SearchParams, SuggestParams
 
 log = logging.getLogger("search_api")
 
 MAX_ARTICLE_ID_CHARS = 300
+# How long (s) the live version read for answer keys is trusted: reading it costs ~17 µs with
+# tantivy (the pointer file) but a request with Elasticsearch; a switch is seen within this.
+LIVE_VERSION_TTL_S = 1.0
 
 
 class SearchService:
@@ -39,6 +41,7 @@ class SearchService:
         settings: Settings,
         engine: Engine | None = None,
         engine_factory: Callable[[Settings], Engine] = make_engine,
+        live_version_ttl: float = LIVE_VERSION_TTL_S,
     ) -> None:
         self.settings = settings
         self._engine = engine
@@ -47,10 +50,10 @@ class SearchService:
         self._lock = threading.Lock()
         # Recent answers, for as long as browsers and shared caches may keep them anyway
         # (cache_max_age): the search box asks the same prefixes and queries again and again.
-        self._answers: TTLCache[tuple[object, ...], bytes] | None = None
-        if settings.answer_cache_entries and settings.cache_max_age:
-            self._answers = TTLCache(settings.answer_cache_entries, settings.cache_max_age)
-        self._answers_lock = threading.Lock()
+        # Shared by the workers (answer_cache_shared), so each answer is computed once.
+        self.answers: AnswerCache | None = answer_cache_for(settings)
+        self._live_version_ttl = live_version_ttl
+        self._live_version: tuple[float, str | None] = (-float("inf"), None)
 
     @property
     def engine(self) -> Engine:
@@ -87,7 +90,9 @@ class SearchService:
         slowest answers). `took_ms` is this caller's own time, put in front.
         """
         started = time.perf_counter()
-        key = ("search", params.q, params.page, params.size, params.labels, params.entities)
+        key = self._key(
+            "search", params.q, params.page, params.size, params.labels, params.entities
+        )
         body = self._cached(key)
         if body is None:
             request = SearchRequest(
@@ -108,7 +113,7 @@ class SearchService:
 
     def suggest_json(self, params: SuggestParams) -> bytes:
         """The /api/suggest answer as the JSON body of the response (remembered as bytes)."""
-        key = ("suggest", params.q, params.limit)
+        key = self._key("suggest", params.q, params.limit)
         body = self._cached(key)
         if body is None:
             completions = self.engine.suggest(params.q, limit=params.limit)[: params.limit]
@@ -118,23 +123,61 @@ class SearchService:
             }))
         return body
 
-    def _cached(self, key: tuple[object, ...]) -> bytes | None:
-        if self._answers is None:
+    def _key(self, kind: str, *parts: object) -> str | None:
+        """The answer's cache key (None when answers are not remembered)."""
+        if self.answers is None:
             return None
-        with self._answers_lock:
-            return self._answers.get(key)
+        try:
+            version = self.live_version()
+        except Exception:
+            # The engine is down or cannot be opened: the search itself says so (503).
+            return None
+        return answer_key(kind, version, self.settings.backend, *parts)
 
-    def _remember(self, key: tuple[object, ...], body: bytes) -> bytes:
-        if self._answers is not None:
-            with self._answers_lock:
-                self._answers[key] = body
+    def live_version(self) -> str | None:
+        """The engine's live version, read at most once per `live_version_ttl` seconds."""
+        read_at, version = self._live_version
+        now = time.monotonic()
+        if now - read_at < self._live_version_ttl:
+            return version
+        version = self.engine.live_version()
+        self._live_version = (now, version)  # one tuple: threads see both parts or neither
+        return version
+
+    def _cached(self, key: str | None) -> bytes | None:
+        if key is None or self.answers is None:
+            return None
+        return self.answers.get(key)
+
+    def _remember(self, key: str | None, body: bytes) -> bytes:
+        if key is not None and self.answers is not None:
+            self.answers.put(key, body)
         return body
 
     def forget_answers(self) -> None:
-        """Drop every cached answer (after a reindex, when waiting for expiry will not do)."""
-        if self._answers is not None:
-            with self._answers_lock:
-                self._answers.clear()
+        """Drop every remembered answer (for every worker when the cache is shared)."""
+        if self.answers is not None:
+            self.answers.clear()
+
+    def warm_up(self) -> bool:
+        """Open the engine and load what its first search needs, now rather than then.
+
+        For a server's start-up (each gunicorn worker calls it before taking requests).
+        Never raises: without an index yet, the first request opens the engine as usual.
+        Returns whether the engine was warmed.
+        """
+        try:
+            engine = self.engine
+            warm = getattr(engine, "warm_up", None)  # not part of Engine: tantivy has it
+            if callable(warm):
+                warm()
+            self.live_version()
+        except Exception as exc:
+            log.warning("could not warm up the %s engine: %s", self.settings.backend, exc)
+            return False
+        if isinstance(self.answers, SharedAnswers):
+            self.answers.open()  # logs once if the folder is unusable
+        return True
 
     def article(self, article_id: str) -> dict[str, Any]:
         """The /api/articles/<id> answer; raises NotFound for an unknown id."""
@@ -156,11 +199,13 @@ class SearchService:
         return health
 
     def close(self) -> None:
-        """Close the engine if this service opened it."""
+        """Close the engine if this service opened it, and the answer cache's connections."""
         with self._lock:
             if self._engine is not None and self._owns_engine:
                 self._engine.close()
                 self._engine = None
+        if isinstance(self.answers, SharedAnswers):
+            self.answers.close()
 
 
 def _json_bytes(answer: dict[str, Any]) -> bytes:

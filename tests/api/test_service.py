@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+import socket
+from pathlib import Path
 from typing import Any
 
+import diskcache
 import pytest
 
-from indexer.engine import Engine
+from indexer.engine import Engine, make_engine
 from indexer.errors import NotFound
 from indexer.settings import Settings, load_settings
 from search_api.params import SearchParams, SuggestParams
@@ -25,13 +29,17 @@ def test_service_answers_without_flask(seed_engine: Engine, settings: Settings) 
     assert service.health().documents == 2
 
 
-def test_answers_are_cached_until_they_expire_or_are_forgotten(
-    tantivy_engine: Engine, settings: Settings, enriched_seeds: dict[str, Any]
+@pytest.mark.parametrize("shared", [True, False], ids=["shared", "per-worker"])
+def test_answers_are_new_after_a_switch_and_after_being_forgotten(
+    tantivy_engine: Engine, settings: Settings, enriched_seeds: dict[str, Any], shared: bool
 ) -> None:
     version = tantivy_engine.create_version()
     tantivy_engine.write(version, [enriched_seeds["depression"]])
     tantivy_engine.switch(version)
-    cached = SearchService(settings, tantivy_engine)
+    cached = SearchService(
+        load_settings(data_dir=settings.data_dir, answer_cache_shared=shared),
+        tantivy_engine, live_version_ttl=0,
+    )
     uncached = SearchService(
         load_settings(data_dir=settings.data_dir, answer_cache_entries=0), tantivy_engine
     )
@@ -39,12 +47,20 @@ def test_answers_are_cached_until_they_expire_or_are_forgotten(
     assert cached.search(query)["total"] == uncached.search(query)["total"] == 1
 
     newer = tantivy_engine.create_version()  # a reindex: a new version goes live
-    tantivy_engine.write(newer, list(enriched_seeds.values()))
+    tantivy_engine.write(newer, [enriched_seeds["depression"]])
     tantivy_engine.switch(newer)
+    assert cached.search(query)["total"] == 1
+    # an incremental reindex writes into the live version: the same key, a remembered answer
+    tantivy_engine.write(newer, [enriched_seeds["adhd"]])
     assert uncached.search(query)["total"] == 2
-    assert cached.search(query)["total"] == 1  # the remembered answer
+    assert cached.search(query)["total"] == 1
     cached.forget_answers()
     assert cached.search(query)["total"] == 2
+
+    newest = tantivy_engine.create_version()  # another switch: seen at once
+    tantivy_engine.write(newest, [enriched_seeds["adhd"]])
+    tantivy_engine.switch(newest)
+    assert cached.search(query)["total"] == uncached.search(query)["total"] == 1
 
 
 def test_remembered_answers_are_json_bytes_with_the_callers_own_took_ms(
@@ -61,4 +77,39 @@ def test_remembered_answers_are_json_bytes_with_the_callers_own_took_ms(
         k: v for k, v in two.items() if k != "took_ms"
     }
     # what is remembered is one bytes object per answer, not a tree of dicts
-    assert all(isinstance(v, bytes) for v in service._answers.values())  # type: ignore[union-attr]
+    with diskcache.Cache(str(settings.answers_dir)) as folder:
+        assert len(folder) == 1 and all(isinstance(folder[key], bytes) for key in folder)
+
+
+def test_warm_up_opens_the_engine_before_the_first_search(
+    seed_engine: Engine, seed_index_settings: Settings
+) -> None:
+    opened: list[Engine] = []
+
+    def open_engine(settings: Settings) -> Engine:
+        opened.append(make_engine(settings))
+        return opened[-1]
+
+    service = SearchService(seed_index_settings, engine_factory=open_engine)
+    try:
+        assert service.warm_up() and len(opened) == 1
+        assert service.search(SearchParams(q="magnesium"))["total"] == 2
+        assert len(opened) == 1
+    finally:
+        service.close()
+
+
+def test_warm_up_without_an_index_or_an_engine_does_not_fail(
+    settings: Settings, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    assert SearchService(settings).warm_up()  # nothing indexed yet: nothing to warm
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    unreachable = load_settings(
+        data_dir=tmp_path / "es", backend="elasticsearch",
+        es_url=f"http://127.0.0.1:{port}", es_timeout=0.5,
+    )
+    with caplog.at_level(logging.WARNING, logger="search_api"):
+        assert not SearchService(unreachable).warm_up()
+    assert any("could not warm up" in r.getMessage() for r in caplog.records)
