@@ -37,8 +37,14 @@ def wait_for_health(url: str, process: subprocess.Popen[bytes], limit_s: float =
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    data_dir = tmp_path_factory.mktemp("serve") / "data"
+def served_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The served gunicorn's folder: its data dir `data` and its log `gunicorn.log`."""
+    return tmp_path_factory.mktemp("serve")
+
+
+@pytest.fixture(scope="module")
+def served(served_dir: Path) -> Iterator[str]:
+    data_dir = served_dir / "data"
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("SITESEARCH_")},
         "SITESEARCH_DATA_DIR": str(data_dir),
@@ -49,10 +55,11 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     subprocess.run([str(SITESEARCH), "ingest", str(SEEDS_DIR)], env=env, check=True,
                    capture_output=True, timeout=300)
     port = free_port()
-    process = subprocess.Popen(
-        [str(SITESEARCH), "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )
+    with (served_dir / "gunicorn.log").open("wb") as log:
+        process = subprocess.Popen(
+            [str(SITESEARCH), "serve", "--host", "127.0.0.1", "--port", str(port)],
+            env=env, stdout=subprocess.DEVNULL, stderr=log,
+        )
     url = f"http://127.0.0.1:{port}"
     try:
         wait_for_health(url, process)
@@ -78,6 +85,16 @@ def test_served_by_gunicorn_over_http(served: str) -> None:
     assert bad.status_code == 400 and bad.json()["error"]["code"] == "invalid_parameter"
     page = httpx.get(served + "/")
     assert page.status_code == 200 and "Zoeken" in page.text
+
+
+@pytest.mark.slow
+def test_each_worker_warms_its_engine_before_taking_requests(
+    served: str, served_dir: Path
+) -> None:
+    log = (served_dir / "gunicorn.log").read_text(encoding="utf-8", errors="replace")
+    assert "search engine warmed up in" in log
+    # and opened the answer cache the workers share, under the data dir
+    assert (served_dir / "data" / "answers" / "cache.db").is_file()
 
 
 def test_serve_help_names_its_options() -> None:
