@@ -42,10 +42,12 @@ lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
-# --- benchmarks (real Dutch HTML from Debian's packages, never committed) --------------------
+# --- benchmarks (real Dutch HTML from Debian's packages, never committed; wrk drives the API) --
 bench-data: | $(APT_STAMP)
 	@test -d /usr/share/gimp/2.0/help/nl || test -d /usr/share/doc/gimp-help/html/nl || \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gimp-help-nl debian-faq-nl >/dev/null
+	@command -v wrk >/dev/null || \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
 
 bench: setup bench-data
 	$(PY) -m bench.ingest
