@@ -31,8 +31,9 @@ from indexer.settings import Settings
 
 log = logging.getLogger("search_api")
 
-# diskcache bounds its folder in bytes: this many per entry allowed. Search answers of a page
-# of 10 hits with snippets and facets are 3-8 KiB (bench corpus); 50 hits stay under 32 KiB.
+# diskcache bounds its folder in bytes: this many per entry allowed, so that the folder holds
+# at least `answer_cache_entries` answers (a page of 10 hits with snippets and facets averaged
+# 4.3 KiB on the bench corpus; pages of 50 hits are several times that).
 BYTES_PER_ENTRY = 16 * 1024
 # SQLite's busy timeout (s): a write waits at most this long for another worker's write
 # (each takes well under a millisecond); an answer that cannot be stored in time is not stored.
