@@ -11,7 +11,9 @@ Versions: an engine holds numbered index versions (`<index_name>-v<N>`); one of 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -116,6 +118,44 @@ class WriteReport(_Value):
     failed: dict[str, str] = Field(default_factory=dict)
 
 
+@dataclass(frozen=True, slots=True)
+class PreparedPage:
+    """A page as one engine will index it, made by `Engine.preparer()` (where it was
+    enriched): its id, content hash and source, and `documents` in the engine's own form
+    (tantivy: JSON strings; Elasticsearch: `indexer.documents` dicts). Cheap to pickle."""
+
+    id: str
+    content_hash: str
+    source: str
+    documents: Sequence[Any]
+
+
+@runtime_checkable
+class BulkWriter(Protocol):
+    """Writes batches into one version (see `Engine.bulk`)."""
+
+    def write(self, pages: Iterable[EnrichedPage | PreparedPage]) -> WriteReport:
+        """Index (insert or replace, by page id) the pages of one batch; report failures
+        by page id (a page that cannot be prepared fails alone)."""
+        ...
+
+
+def prepared_or_failed(
+    page: EnrichedPage | PreparedPage,
+    prepare: Callable[[EnrichedPage], PreparedPage],
+    failed: dict[str, str],
+) -> PreparedPage | None:
+    """`page` prepared (as it is when it already is); None, with the reason in `failed`
+    under its id, when it cannot be: one bad page is reported, the others indexed."""
+    if isinstance(page, PreparedPage):
+        return page
+    try:
+        return prepare(page)
+    except Exception as exc:
+        failed[page.page.id] = f"could not build its documents: {type(exc).__name__}: {exc}"
+        return None
+
+
 class Health(_Value):
     engine: str
     status: str  # "ok" | "unavailable"
@@ -151,17 +191,27 @@ class Engine(Protocol):
         ...
 
     # --- writing (into a named version)
-    def write(
-        self,
-        version: str,
-        pages: Iterable[EnrichedPage],
-        prepared: Mapping[str, Sequence[dict[str, Any]]] | None = None,
-    ) -> WriteReport:
+    def preparer(self) -> Callable[[EnrichedPage], PreparedPage]:
+        """A function making a page ready for this engine to index (`PreparedPage`).
+
+        It holds no index handle or connection, so that the reindex job's forked worker
+        processes call it in parallel and send the job only what the engine will write.
+        """
+        ...
+
+    def bulk(self, version: str) -> AbstractContextManager[BulkWriter]:
+        """A writer into `version` for many batches, made visible together when it closes.
+
+        Nothing written through it needs to be searchable before the block ends (a version
+        being built is not live); leaving the block with an exception discards what this
+        engine can still discard (tantivy: the uncommitted documents).
+        """
+        ...
+
+    def write(self, version: str, pages: Iterable[EnrichedPage | PreparedPage]) -> WriteReport:
         """Index (insert or replace, by page id) articles and their passages; report failures.
 
-        `prepared` maps page ids to their documents as `indexer.documents.page_documents`
-        makes them with `Analyzer.from_config(settings.config_dir)`: the reindex job's worker
-        processes build them in parallel. A page without an entry gets them built here.
+        One batch through `bulk`: visible when this returns.
         """
         ...
 

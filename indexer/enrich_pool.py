@@ -5,10 +5,11 @@ then forks the workers, which start with it ready: building it in each worker, a
 importing spaCy there, cost about 3 s of a 10 s rebuild of 2,000 pages. Each worker takes
 chunks of work: record keys (it reads and parses the bodies from the raw store itself, so
 bodies never cross a pipe) or already parsed Pages (incremental runs). It enriches them with
-`nlp.pipe` batches, builds their engine documents (`Engine.write(prepared=...)`: a third of
-the per-page work taken off the job's writing process) and sends both back pickled: measured
-by bench/reindex.py, pickle dumps+loads EnrichedPages a little faster than pydantic's
-dump_json + validate_json (0.3 vs 0.35 ms a page) and the pickles are 40% smaller.
+`nlp.pipe` batches and makes them ready for the engine (`Engine.preparer()`: the engine's
+documents, for tantivy as JSON strings), and sends back only those `PreparedPage`s: the job's
+process, which writes, does no per-page Python work but handing the documents to the engine.
+(Sending the EnrichedPages too, as before, cost 0.2 ms a page to pickle in the worker and as
+much to unpickle in the job; the stored page is inside the documents anyway.)
 
 With one worker everything runs in the calling process: no process start, no copying.
 
@@ -19,17 +20,17 @@ workers behind holding its lock). They touch nothing but the pipeline and the ra
 
 from __future__ import annotations
 
-import contextlib
 import gc
 import multiprocessing
 import os
 import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from indexer.engine import PreparedPage
 from indexer.gcpause import cycle_collection_paused
 from indexer.models import EnrichedPage, Page
 from indexer.rawpages import RecordPages, load_urls
@@ -38,6 +39,9 @@ from scrapers.store import RawStore
 
 if TYPE_CHECKING:
     from spacy.language import Language
+
+
+Preparer = Callable[[EnrichedPage], PreparedPage]
 
 
 @dataclass
@@ -51,37 +55,30 @@ class PageFailure:
 
 @dataclass
 class ChunkResult:
-    """What one chunk of work gave: the records read (records tasks only), the enriched
-    pages, and the pages that failed enrichment."""
+    """What one chunk of work gave: the records read (records tasks only), the pages ready
+    for the engine, and the pages that failed enrichment or preparation."""
 
     records: list[RecordPages] = field(default_factory=list)
-    enriched: list[EnrichedPage] = field(default_factory=list)
+    prepared: list[PreparedPage] = field(default_factory=list)
     failures: list[PageFailure] = field(default_factory=list)
-    # Page id -> its engine documents (`Engine.write(prepared=...)`), from worker processes.
-    documents: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
 
 class _Worker:
     """The state of one worker (or of the calling process when there is one worker)."""
 
-    def __init__(
-        self, settings: Settings, nlp: Language | None = None, documents: bool = False
-    ) -> None:
-        from indexer.analysis import Analyzer
+    def __init__(self, settings: Settings, prepare: Preparer, nlp: Language | None = None) -> None:
         from indexer.nlp import build_nlp  # spaCy is imported only where it is used
 
         self.settings = settings
+        self.prepare = prepare
         self.store = RawStore(settings.data_dir / "raw")
         self.nlp = nlp if nlp is not None else build_nlp(settings)
-        # Building the engine documents is a third of the work per page: in worker
-        # processes it runs in parallel instead of in the job's (writing) process.
-        self.analyzer = Analyzer.from_config(settings.config_dir) if documents else None
 
     def records(self, urls: Sequence[str]) -> ChunkResult:
         loaded = list(load_urls(self.store, urls, self.settings.max_input_bytes))
         pages = [page for record in loaded for page in record.pages]
         result = self.pages(pages)
-        # The pages travel once, enriched; the record summaries need only ids and hashes.
+        # The pages travel once, prepared; the record summaries need only ids and hashes.
         result.records = [_without_pages(record) for record in loaded]
         return result
 
@@ -98,26 +95,22 @@ class _Worker:
             return result
         batch = self.settings.nlp_batch_size
         try:
-            result.enriched = enrich_pages(self.nlp, list(pages), batch_size=batch)
+            enriched = enrich_pages(self.nlp, list(pages), batch_size=batch)
         except Exception:  # find which page failed: one at a time, and report only that one
+            enriched = []
             for page in pages:
                 try:
-                    result.enriched.extend(enrich_pages(self.nlp, [page], batch_size=batch))
+                    enriched.extend(enrich_pages(self.nlp, [page], batch_size=batch))
                 except Exception as exc:
                     reason = f"enrichment failed: {type(exc).__name__}: {exc}"
                     result.failures.append(PageFailure(page.id, page.source or "", reason))
-        if self.analyzer is not None:
-            self._add_documents(result)
+        for done in enriched:
+            try:
+                result.prepared.append(self.prepare(done))
+            except Exception as exc:
+                reason = f"could not build its documents: {type(exc).__name__}: {exc}"
+                result.failures.append(PageFailure(done.page.id, done.page.source or "", reason))
         return result
-
-    def _add_documents(self, result: ChunkResult) -> None:
-        from indexer.documents import page_documents
-
-        assert self.analyzer is not None
-        for enriched in result.enriched:
-            # On failure the engine builds them again, and reports why that page failed.
-            with contextlib.suppress(Exception):
-                result.documents[enriched.page.id] = page_documents(enriched, self.analyzer)
 
 
 def _without_pages(record: RecordPages) -> RecordPages:
@@ -141,10 +134,11 @@ class EnrichPool:
     """
 
     def __init__(
-        self, settings: Settings, workers: int, nlp: Language | None = None,
-        in_flight: int | None = None,
+        self, settings: Settings, workers: int, prepare: Preparer,
+        nlp: Language | None = None, in_flight: int | None = None,
     ) -> None:
-        """`nlp`: a pipeline already built for these settings (else one is built). `in_flight`:
+        """`prepare`: the engine's `preparer()`, called where each page is enriched. `nlp`: a
+        pipeline already built for these settings (else one is built). `in_flight`:
         chunks submitted ahead of the results taken (default two per worker); the caller sets
         it to cover what it does between two results (e.g. a large write), so that the
         workers never wait for it."""
@@ -152,6 +146,7 @@ class EnrichPool:
             raise ValueError("workers must be at least 1")
         self.settings = settings
         self.workers = workers
+        self.prepare = prepare
         self.nlp = nlp
         self.in_flight = max(in_flight or 0, 2 * workers)
         self._local: _Worker | None = None
@@ -181,7 +176,7 @@ class EnrichPool:
     def _map(self, kind: str, chunks: Iterable[Sequence[Any]]) -> Iterator[ChunkResult]:
         if self.workers == 1:
             if self._local is None:
-                self._local = _Worker(self.settings, self.nlp)
+                self._local = _Worker(self.settings, self.prepare, self.nlp)
             for chunk in chunks:
                 yield getattr(self._local, kind)(chunk)
             return
@@ -197,7 +192,7 @@ class EnrichPool:
 
     def _start(self) -> ProcessPoolExecutor:
         if self._executor is None:
-            worker = _Worker(self.settings, self.nlp, documents=True)
+            worker = _Worker(self.settings, self.prepare, self.nlp)
             worker.warm_up()
             _STATE["worker"] = worker  # what the forked workers start with
             self._executor = ProcessPoolExecutor(

@@ -30,17 +30,17 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field
 
 from indexer.atomic import write_atomic
-from indexer.engine import Engine, SearchRequest
+from indexer.engine import BulkWriter, Engine, PreparedPage, SearchRequest
 from indexer.enrich_pool import ChunkResult, EnrichPool, chunked, worker_count
 from indexer.errors import SiteSearchError
 from indexer.gcpause import cycle_collection_paused
 from indexer.joblock import JobLock
-from indexer.models import EnrichedPage, Page
+from indexer.models import Page
 from indexer.rawpages import ParseCache, RecordPages, load_urls, raw_store
 from indexer.reindex_report import Mode, Progress, ReindexReport, Rejection, SilentProgress
 from indexer.settings import Settings
@@ -169,14 +169,14 @@ class ReindexJob:
             return
         self.journal.begin(self.engine.versions())
         new = report.built_version = self.engine.create_version()
-        written: dict[str, Page] = {}
+        written: dict[str, str] = {}
         try:
             self._build(new, [r.url for r in records], written)
             page_rejections = sum(1 for r in report.rejected if r.page_id is not None)
             if not written:
                 self.fail("no page to index: an empty version is never made live")
-            self.verify(new, {i: p.content_hash for i, p in written.items()},
-                        expected_count=report.pages_read - page_rejections, exact=True)
+            self.verify(new, written, expected_count=report.pages_read - page_rejections,
+                        exact=True)
         except BaseException:
             # KeyboardInterrupt included: the half-built version must not linger when we can
             # still drop it (after a SIGKILL, the journal has the next job drop it).
@@ -256,47 +256,46 @@ class ReindexJob:
         self.progress.finish()
         return chosen
 
-    def _build(self, version: str, urls: list[str], written: dict[str, Page]) -> None:
+    def _build(self, version: str, urls: list[str], written: dict[str, str]) -> None:
         """Parse+enrich the records in the workers and write them into `version`."""
         self.journal.building(version)
         chosen = Chosen(self.report)
         cache = ParseCache(self.parse_cache_path)
         self.progress.start("parse+enrich+write", len(urls))
-        batch: dict[str, EnrichedPage] = {}
-        prepared: dict[str, list[dict[str, Any]]] = {}
+        batch: dict[str, PreparedPage] = {}
         # Worker processes cost a pipeline build and a fork: by default, only for a few chunks.
         if self.options.workers is None and len(urls) <= 2 * self.options.chunk_size:
             self.workers = self.report.workers = 1
         # Enough work queued ahead that the workers go on while this process writes a batch.
         ahead = -(-self.options.write_batch // self.options.chunk_size) + 2 * self.workers
         # Receiving results makes many objects and no cycles: the collector is paused, and
-        # run once per written batch over the objects made since the build began.
+        # run once per written batch over the objects made since the build began. One bulk
+        # writer for the whole build: the new version is searched only once it is complete.
         with (
             cycle_collection_paused(freeze=True),
-            EnrichPool(self.settings, self.workers, self.nlp, in_flight=ahead) as pool,
+            self.bulk(version) as bulk,
         ):
-            results = pool.map_records(chunked(urls, self.options.chunk_size))
-            for result in self.timed_iter("parse+enrich", results):
-                fetched = {r.url: r.fetched_at for r in result.records}
-                for record in result.records:
-                    self.account(record)
-                    cache.put(record)
-                self.reject_failures(result)
-                for enriched in result.enriched:
-                    page = enriched.page
-                    source = page.source or ""
-                    if chosen.offer(page.id, page.content_hash, source, fetched.get(source, "")):
-                        batch[page.id] = enriched
-                        if page.id in result.documents:
-                            prepared[page.id] = result.documents[page.id]
-                self.fire("enrich")
-                if len(batch) >= self.options.write_batch:
-                    self.write(version, batch, written, prepared)
-                    self.fire("write")
-                    gc.collect()
-                self.progress.advance(len(result.records))
-        self.write(version, batch, written, prepared)
-        self.fire("write")
+            with EnrichPool(self.settings, self.workers, self.engine.preparer(), self.nlp,
+                            in_flight=ahead) as pool:
+                results = pool.map_records(chunked(urls, self.options.chunk_size))
+                for result in self.timed_iter("parse+enrich", results):
+                    fetched = {r.url: r.fetched_at for r in result.records}
+                    for record in result.records:
+                        self.account(record)
+                        cache.put(record)
+                    self.reject_failures(result)
+                    for page in result.prepared:
+                        if chosen.offer(page.id, page.content_hash, page.source,
+                                        fetched.get(page.source, "")):
+                            batch[page.id] = page
+                    self.fire("enrich")
+                    if len(batch) >= self.options.write_batch:
+                        self.write(bulk, batch, written)
+                        self.fire("write")
+                        gc.collect()
+                    self.progress.advance(len(result.records))
+            self.write(bulk, batch, written)
+            self.fire("write")
         self.progress.finish()
         cache.save()  # what each body parses into holds whatever becomes of this version
 
@@ -315,29 +314,32 @@ class ReindexJob:
                 Rejection(source=failure.source, page_id=failure.page_id, reason=failure.reason)
             )
 
+    @contextmanager
+    def bulk(self, version: str) -> Iterator[BulkWriter]:
+        """The engine's bulk writer into `version`; making the writes visible at the end (a
+        commit, a refresh) is charged to the "write" stage."""
+        with self.engine.bulk(version) as bulk:
+            yield bulk
+            started = time.perf_counter()
+        self.report.durations["write"] += time.perf_counter() - started
+
     def write(
-        self,
-        version: str,
-        batch: dict[str, EnrichedPage],
-        written: dict[str, Page],
-        prepared: dict[str, list[dict[str, Any]]] | None = None,
+        self, bulk: BulkWriter, batch: dict[str, PreparedPage], written: dict[str, str]
     ) -> None:
-        """Write a batch, with the documents the workers `prepared` for it (both emptied
-        afterwards); failures become rejections."""
+        """Write a batch (emptied afterwards), noting each written page's content hash in
+        `written`; failures become rejections."""
         if not batch:
             return
         with self.timed("write"):
-            outcome = self.engine.write(version, list(batch.values()), prepared=prepared)
-        if prepared is not None:
-            prepared.clear()
-        for page_id, enriched in batch.items():
+            outcome = bulk.write(list(batch.values()))
+        for page_id, page in batch.items():
             reason = outcome.failed.get(page_id)
             if reason is None:
-                written[page_id] = enriched.page
+                written[page_id] = page.content_hash
             else:
                 written.pop(page_id, None)
                 self.report.rejected.append(Rejection(
-                    source=enriched.page.source or "", page_id=page_id,
+                    source=page.source, page_id=page_id,
                     reason=f"the engine refused it: {reason}",
                 ))
         self.report.indexed += len(batch) - len(outcome.failed)

@@ -12,11 +12,12 @@ With nothing changed nothing is written (and no NLP pipeline is built).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from indexer.engine import PreparedPage
 from indexer.enrich_pool import EnrichPool, chunked
 from indexer.errors import SiteSearchError
-from indexer.models import EnrichedPage, Page
+from indexer.models import Page
 from indexer.rawpages import ParseCache
 
 if TYPE_CHECKING:
@@ -67,7 +68,7 @@ def refresh(job: ReindexJob) -> None:
             "delete": len(gone),
         }
         return
-    written: dict[str, Page] = {}
+    written: dict[str, str] = {}
     if changed:
         _write_changed(job, live, changed, written)
     if gone:
@@ -77,30 +78,33 @@ def refresh(job: ReindexJob) -> None:
     if not changed and not gone:
         return  # nothing written: nothing to verify
     expected_ids = (set(held) - set(gone)) | set(written)
-    job.verify(live, {i: p.content_hash for i, p in written.items()},
-               expected_count=len(expected_ids), exact=False)
+    job.verify(live, written, expected_count=len(expected_ids), exact=False)
 
 
 def _write_changed(job: ReindexJob, live: str, changed: list[Page],
-                   written: dict[str, Page]) -> None:
+                   written: dict[str, str]) -> None:
+    """Enrich and write the changed pages: through one bulk writer, so that the live version
+    shows them all at once when it closes (tantivy: one commit; a job killed before it
+    leaves the live version as it was)."""
     size = job.options.chunk_size
     # Worker processes cost a pipeline build and a fork: by default, only for a few chunks.
     few = job.options.workers is None and len(changed) <= 2 * size
     workers = 1 if few else job.workers
     job.progress.start("enrich+write", len(changed))
-    batch: dict[str, EnrichedPage] = {}
-    prepared: dict[str, list[dict[str, Any]]] = {}
+    batch: dict[str, PreparedPage] = {}
     ahead = -(-job.options.write_batch // size) + 2 * workers
-    with EnrichPool(job.settings, workers, job.nlp, in_flight=ahead) as pool:
-        for result in job.timed_iter("parse+enrich", pool.map_pages(chunked(changed, size))):
-            job.fire("enrich")
-            job.reject_failures(result)
-            batch.update((e.page.id, e) for e in result.enriched)
-            prepared.update(result.documents)
-            if len(batch) >= job.options.write_batch:
-                job.write(live, batch, written, prepared)
-                job.fire("write")
-            job.progress.advance(len(result.enriched) + len(result.failures))
-    job.write(live, batch, written, prepared)
-    job.fire("write")
+    with job.bulk(live) as bulk:
+        with EnrichPool(job.settings, workers, job.engine.preparer(), job.nlp,
+                        in_flight=ahead) as pool:
+            results = pool.map_pages(chunked(changed, size))
+            for result in job.timed_iter("parse+enrich", results):
+                job.fire("enrich")
+                job.reject_failures(result)
+                batch.update((page.id, page) for page in result.prepared)
+                if len(batch) >= job.options.write_batch:
+                    job.write(bulk, batch, written)
+                    job.fire("write")
+                job.progress.advance(len(result.prepared) + len(result.failures))
+        job.write(bulk, batch, written)
+        job.fire("write")
     job.progress.finish()

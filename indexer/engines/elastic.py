@@ -15,8 +15,9 @@ from __future__ import annotations
 import re
 import threading
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from functools import partial
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -28,11 +29,13 @@ from indexer.documents import ARTICLE, PASSAGE, page_documents
 from indexer.engine import (
     Completion,
     Health,
+    PreparedPage,
     RelatedArticle,
     SearchRequest,
     SearchResult,
     StoredPassage,
     WriteReport,
+    prepared_or_failed,
 )
 from indexer.engines import es_queries
 from indexer.engines.es_bulk import bulk_write
@@ -80,6 +83,41 @@ def build_client(settings: Settings) -> Elasticsearch:
     elif settings.es_username:
         options["basic_auth"] = (settings.es_username, settings.es_password or "")
     return Elasticsearch(settings.es_url, **options)
+
+
+def prepare_page(analyzer: Analyzer, page: EnrichedPage) -> PreparedPage:
+    """`page` as this engine indexes it: its `indexer.documents` dicts (`Engine.preparer`)."""
+    base = page.page
+    return PreparedPage(base.id, base.content_hash, base.source or "",
+                        page_documents(page, analyzer))
+
+
+class ElasticBulk:
+    """Writes each batch as bulk requests into one version (`ElasticEngine.bulk`)."""
+
+    def __init__(self, engine: ElasticEngine, version: str, fresh: bool) -> None:
+        self.engine = engine
+        self.version = version
+        self.fresh = fresh  # the version was empty when the block began: no old passages
+        self.written: set[str] = set()
+        self.prepare = engine.preparer()
+
+    def write(self, pages: Iterable[EnrichedPage | PreparedPage]) -> WriteReport:
+        indexed = 0
+        failed: dict[str, str] = {}
+        chunk: list[PreparedPage] = []
+        for page in pages:
+            ready = prepared_or_failed(page, self.prepare, failed)
+            if ready is not None:
+                chunk.append(ready)
+            if len(chunk) >= _PAGES_PER_CHUNK:
+                indexed += self.engine._write_chunk(
+                    self.version, chunk, failed, self.fresh, self.written)
+                chunk = []
+        if chunk:
+            indexed += self.engine._write_chunk(
+                self.version, chunk, failed, self.fresh, self.written)
+        return WriteReport(indexed=indexed, failed=failed)
 
 
 class ElasticEngine:
@@ -223,30 +261,23 @@ class ElasticEngine:
 
     # --- writing
 
-    def write(
-        self,
-        version: str,
-        pages: Iterable[EnrichedPage],
-        prepared: Mapping[str, Sequence[dict[str, Any]]] | None = None,
-    ) -> WriteReport:
+    def preparer(self) -> Callable[[EnrichedPage], PreparedPage]:
+        return partial(prepare_page, self._analyzer)
+
+    @contextmanager
+    def bulk(self, version: str) -> Iterator[ElasticBulk]:
+        """Bulk requests per batch; one refresh at the end makes them all searchable."""
         self._require(version)
-        indexed = 0
-        failed: dict[str, str] = {}
         with self._calling(f"count {version}"):
             fresh = int(self._client.count(index=version)["count"]) == 0
-        written: set[str] = set()
-        chunk: list[EnrichedPage] = []
-        for page in pages:
-            chunk.append(page)
-            if len(chunk) >= _PAGES_PER_CHUNK:
-                indexed += self._write_chunk(version, chunk, failed, fresh, written, prepared)
-                chunk = []
-        if chunk:
-            indexed += self._write_chunk(version, chunk, failed, fresh, written, prepared)
+        yield ElasticBulk(self, version, fresh)
         with self._calling(f"refresh {version}"):
             self._client.indices.refresh(index=version)
         self._forget_vocabulary(version)
-        return WriteReport(indexed=indexed, failed=failed)
+
+    def write(self, version: str, pages: Iterable[EnrichedPage | PreparedPage]) -> WriteReport:
+        with self.bulk(version) as bulk:
+            return bulk.write(pages)
 
     def _forget_vocabulary(self, version: str) -> None:
         # Our own writes show at once; other processes' writes within _VOCABULARY_TTL.
@@ -257,16 +288,15 @@ class ElasticEngine:
     def _write_chunk(
         self,
         version: str,
-        pages: list[EnrichedPage],
+        pages: list[PreparedPage],
         failed: dict[str, str],
         fresh: bool,
         written: set[str],
-        prepared: Mapping[str, Sequence[dict[str, Any]]] | None = None,
     ) -> int:
         given = len(pages)
         # A page given twice: the later one wins, as if written one after the other.
-        pages = list({page.page.id: page for page in pages}.values())
-        ids = [page.page.id for page in pages]
+        pages = list({page.id: page for page in pages}.values())
+        ids = [page.id for page in pages]
         if not fresh or written.intersection(ids):
             # Replacing a page: its old passages go first (the new page may have fewer).
             with self._calling(f"replace passages in {version}"):
@@ -280,16 +310,8 @@ class ElasticEngine:
         owner: dict[str, str] = {}
         actions: list[dict[str, Any]] = []
         for page in pages:
-            ready = prepared.get(page.page.id) if prepared else None
-            try:
-                documents = list(ready) if ready is not None else page_documents(
-                    page, self._analyzer
-                )
-            except Exception as exc:  # one bad page must not stop the others
-                failed[page.page.id] = f"could not build documents: {exc}"
-                continue
-            for document in documents:
-                owner[document["id"]] = page.page.id
+            for document in page.documents:
+                owner[document["id"]] = page.id
                 actions.append({"_op_type": "index", "_index": version,
                                 "_id": document["id"], "_source": document})
         with self._calling("bulk write"):
@@ -305,7 +327,7 @@ class ElasticEngine:
             failed.setdefault(article, reason if doc_id == article else f"{doc_id}: {reason}")
         written.update(ids)
         # Every page given counts (a repeated one too), as with one write per page.
-        return given - sum(1 for page in pages if page.page.id in failed)
+        return given - sum(1 for page in pages if page.id in failed)
 
     def delete(self, version: str, article_ids: Iterable[str]) -> int:
         ids = sorted(set(article_ids))

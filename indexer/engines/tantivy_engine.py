@@ -11,8 +11,10 @@ import math
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -26,12 +28,14 @@ from indexer.engine import (
     Facets,
     Health,
     Hit,
+    PreparedPage,
     RelatedArticle,
     SearchRequest,
     SearchResult,
     SectionRef,
     StoredPassage,
     WriteReport,
+    prepared_or_failed,
 )
 from indexer.engines.tantivy_schema import (
     PAGE,
@@ -42,7 +46,7 @@ from indexer.engines.tantivy_schema import (
     passage_candidate,
     stored,
     stored_passage,
-    tantivy_documents,
+    tantivy_json_documents,
     total,
 )
 from indexer.engines.tantivy_versions import VersionStore
@@ -144,36 +148,29 @@ class TantivyEngine:
 
     # --- writing
 
-    def write(
-        self,
-        version: str,
-        pages: Iterable[EnrichedPage],
-        prepared: Mapping[str, Sequence[dict[str, Any]]] | None = None,
-    ) -> WriteReport:
+    def preparer(self) -> Callable[[EnrichedPage], PreparedPage]:
+        return partial(prepare_page, self.analyzer)
+
+    @contextmanager
+    def bulk(self, version: str) -> Iterator[TantivyBulk]:
+        """One writer (and one commit, at the end) for every batch of the block."""
         index = self._index(version)
         writer = self._writer(index, version)
-        indexed, failed = 0, {}
         try:
-            for page in pages:
-                try:
-                    given = prepared.get(page.page.id) if prepared else None
-                    docs = tantivy_documents(
-                        list(given) if given is not None else page_documents(page, self.analyzer)
-                    )
-                except Exception as exc:  # one bad page is reported, the others indexed
-                    failed[page.page.id] = f"{type(exc).__name__}: {exc}"
-                    continue
-                writer.delete_documents_by_term("article_id", page.page.id)
-                for doc in docs:
-                    writer.add_document(doc)
-                indexed += 1
+            yield TantivyBulk(writer, self.preparer())
             writer.commit()
-            writer.wait_merging_threads()
         except BaseException:
             writer.rollback()
             raise
+        finally:
+            # Ends the writer: its lock is released now, not when the object is collected
+            # (an exception's traceback keeps it alive).
+            writer.wait_merging_threads()
         self._reload(version, index)
-        return WriteReport(indexed=indexed, failed=failed)
+
+    def write(self, version: str, pages: Iterable[EnrichedPage | PreparedPage]) -> WriteReport:
+        with self.bulk(version) as bulk:
+            return bulk.write(pages)
 
     def delete(self, version: str, article_ids: Iterable[str]) -> int:
         index = self._index(version)
@@ -502,6 +499,41 @@ class TantivyEngine:
             return
         for _, address in searcher.search(query, limit=total, count=False).hits:
             yield stored(searcher.doc(address))
+
+
+def prepare_page(analyzer: Analyzer, page: EnrichedPage) -> PreparedPage:
+    """`page` as this engine indexes it: its documents as tantivy JSON (`Engine.preparer`)."""
+    base = page.page
+    documents = tantivy_json_documents(page_documents(page, analyzer))
+    return PreparedPage(base.id, base.content_hash, base.source or "", documents)
+
+
+class TantivyBulk:
+    """Adds the pages of each batch to one open writer (`TantivyEngine.bulk` commits)."""
+
+    def __init__(
+        self, writer: tantivy.IndexWriter, prepare: Callable[[EnrichedPage], PreparedPage]
+    ) -> None:
+        self.writer = writer
+        self.prepare = prepare
+
+    def write(self, pages: Iterable[EnrichedPage | PreparedPage]) -> WriteReport:
+        indexed, failed = 0, dict[str, str]()
+        for page in pages:
+            ready = prepared_or_failed(page, self.prepare, failed)
+            if ready is None:
+                continue
+            # The page replaces whatever this id had (also earlier in this block).
+            self.writer.delete_documents_by_term("article_id", ready.id)
+            try:
+                for document in ready.documents:
+                    self.writer.add_json(document)
+            except ValueError as exc:  # a document tantivy refuses: none of the page stays
+                self.writer.delete_documents_by_term("article_id", ready.id)
+                failed[ready.id] = f"{type(exc).__name__}: {exc}"
+                continue
+            indexed += 1
+        return WriteReport(indexed=indexed, failed=failed)
 
 
 def _empty_result(request: SearchRequest, started: float) -> SearchResult:

@@ -316,6 +316,30 @@ def test_writing_the_same_pages_twice_keeps_the_count(
     assert search(fresh_engine, "magnesium").total == 2
 
 
+def test_a_bulk_of_several_batches_keeps_the_last_copy_of_a_page(
+    fresh_engine: Engine, enriched_seeds: Pages
+) -> None:
+    """What the reindex job does: pages prepared elsewhere, written batch after batch into
+    one bulk; a page written again in a later batch replaces its earlier copy."""
+    version = fresh_engine.create_version()
+    adhd, depression = enriched_seeds["adhd"], enriched_seeds["depression"]
+    shorter = adhd.model_copy(update={
+        "page": adhd.page.model_copy(update={"content_hash": "tweede-versie"}),
+        "passages": adhd.passages[:1],
+    })
+    prepare = fresh_engine.preparer()
+    with fresh_engine.bulk(version) as bulk:
+        first = bulk.write([prepare(adhd), prepare(depression)])
+        second = bulk.write([prepare(shorter)])
+    assert (first.indexed, second.indexed, first.failed, second.failed) == (2, 1, {}, {})
+    fresh_engine.switch(version)
+    assert fresh_engine.content_hashes() == {
+        adhd.page.id: "tweede-versie", depression.page.id: depression.page.content_hash,
+    }
+    passages = [p for p in fresh_engine.iter_passages() if p.article_id == adhd.page.id]
+    assert len(passages) == 1
+
+
 def test_delete_removes_an_article_and_its_passages(
     fresh_engine: Engine, enriched_seeds: Pages
 ) -> None:

@@ -147,3 +147,38 @@ def test_a_page_with_a_huge_word_is_indexed(
     assert tantivy_engine.write(version, page).indexed == 1
     tantivy_engine.switch(version)
     assert tantivy_engine.search(SearchRequest(query="magnesium")).total == 1
+
+
+def test_a_bulk_commits_once_at_the_end_and_a_refused_page_leaves_nothing(
+    tantivy_engine: TantivyEngine, enriched_seeds: Pages
+) -> None:
+    from dataclasses import replace
+
+    depression, adhd = enriched_seeds["depression"], enriched_seeds["adhd"]
+    version = tantivy_engine.create_version()
+    tantivy_engine.write(version, [adhd])
+    prepare = tantivy_engine.preparer()
+    ready = prepare(adhd)
+    # The article document is fine; a passage document tantivy cannot read comes after it.
+    broken = replace(ready, documents=[ready.documents[0], '{"passage_index": "zeven"}'])
+    with tantivy_engine.bulk(version) as bulk:
+        report = bulk.write([depression, broken])
+        assert tantivy_engine.count(version) == 1  # nothing of the block is visible yet
+    assert report.indexed == 1
+    assert list(report.failed) == [adhd.page.id]
+    assert "passage_index" in report.failed[adhd.page.id]
+    # Not even the refused page's article document stays (nor its older copy).
+    assert tantivy_engine.content_hashes(version) == {
+        depression.page.id: depression.page.content_hash
+    }
+
+
+def test_a_bulk_left_by_an_exception_discards_its_writes(
+    tantivy_engine: TantivyEngine, enriched_seeds: Pages
+) -> None:
+    version = tantivy_engine.create_version()
+    with pytest.raises(RuntimeError), tantivy_engine.bulk(version) as bulk:
+        assert bulk.write(list(enriched_seeds.values())).indexed == 2
+        raise RuntimeError("the job was stopped")
+    assert tantivy_engine.count(version) == 0
+    assert tantivy_engine.write(version, [enriched_seeds["adhd"]]).indexed == 1
