@@ -11,8 +11,9 @@ Entries expire after `cache_max_age` seconds. The key names the live index versi
 switch to a new version is a new set of keys; writes into the live version itself (an
 incremental reindex) are seen when the answers expire or `clear()` is called.
 
-A cache must never fail a search: every error of the shared store is logged once and the
-answer is then computed as if nothing were remembered.
+A cache must never fail a search: a shared folder that cannot be opened leaves the worker
+with its answers in memory; a read or write that fails is a miss or is skipped. The first such
+problem is logged, the rest are not.
 """
 
 from __future__ import annotations
@@ -95,9 +96,6 @@ class MemoryAnswers:
         with self._lock:
             self._answers.clear()
 
-    def __len__(self) -> int:
-        return len(self._answers)
-
 
 class SharedAnswers:
     """Answers in a diskcache folder shared by the service's worker processes.
@@ -158,7 +156,7 @@ class SharedAnswers:
         return not isinstance(self._opened(), MemoryAnswers)
 
     def _opened(self) -> diskcache.Cache | MemoryAnswers:
-        # (`is not None`: both stores are falsy while empty)
+        # (`is not None`: an empty diskcache.Cache is falsy)
         if self._store is not None:
             return self._store
         if self._fallback is not None:
