@@ -31,13 +31,14 @@ from typing import cast
 import numpy
 from spacy.attrs import IS_PUNCT, LEMMA, LOWER, ORTH, SENT_START, SPACY
 from spacy.language import Language
-from spacy.lookups import load_lookups
 from spacy.matcher import PhraseMatcher
 from spacy.pipeline import Sentencizer as SpacySentencizer
+from spacy.strings import get_string_id
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 from thinc.types import Ints2d
 
+from indexer.analysis import spacy_lookup
 from indexer.gazetteer import load_gazetteers
 
 DEFAULT_GAZETTEER_DIR = Path(__file__).resolve().parent.parent / "config" / "gazetteers"
@@ -92,7 +93,8 @@ class LookupLemmatizer:
 
     def __init__(self, nlp: Language, table: str) -> None:
         self.strings = nlp.vocab.strings
-        self.table = load_lookups(str(nlp.lang), [table]).get_table(table)
+        # Keyed by string hash, as spaCy's lookup Tables are.
+        self.table = {get_string_id(k): v for k, v in spacy_lookup(str(nlp.lang), table).items()}
         # lower-case form hash -> lemma hash
         self.cache: dict[int, int] = {}
 
