@@ -62,6 +62,10 @@ class Matcher:
             known = self._seen[word] = self._matches(fold(word))
         return known
 
+    def matching_words(self, text: str) -> set[str]:
+        """The distinct words of `text` (as they stand) that match the query."""
+        return {word for word in set(WORD.findall(text)) if self.matches_word(word)}
+
     def _matches(self, folded: str) -> bool:
         if len(folded) < 2 or folded in self.excluded:
             return False
@@ -95,7 +99,8 @@ def highlight(text: str, matcher: Matcher, max_chars: int = SNIPPET_CHARS) -> st
     At most about `max_chars` characters of text (cut at word boundaries, "…" where cut);
     the start of the text when nothing matches.
     """
-    marked = [m for m in WORD.finditer(text) if matcher.matches_word(m.group())]
+    words = matcher.matching_words(text)
+    marked = [m for m in WORD.finditer(text) if m.group() in words] if words else []
     start, end = _window(text, marked, max_chars)
     pieces: list[str] = [_ELLIPSIS] if start > 0 else []
     cursor = start
@@ -163,7 +168,7 @@ def best_passage(
     best: tuple[int, float] | None = None
     chosen: PassageCandidate | None = None
     for candidate in candidates:
-        distinct = len({w.lower() for w in WORD.findall(candidate.text) if matcher.matches_word(w)})
+        distinct = len({w.lower() for w in matcher.matching_words(candidate.text)})
         key = (distinct, candidate.score)
         if best is None or key > best:
             best, chosen = key, candidate
