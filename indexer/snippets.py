@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from rapidfuzz.distance import OSA
 
@@ -159,6 +160,16 @@ class PassageCandidate:
     heading: str | None
     anchor: str | None
     text: str
+
+    @classmethod
+    def from_document(cls, score: float, doc: Mapping[str, Any]) -> PassageCandidate:
+        """A candidate from a stored passage document (`indexer.documents` field names)."""
+        return cls(
+            score=score,
+            heading=doc.get("section_heading") or None,
+            anchor=doc.get("anchor") or None,
+            text=str(doc.get("text") or ""),
+        )
 
 
 def best_passage(

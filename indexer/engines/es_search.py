@@ -159,7 +159,8 @@ def _best_passages(
         for hit in answer["hits"]["hits"]:
             mine = candidates[str(hit["_source"]["article_id"])]
             if len(mine) < _PASSAGES_PER_HIT:
-                mine.append(_candidate(float(hit["_score"] or 0.0), hit["_source"]))
+                score = float(hit["_score"] or 0.0)
+                mine.append(PassageCandidate.from_document(score, hit["_source"]))
     chosen = {}
     missing = []
     for article_id in ids:
@@ -180,17 +181,9 @@ def _best_passages(
             source={"includes": _PASSAGE_FIELDS},
         )
         for hit in answer["hits"]["hits"]:
-            chosen[str(hit["_source"]["article_id"])] = _candidate(0.0, hit["_source"])
+            source = hit["_source"]
+            chosen[str(source["article_id"])] = PassageCandidate.from_document(0.0, source)
     return chosen
-
-
-def _candidate(score: float, source: dict[str, Any]) -> PassageCandidate:
-    return PassageCandidate(
-        score=score,
-        heading=source.get("section_heading") or None,
-        anchor=source.get("anchor") or None,
-        text=str(source.get("text") or ""),
-    )
 
 
 def _hit(

@@ -43,7 +43,6 @@ from indexer.engines.tantivy_schema import (
     article_key,
     build_schema,
     facets,
-    passage_candidate,
     stored,
     stored_passage,
     tantivy_json_documents,
@@ -326,7 +325,8 @@ class TantivyEngine:
             for (score, address), key in zip(hits, keys, strict=True):
                 mine = candidates.setdefault(by_key.get(int(key or 0), ""), [])
                 if len(mine) < _PASSAGES_PER_HIT:
-                    mine.append(passage_candidate(float(score), stored(searcher.doc(address))))
+                    doc = stored(searcher.doc(address))
+                    mine.append(PassageCandidate.from_document(float(score), doc))
         chosen = {}
         single = len(self.queries.searchable_words(query)) + len(query.phrases) <= 1
         for article_id in article_ids:
@@ -347,7 +347,9 @@ class TantivyEngine:
             ]
         )
         hits = searcher.search(query, limit=1, count=False).hits
-        return passage_candidate(0.0, stored(searcher.doc(hits[0][1]))) if hits else None
+        if not hits:
+            return None
+        return PassageCandidate.from_document(0.0, stored(searcher.doc(hits[0][1])))
 
     def _hit(
         self,

@@ -27,7 +27,6 @@ from indexer.documents import Document
 from indexer.engine import Facets, FacetValue, StoredPassage
 from indexer.normalise import fold
 from indexer.query import ParsedQuery
-from indexer.snippets import PassageCandidate
 
 PAGE = "page"
 DUTCH, PLAIN, EXACT = "dutch", "plain", "exact"
@@ -269,15 +268,6 @@ def stored(doc: tantivy.Document) -> dict[str, Any]:
 def total(result: tantivy.SearchResult) -> int:
     # `count` is set when searching with count=True; the bundled stubs do not declare it.
     return int(result.count)  # type: ignore[attr-defined]
-
-
-def passage_candidate(score: float, doc: dict[str, Any]) -> PassageCandidate:
-    return PassageCandidate(
-        score=score,
-        heading=doc.get("section_heading") or None,
-        anchor=doc.get("anchor") or None,
-        text=str(doc.get("text") or ""),
-    )
 
 
 def stored_passage(doc: dict[str, Any]) -> StoredPassage:
