@@ -129,6 +129,12 @@ class PreparedPage:
     source: str
     documents: Sequence[Any]
 
+    @classmethod
+    def of(cls, page: EnrichedPage, documents: Sequence[Any]) -> PreparedPage:
+        """`page`'s id, content hash and source, with its `documents` for the engine."""
+        base = page.page
+        return cls(base.id, base.content_hash, base.source or "", documents)
+
 
 @runtime_checkable
 class BulkWriter(Protocol):

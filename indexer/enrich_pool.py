@@ -30,7 +30,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from indexer.engine import PreparedPage
+from indexer.engine import PreparedPage, prepared_or_failed
 from indexer.gcpause import cycle_collection_paused
 from indexer.models import EnrichedPage, Page
 from indexer.rawpages import RecordPages, load_urls
@@ -104,11 +104,13 @@ class _Worker:
                 except Exception as exc:
                     reason = f"enrichment failed: {type(exc).__name__}: {exc}"
                     result.failures.append(PageFailure(page.id, page.source or "", reason))
+        unprepared: dict[str, str] = {}
         for done in enriched:
-            try:
-                result.prepared.append(self.prepare(done))
-            except Exception as exc:
-                reason = f"could not build its documents: {type(exc).__name__}: {exc}"
+            ready = prepared_or_failed(done, self.prepare, unprepared)
+            if ready is not None:
+                result.prepared.append(ready)
+            else:
+                reason = unprepared[done.page.id]
                 result.failures.append(PageFailure(done.page.id, done.page.source or "", reason))
         return result
 

@@ -87,9 +87,7 @@ def build_client(settings: Settings) -> Elasticsearch:
 
 def prepare_page(analyzer: Analyzer, page: EnrichedPage) -> PreparedPage:
     """`page` as this engine indexes it: its `indexer.documents` dicts (`Engine.preparer`)."""
-    base = page.page
-    return PreparedPage(base.id, base.content_hash, base.source or "",
-                        page_documents(page, analyzer))
+    return PreparedPage.of(page, page_documents(page, analyzer))
 
 
 class ElasticBulk:

@@ -505,9 +505,7 @@ class TantivyEngine:
 
 def prepare_page(analyzer: Analyzer, page: EnrichedPage) -> PreparedPage:
     """`page` as this engine indexes it: its documents as tantivy JSON (`Engine.preparer`)."""
-    base = page.page
-    documents = tantivy_json_documents(page_documents(page, analyzer))
-    return PreparedPage(base.id, base.content_hash, base.source or "", documents)
+    return PreparedPage.of(page, tantivy_json_documents(page_documents(page, analyzer)))
 
 
 class TantivyBulk:
