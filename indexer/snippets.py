@@ -11,6 +11,7 @@ import html
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from rapidfuzz.distance import OSA
@@ -24,6 +25,14 @@ _MAX_WINDOWS = 50  # windows tried, one starting before each of the first matche
 _MIN_STEM = 5  # an inflected form ("depressieve") marks when it extends a lemma this long
 
 
+@lru_cache(maxsize=200_000)
+def _word_forms(word: str) -> tuple[str, str, tuple[str, ...]]:
+    """A word of a text (as it stands) folded, its folded lemma and its compound parts: the
+    same for every query, so worked out once per process for each distinct word."""
+    folded = fold(word)
+    return folded, lemma_of(folded), decompound(folded)
+
+
 @dataclass(frozen=True)
 class Matcher:
     """Decides which words of a text match a query (the same rules as the query builder)."""
@@ -31,8 +40,10 @@ class Matcher:
     forms: frozenset[str]
     fuzzy: tuple[str, ...]
     excluded: frozenset[str]
-    # word -> whether it matches: a page repeats its words, a query is matched against many.
-    _seen: dict[str, bool] = field(default_factory=dict, compare=False, repr=False)
+    # The words (as they stand) already decided, and those of them that match: a page
+    # repeats its words, a query is matched against many texts.
+    _seen: set[str] = field(default_factory=set, compare=False, repr=False)
+    _hits: set[str] = field(default_factory=set, compare=False, repr=False)
 
     @classmethod
     def for_query(cls, query: ParsedQuery, analyzer: Analyzer) -> Matcher:
@@ -58,35 +69,49 @@ class Matcher:
 
     def matches_word(self, word: str) -> bool:
         """Whether a word (as it stands in a text) matches the query."""
-        known = self._seen.get(word)
-        if known is None:
-            known = self._seen[word] = self._matches(fold(word))
-        return known
+        if word not in self._seen:
+            self._decide({word})
+        return word in self._hits
 
     def matching_words(self, text: str) -> set[str]:
         """The distinct words of `text` (as they stand) that match the query."""
-        return {word for word in set(WORD.findall(text)) if self.matches_word(word)}
+        words = set(WORD.findall(text))
+        new = words.difference(self._seen)
+        if new:
+            self._decide(new)
+        return words & self._hits
 
-    def _matches(self, folded: str) -> bool:
+    def _decide(self, words: set[str]) -> None:
+        stems = frozenset(form for form in self.forms if len(form) >= _MIN_STEM)
+        fuzzy = [(word, fuzzy_distance(word)) for word in self.fuzzy]
+        for word in words:
+            if self._matches(*_word_forms(word), stems, fuzzy):
+                self._hits.add(word)
+        self._seen.update(words)
+
+    def _matches(
+        self, folded: str, lemma: str, parts: tuple[str, ...],
+        stems: frozenset[str], fuzzy: Sequence[tuple[str, int]],
+    ) -> bool:
         if len(folded) < 2 or folded in self.excluded:
             return False
-        lemma = lemma_of(folded)
-        if folded in self.forms or lemma in self.forms:
+        forms = self.forms
+        if folded in forms or lemma in forms or not forms.isdisjoint(parts):
             return True
-        parts = decompound(folded)
-        if any(part in self.forms for part in parts):
-            return True
-        if any(
-            len(form) >= _MIN_STEM and folded.startswith(form) and len(folded) - len(form) <= 3
-            for form in self.forms
-        ):
-            return True
-        return any(_near(candidate, word) for word in self.fuzzy for candidate in (folded, *parts))
+        # An inflected form: the word extends a form of at least _MIN_STEM letters by at
+        # most 3 ("depressieve" for "depressie").
+        for cut in range(max(_MIN_STEM, len(folded) - 3), len(folded)):
+            if folded[:cut] in stems:
+                return True
+        for word, distance in fuzzy:
+            for candidate in (folded, *parts):
+                if _near(candidate, word, distance):
+                    return True
+        return False
 
 
-def _near(candidate: str, word: str) -> bool:
-    """Within the typo tolerance of `word` (OSA edits, first letter kept)."""
-    distance = fuzzy_distance(word)
+def _near(candidate: str, word: str, distance: int) -> bool:
+    """Within `distance` OSA edits of `word`, first letter kept (the typo tolerance)."""
     return (
         candidate[0] == word[0]
         and abs(len(candidate) - len(word)) <= distance

@@ -68,3 +68,22 @@ def test_best_passage_prefers_more_distinct_matching_words(analyzer: Analyzer) -
     chosen = best_passage(candidates, matcher(analyzer, "magnesium tekort"))
     assert chosen is not None and chosen.anchor == "b"
     assert best_passage([], matcher(analyzer, "x")) is None
+
+
+def test_an_inflected_form_extends_a_long_form_by_at_most_three_letters(
+    analyzer: Analyzer,
+) -> None:
+    words = matcher(analyzer, "magnesium").matching_words(
+        "magnesiumxqz magnesiumxqzw magnes Magnesiums"
+    )
+    assert words == {"magnesiumxqz", "Magnesiums"}
+
+
+def test_one_matcher_decides_each_text_alone(analyzer: Analyzer) -> None:
+    """The words a matcher has already decided (remembered across texts) change nothing."""
+    texts = ["Magnesium en depressie.", "Geen van beide hier.", "depressies, magnesiumtekort"]
+    shared = matcher(analyzer, "magnesium depressie")
+    for text in texts * 2:
+        fresh = matcher(analyzer, "magnesium depressie")
+        assert shared.matching_words(text) == fresh.matching_words(text)
+    assert shared.matches_word("depressies") and not shared.matches_word("beide")
