@@ -8,7 +8,6 @@ become markup, whatever it contains.
 from __future__ import annotations
 
 import html
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -125,35 +124,57 @@ def highlight(text: str, matcher: Matcher, max_chars: int = SNIPPET_CHARS) -> st
     At most about `max_chars` characters of text (cut at word boundaries, "…" where cut);
     the start of the text when nothing matches.
     """
-    words = matcher.matching_words(text)
-    marked = [m for m in WORD.finditer(text) if m.group() in words] if words else []
+    marked = _occurrences(text, matcher.matching_words(text))
     start, end = _window(text, marked, max_chars)
     pieces: list[str] = [_ELLIPSIS] if start > 0 else []
     cursor = start
-    for match in marked:
-        if match.start() < start or match.end() > end:
+    for word_start, word_end, word in marked:
+        if word_start < start or word_end > end:
             continue
-        pieces.append(html.escape(text[cursor : match.start()]))
-        pieces.append(f"<mark>{html.escape(match.group())}</mark>")
-        cursor = match.end()
+        pieces.append(html.escape(text[cursor:word_start]))
+        pieces.append(f"<mark>{html.escape(word)}</mark>")
+        cursor = word_end
     pieces.append(html.escape(text[cursor:end]))
     if end < len(text):
         pieces.append(_ELLIPSIS)
     return "".join(pieces).strip()
 
 
-def _window(text: str, marked: Sequence[re.Match[str]], max_chars: int) -> tuple[int, int]:
+Occurrence = tuple[int, int, str]  # where a word stands in a text: start, end, the word
+
+
+def _occurrences(text: str, words: Iterable[str]) -> list[Occurrence]:
+    """Every place where one of `words` (words of `text`) stands as a whole word, in order.
+
+    A whole word is a maximal run of letters and digits, as `WORD` finds them; looking up the
+    few matching words is cheaper than going through every word of the text.
+    """
+    found: list[Occurrence] = []
+    for word in words:
+        start = text.find(word)
+        while start >= 0:
+            end = start + len(word)
+            if (start == 0 or not text[start - 1].isalnum()) and (
+                end == len(text) or not text[end].isalnum()
+            ):
+                found.append((start, end, word))
+            start = text.find(word, start + 1)
+    found.sort()
+    return found
+
+
+def _window(text: str, marked: Sequence[Occurrence], max_chars: int) -> tuple[int, int]:
     """The span of at most `max_chars` holding the most distinct matching words."""
     if len(text) <= max_chars:
         return 0, len(text)
     best_start, best_score = 0, -1
-    for i, first in enumerate(marked[:_MAX_WINDOWS]):
-        start = max(0, first.start() - max_chars // 4)
+    for i, (first_start, _, _) in enumerate(marked[:_MAX_WINDOWS]):
+        start = max(0, first_start - max_chars // 4)
         inside = set()
-        for match in marked[i:]:
-            if match.end() > start + max_chars:
+        for _, word_end, word in marked[i:]:
+            if word_end > start + max_chars:
                 break
-            inside.add(match.group().lower())
+            inside.add(word.lower())
         if len(inside) > best_score:
             best_start, best_score = start, len(inside)
     start = _word_start(text, best_start)

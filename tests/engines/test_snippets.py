@@ -87,3 +87,12 @@ def test_one_matcher_decides_each_text_alone(analyzer: Analyzer) -> None:
         fresh = matcher(analyzer, "magnesium depressie")
         assert shared.matching_words(text) == fresh.matching_words(text)
     assert shared.matches_word("depressies") and not shared.matches_word("beide")
+
+
+def test_only_whole_words_are_marked(analyzer: Analyzer) -> None:
+    text = "tekort, xtekort tekorten_tekort tekort2 Tekort"
+    snippet = highlight(text, matcher(analyzer, "tekort"))
+    assert snippet == (
+        "<mark>tekort</mark>, xtekort <mark>tekorten</mark>_<mark>tekort</mark> "
+        "<mark>tekort2</mark> <mark>Tekort</mark>"
+    )
