@@ -11,7 +11,9 @@ this process, on the tantivy engine:
 Prints wall-clock seconds of each, the share of each stage (read, parse+enrich, write, verify,
 switch, cleanup: seconds of the job's own process, see indexer/reindex_report.py), the
 speed-up ratio of 2 to 1, the CPU seconds of the job's process and of the workers, and the
-cost of moving a worker's results to the job (pickled PreparedPages). Goals: ratio >= 1.6
+cost of moving a worker's results to the job (pickled PreparedPages), and the ceiling on the
+speed-up that the CPU the N-worker run used allows on this machine's CPUs (CPU seconds / CPUs
+is the shortest any schedule could take). Goals: ratio >= 1.6
 on a 2-core machine, full rebuild < 60 s, incremental with nothing changed < 5 s.
 """
 
@@ -159,6 +161,13 @@ def main() -> None:
         print(f"transport of a worker's pages, pickled: {transport_cost(settings, raw)}")
         print(f"load average during the run: {os.getloadavg()[0]:.1f} (1 min)")
         ratio = one_s / many_s
+        cpus = len(os.sched_getaffinity(0))
+        many_cpu = sum(CPU.get(id(many), (0.0, 0.0)))
+        floor = many_cpu / min(cpus, args.workers + 1)
+        print(f"ceiling: the {args.workers}-worker run used {many_cpu:.1f} CPU s; on {cpus} "
+              f"CPUs no schedule runs that in under {floor:.2f} s, so the most this work "
+              f"allows is {one_s / floor:.2f}x against 1 worker (which itself used "
+              f"{sum(CPU.get(id(one), (0.0, 0.0))) / one_s:.2f} cores on average)")
         print(f"speed-up {args.workers} workers vs 1: {ratio:.2f}x (goal >= {GOAL_RATIO}x); "
               f"full rebuild {many_s:.1f} s (goal < {GOAL_FULL_SECONDS:.0f} s); incremental "
               f"{inc_s:.2f} s (goal < {GOAL_INCREMENTAL_SECONDS:.0f} s)")
