@@ -10,12 +10,12 @@ from __future__ import annotations
 import html
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any
 
 from rapidfuzz.distance import OSA
 
-from indexer.analysis import WORD, Analyzer, Token, decompound, fold, lemma_of
+from indexer.analysis import WORD, Analyzer, decompound, fold, lemma_of
 from indexer.query import ParsedQuery, fuzzy_distance
 
 SNIPPET_CHARS = 220
@@ -62,16 +62,6 @@ class Matcher:
         """The same matcher, also matching `forms` (e.g. the engine's fuzzy expansions)."""
         return Matcher(self.forms | frozenset(forms), self.fuzzy, self.excluded)
 
-    def matches(self, token: Token) -> bool:
-        """Whether a word of a text matches the query."""
-        return self.matches_word(token.text)
-
-    def matches_word(self, word: str) -> bool:
-        """Whether a word (as it stands in a text) matches the query."""
-        if word not in self._seen:
-            self._decide({word})
-        return word in self._hits
-
     def matching_words(self, text: str) -> set[str]:
         """The distinct words of `text` (as they stand) that match the query."""
         words = set(WORD.findall(text))
@@ -80,18 +70,23 @@ class Matcher:
             self._decide(new)
         return words & self._hits
 
+    @cached_property
+    def _stems(self) -> frozenset[str]:
+        """The forms long enough (_MIN_STEM letters) for an inflected word to extend."""
+        return frozenset(form for form in self.forms if len(form) >= _MIN_STEM)
+
+    @cached_property
+    def _typo_distances(self) -> tuple[tuple[str, int], ...]:
+        """Each word matched within a typo distance, with that distance."""
+        return tuple((word, fuzzy_distance(word)) for word in self.fuzzy)
+
     def _decide(self, words: set[str]) -> None:
-        stems = frozenset(form for form in self.forms if len(form) >= _MIN_STEM)
-        fuzzy = [(word, fuzzy_distance(word)) for word in self.fuzzy]
         for word in words:
-            if self._matches(*_word_forms(word), stems, fuzzy):
+            if self._matches(*_word_forms(word)):
                 self._hits.add(word)
         self._seen.update(words)
 
-    def _matches(
-        self, folded: str, lemma: str, parts: tuple[str, ...],
-        stems: frozenset[str], fuzzy: Sequence[tuple[str, int]],
-    ) -> bool:
+    def _matches(self, folded: str, lemma: str, parts: tuple[str, ...]) -> bool:
         if len(folded) < 2 or folded in self.excluded:
             return False
         forms = self.forms
@@ -99,10 +94,11 @@ class Matcher:
             return True
         # An inflected form: the word extends a form of at least _MIN_STEM letters by at
         # most 3 ("depressieve" for "depressie").
+        stems = self._stems
         for cut in range(max(_MIN_STEM, len(folded) - 3), len(folded)):
             if folded[:cut] in stems:
                 return True
-        for word, distance in fuzzy:
+        for word, distance in self._typo_distances:
             for candidate in (folded, *parts):
                 if _near(candidate, word, distance):
                     return True
