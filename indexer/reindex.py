@@ -263,11 +263,7 @@ class ReindexJob:
         cache = ParseCache(self.parse_cache_path)
         self.progress.start("parse+enrich+write", len(urls))
         batch: dict[str, PreparedPage] = {}
-        # Worker processes cost a pipeline build and a fork: by default, only for a few chunks.
-        if self.options.workers is None and len(urls) <= 2 * self.options.chunk_size:
-            self.workers = self.report.workers = 1
-        # Enough work queued ahead that the workers go on while this process writes a batch.
-        ahead = -(-self.options.write_batch // self.options.chunk_size) + 2 * self.workers
+        self.workers = self.report.workers = self.workers_for(len(urls))
         # Receiving results makes many objects and no cycles: the collector is paused, and
         # run once per written batch over the objects made since the build began. One bulk
         # writer for the whole build: the new version is searched only once it is complete.
@@ -276,7 +272,7 @@ class ReindexJob:
             self.bulk(version) as bulk,
         ):
             with EnrichPool(self.settings, self.workers, self.engine.preparer(), self.nlp,
-                            in_flight=ahead) as pool:
+                            in_flight=self.in_flight(self.workers)) as pool:
                 results = pool.map_records(chunked(urls, self.options.chunk_size))
                 for result in self.timed_iter("parse+enrich", results):
                     fetched = {r.url: r.fetched_at for r in result.records}
@@ -298,6 +294,19 @@ class ReindexJob:
             self.fire("write")
         self.progress.finish()
         cache.save()  # what each body parses into holds whatever becomes of this version
+
+    def workers_for(self, items: int) -> int:
+        """The worker processes for `items` records or pages: those of the options, except
+        that by default a few chunks' worth is done in this process (worker processes cost a
+        pipeline build and a fork)."""
+        if self.options.workers is None and items <= 2 * self.options.chunk_size:
+            return 1
+        return self.workers
+
+    def in_flight(self, workers: int) -> int:
+        """Chunks to queue ahead: enough that the workers go on while this process writes a
+        batch."""
+        return -(-self.options.write_batch // self.options.chunk_size) + 2 * workers
 
     def account(self, record: RecordPages) -> None:
         """Count a parsed record's pages; report the record (or parts of it) that failed."""

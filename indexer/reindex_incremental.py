@@ -86,17 +86,13 @@ def _write_changed(job: ReindexJob, live: str, changed: list[Page],
     """Enrich and write the changed pages: through one bulk writer, so that the live version
     shows them all at once when it closes (tantivy: one commit; a job killed before it
     leaves the live version as it was)."""
-    size = job.options.chunk_size
-    # Worker processes cost a pipeline build and a fork: by default, only for a few chunks.
-    few = job.options.workers is None and len(changed) <= 2 * size
-    workers = 1 if few else job.workers
+    workers = job.workers_for(len(changed))
     job.progress.start("enrich+write", len(changed))
     batch: dict[str, PreparedPage] = {}
-    ahead = -(-job.options.write_batch // size) + 2 * workers
     with job.bulk(live) as bulk:
         with EnrichPool(job.settings, workers, job.engine.preparer(), job.nlp,
-                        in_flight=ahead) as pool:
-            results = pool.map_pages(chunked(changed, size))
+                        in_flight=job.in_flight(workers)) as pool:
+            results = pool.map_pages(chunked(changed, job.options.chunk_size))
             for result in job.timed_iter("parse+enrich", results):
                 job.fire("enrich")
                 job.reject_failures(result)
