@@ -10,11 +10,11 @@ this process, on the tantivy engine:
   3. `--incremental` with nothing changed.
 Prints wall-clock seconds of each, the share of each stage (read, parse+enrich, write, verify,
 switch, cleanup: seconds of the job's own process, see indexer/reindex_report.py), the
-speed-up ratio of 2 to 1, the CPU seconds of the job's process and of the workers, and the
-cost of moving a worker's results to the job (pickled PreparedPages), and the ceiling on the
+speed-up ratio of 2 to 1, the CPU seconds of the job's process and of the workers, the cost
+of moving a worker's results to the job (pickled PreparedPages), and the ceiling on the
 speed-up that the CPU the N-worker run used allows on this machine's CPUs (CPU seconds / CPUs
-is the shortest any schedule could take). Goals: ratio >= 1.6
-on a 2-core machine, full rebuild < 60 s, incremental with nothing changed < 5 s.
+is the shortest any schedule could take). Goals: ratio >= 1.6 on a 2-core machine, full
+rebuild < 60 s, incremental with nothing changed < 5 s.
 """
 
 from __future__ import annotations
@@ -87,8 +87,13 @@ def shares(report: ReindexReport) -> str:
     total = sum(report.durations.values()) or 1.0
     stages = ", ".join(f"{k} {v:.2f} s ({100 * v / total:.0f}%)"
                        for k, v in report.durations.items())
-    job, workers = CPU.get(id(report), (0.0, 0.0))
+    job, workers = CPU[id(report)]
     return f"{stages}; CPU: job's process {job:.2f} s, worker processes {workers:.2f} s"
+
+
+def cpu_seconds(report: ReindexReport) -> float:
+    """CPU seconds of a run: the job's process and its workers together."""
+    return sum(CPU[id(report)])
 
 
 def transport_cost(settings: Settings, raw: list[tuple[str, str]], sample: int = 200) -> str:
@@ -130,8 +135,9 @@ def main() -> None:
         settings = load_settings(data_dir=Path(folder) / "data", rate_limit_enabled=False,
                                  smoke_queries=[smoke_query([text for _, text in raw])])
         fill(settings, raw)
+        cpus = len(os.sched_getaffinity(0))
         print(f"corpus: {len(raw)} raw pages from {corpus_source()}; "
-              f"{len(os.sched_getaffinity(0))} CPUs; smoke query {settings.smoke_queries}")
+              f"{cpus} CPUs; smoke query {settings.smoke_queries}")
 
         # Warm-up: the first job of a process fills caches (analysis, word lists) that every
         # later one uses; without it the baseline would pay for them alone.
@@ -161,13 +167,11 @@ def main() -> None:
         print(f"transport of a worker's pages, pickled: {transport_cost(settings, raw)}")
         print(f"load average during the run: {os.getloadavg()[0]:.1f} (1 min)")
         ratio = one_s / many_s
-        cpus = len(os.sched_getaffinity(0))
-        many_cpu = sum(CPU.get(id(many), (0.0, 0.0)))
-        floor = many_cpu / min(cpus, args.workers + 1)
-        print(f"ceiling: the {args.workers}-worker run used {many_cpu:.1f} CPU s; on {cpus} "
-              f"CPUs no schedule runs that in under {floor:.2f} s, so the most this work "
-              f"allows is {one_s / floor:.2f}x against 1 worker (which itself used "
-              f"{sum(CPU.get(id(one), (0.0, 0.0))) / one_s:.2f} cores on average)")
+        floor = cpu_seconds(many) / min(cpus, args.workers + 1)
+        print(f"ceiling: the {args.workers}-worker run used {cpu_seconds(many):.1f} CPU s; on "
+              f"{cpus} CPUs no schedule runs that in under {floor:.2f} s, so the most this "
+              f"work allows is {one_s / floor:.2f}x against 1 worker (which itself used "
+              f"{cpu_seconds(one) / one_s:.2f} cores on average)")
         print(f"speed-up {args.workers} workers vs 1: {ratio:.2f}x (goal >= {GOAL_RATIO}x); "
               f"full rebuild {many_s:.1f} s (goal < {GOAL_FULL_SECONDS:.0f} s); incremental "
               f"{inc_s:.2f} s (goal < {GOAL_INCREMENTAL_SECONDS:.0f} s)")
