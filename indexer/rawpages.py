@@ -25,12 +25,12 @@ from urllib.parse import unquote, urlsplit
 
 from indexer.atomic import write_atomic
 from indexer.errors import InputError
+from indexer.inputs import STDIN
 from indexer.models import Page
 from indexer.parsing import decode_input, parse_bytes, parse_plain_text
 from indexer.settings import Settings
 from scrapers.store import HTML, PAGE_EXPORT, PLAIN_TEXT, RawRecord, RawStore
 
-STDIN_NAME = "-"
 _HTML_SUFFIXES = (".html", ".htm")
 
 
@@ -41,7 +41,7 @@ def raw_store(settings: Settings) -> RawStore:
 
 def input_url(name: str, data: bytes) -> str:
     """The record key of an ingested input: `file:///abs/path`, or a stdin key by content."""
-    if name == STDIN_NAME:
+    if name == STDIN:
         return f"file:///dev/stdin#{hashlib.sha256(data).hexdigest()[:16]}"
     return Path(name).expanduser().resolve().as_uri()
 

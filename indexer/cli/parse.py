@@ -14,7 +14,7 @@ import click
 
 from indexer.cli.common import echo_json, settings_or_exit, warn
 from indexer.errors import InputError
-from indexer.inputs import expand_inputs, read_input
+from indexer.inputs import STDIN, expand_inputs, read_input
 from indexer.models import EnrichedPage, Page, Section
 
 STDIN_NAME = "<stdin>"
@@ -51,7 +51,7 @@ def _parse_one(name: str, max_bytes: int) -> list[Page]:
     """The pages of one input; its problems are reported on standard error."""
     from indexer.parsing import parse_bytes
 
-    shown = STDIN_NAME if name == "-" else name
+    shown = STDIN_NAME if name == STDIN else name
     try:
         data = read_input(name, max_bytes)
         result = parse_bytes(data, source=shown, max_bytes=max_bytes)
