@@ -109,11 +109,11 @@ class ElasticBulk:
             if ready is not None:
                 chunk.append(ready)
             if len(chunk) >= _PAGES_PER_CHUNK:
-                indexed += self.engine._write_chunk(
+                indexed += self.engine.write_chunk(
                     self.version, chunk, failed, self.fresh, self.written)
                 chunk = []
         if chunk:
-            indexed += self.engine._write_chunk(
+            indexed += self.engine.write_chunk(
                 self.version, chunk, failed, self.fresh, self.written)
         return WriteReport(indexed=indexed, failed=failed)
 
@@ -283,7 +283,7 @@ class ElasticEngine:
             if self._vocabulary is not None and self._vocabulary[0] == version:
                 self._vocabulary = None
 
-    def _write_chunk(
+    def write_chunk(
         self,
         version: str,
         pages: list[PreparedPage],
@@ -291,6 +291,12 @@ class ElasticEngine:
         fresh: bool,
         written: set[str],
     ) -> int:
+        """Bulk-write one chunk of `pages` (for `ElasticBulk`); failures go into `failed`.
+
+        `fresh`: the version was empty when the block began; `written`: the ids this block
+        wrote so far (a page written again has its old passages deleted first). Returns
+        the pages given minus the failed ones.
+        """
         given = len(pages)
         # A page given twice: the later one wins, as if written one after the other.
         pages = list({page.id: page for page in pages}.values())
