@@ -13,7 +13,8 @@ incremental reindex) are seen when the answers expire or `clear()` is called.
 
 A cache must never fail a search: a shared folder that cannot be opened leaves the worker
 with its answers in memory; a read or write that fails is a miss or is skipped. The first such
-problem is logged, the rest are not.
+problem is logged, the rest are not. The folder holds nothing else: deleting it (the service
+stopped) is always safe, and is the repair for one damaged by a crash of the machine.
 """
 
 from __future__ import annotations
@@ -39,6 +40,14 @@ BYTES_PER_ENTRY = 16 * 1024
 # SQLite's busy timeout (s): a write waits at most this long for another worker's write
 # (each takes well under a millisecond); an answer that cannot be stored in time is not stored.
 LOCK_TIMEOUT_S = 0.25
+# SQLite's `synchronous` for the folder: OFF, no fsync at all. diskcache's default (NORMAL)
+# fsyncs at every WAL checkpoint, inside whichever request stores an answer then: with two
+# processes storing 4 KiB answers, a store took 0.07 ms at the median but 2.3-4.2 ms at the
+# 99th percentile, against 0.05 / 0.27-0.73 ms with OFF (3x less time in all). The price: an
+# operating-system crash or power loss may damage the database. Its answers are disposable;
+# a damaged folder is reported once and searches go on without it (see below), and deleting
+# the folder repairs it.
+SQLITE_SYNCHRONOUS = 0
 # What a damaged, unwritable or busy cache folder raises.
 CACHE_ERRORS = (OSError, sqlite3.Error, diskcache.Timeout)
 
@@ -172,6 +181,7 @@ class SharedAnswers:
                     timeout=LOCK_TIMEOUT_S,
                     size_limit=self._entries * BYTES_PER_ENTRY,
                     eviction_policy="least-recently-stored",  # a read writes nothing
+                    sqlite_synchronous=SQLITE_SYNCHRONOUS,
                 )
                 return self._store
             except CACHE_ERRORS as exc:
