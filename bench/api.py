@@ -139,6 +139,27 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def server_env(data_dir: Path, answers_dir: Path) -> dict[str, str]:
+    """The environment `sitesearch serve` runs in: this one without our settings, then the
+    data dir, rate limits off and a fresh answer folder (a reused data dir must not start with
+    remembered answers)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SITESEARCH_")}
+    env.update({
+        "SITESEARCH_DATA_DIR": str(data_dir), "SITESEARCH_RATE_LIMIT_ENABLED": "false",
+        "SITESEARCH_ANSWER_CACHE_DIR": str(answers_dir),
+    })
+    return env
+
+
+def stop_server(process: subprocess.Popen[bytes]) -> None:
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 def start_server(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
     process = subprocess.Popen(
         [str(SITESEARCH), "serve", "--host", "127.0.0.1", "--port", str(port)],
@@ -193,13 +214,8 @@ def main() -> None:
 
     temp = tempfile.TemporaryDirectory(prefix="bench-api-")
     data_dir = args.data_dir or Path(temp.name) / "data"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SITESEARCH_")}
-    env.update({
-        "SITESEARCH_DATA_DIR": str(data_dir), "SITESEARCH_RATE_LIMIT_ENABLED": "false",
-        # a fresh answer folder: a reused data dir must not start with remembered answers
-        "SITESEARCH_ANSWER_CACHE_DIR": str(Path(temp.name) / "answers"),
-        "SITESEARCH_ANSWER_CACHE_SHARED": str(args.answer_cache == "shared").lower(),
-    })
+    env = server_env(data_dir, Path(temp.name) / "answers")
+    env["SITESEARCH_ANSWER_CACHE_SHARED"] = str(args.answer_cache == "shared").lower()
     if args.workers:
         env["SITESEARCH_WORKERS"] = str(args.workers)
     if args.threads:
@@ -240,11 +256,7 @@ def main() -> None:
             floor = run_load(argparse.Namespace(**{**vars(args), "seconds": args.floor_seconds}),
                              port, [floor_path])
     finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop_server(server)
         temp.cleanup()
 
     errors = sum(load.errors.values())
