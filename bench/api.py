@@ -152,6 +152,8 @@ def server_env(data_dir: Path, answers_dir: Path) -> dict[str, str]:
 
 
 def stop_server(process: subprocess.Popen[bytes]) -> None:
+    """Stop a `sitesearch serve` as a supervisor would: SIGTERM (gunicorn's graceful stop),
+    SIGKILL after 30 s. (tests/api/test_serve.py stops its server with this too.)"""
     process.send_signal(signal.SIGTERM)
     try:
         process.wait(timeout=30)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -14,6 +13,7 @@ import httpx
 import pytest
 from click.testing import CliRunner
 
+from bench.api import stop_server
 from indexer.cli import main
 from tests.api.conftest import free_port
 from tests.conftest import SEEDS_DIR
@@ -65,12 +65,7 @@ def served(served_dir: Path) -> Iterator[str]:
         wait_for_health(url, process)
         yield url
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_server(process)
 
 
 @pytest.mark.slow
