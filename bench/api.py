@@ -183,11 +183,12 @@ def start_server(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
     sys.exit("sitesearch serve did not become healthy within 60 s")
 
 
-def run_load(args: argparse.Namespace, port: int, paths: list[str]) -> LoadFigures:
+def run_load(args: argparse.Namespace, port: int, paths: list[str],
+             seconds: float) -> LoadFigures:
+    """The chosen load generator against `paths` for `seconds` (after its warm-up)."""
     if args.load_generator == "wrk":
-        return wrk_load(port, paths, args.clients, args.seconds, WARM_UP_S)
-    return python_load(port, paths, args.clients, args.seconds, WARM_UP_S,
-                       args.client_processes)
+        return wrk_load(port, paths, args.clients, seconds, WARM_UP_S)
+    return python_load(port, paths, args.clients, seconds, WARM_UP_S, args.client_processes)
 
 
 def main() -> None:
@@ -251,12 +252,11 @@ def main() -> None:
     port = free_port()
     server = start_server(env, port)
     try:
-        load = run_load(args, port, paths)
+        load = run_load(args, port, paths, args.seconds)
         floor = None
         if args.floor_seconds > 0:
             floor_path = "/api/search?" + urllib.parse.urlencode({"q": FLOOR_QUERY})
-            floor = run_load(argparse.Namespace(**{**vars(args), "seconds": args.floor_seconds}),
-                             port, [floor_path])
+            floor = run_load(args, port, [floor_path], args.floor_seconds)
     finally:
         stop_server(server)
         temp.cleanup()
