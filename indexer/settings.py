@@ -91,6 +91,11 @@ class Settings(BaseSettings):
     threads: int = Field(
         2, ge=1, description="gunicorn threads per worker (2 measured best on 2 cores)."
     )
+    reuse_port: bool = Field(
+        True,
+        description="Each gunicorn worker listens on its own socket (SO_REUSEPORT), so that "
+                    "the kernel spreads connections evenly over the workers.",
+    )
     cors_origins: list[str] = Field(
         default_factory=list, description="Origins allowed to call the API from a browser."
     )

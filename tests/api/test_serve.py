@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import http.client
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -10,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import psutil
 import pytest
 from click.testing import CliRunner
 
@@ -43,12 +46,13 @@ def served_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def served(served_dir: Path) -> Iterator[str]:
+def server(served_dir: Path) -> Iterator[tuple[str, int]]:
+    """The served gunicorn (two workers, as in production): its URL and its master's pid."""
     data_dir = served_dir / "data"
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("SITESEARCH_")},
         "SITESEARCH_DATA_DIR": str(data_dir),
-        "SITESEARCH_WORKERS": "1",
+        "SITESEARCH_WORKERS": "2",
         "SITESEARCH_THREADS": "2",
         "SITESEARCH_RATE_LIMIT_ENABLED": "false",
     }
@@ -63,9 +67,14 @@ def served(served_dir: Path) -> Iterator[str]:
     url = f"http://127.0.0.1:{port}"
     try:
         wait_for_health(url, process)
-        yield url
+        yield url, process.pid
     finally:
         stop_server(process)
+
+
+@pytest.fixture(scope="module")
+def served(server: tuple[str, int]) -> str:
+    return server[0]
 
 
 @pytest.mark.slow
@@ -90,6 +99,53 @@ def test_each_worker_warms_its_engine_before_taking_requests(
     assert "search engine warmed up in" in log
     # and opened the answer cache the workers share, under the data dir
     assert (served_dir / "data" / "answers" / "cache.db").is_file()
+
+
+@pytest.mark.slow
+def test_each_worker_listens_on_its_own_socket_and_holds_connections(
+    server: tuple[str, int],
+) -> None:
+    """reuse_port (the default): the kernel spreads connections over the workers' sockets.
+    From one shared socket a burst of 16 clients often went all or nearly all to one worker;
+    spread by the kernel, all 16 on one of two workers has a chance of 1 in 32,768."""
+    url, master = server
+    workers = psutil.Process(master).children()
+    assert len(workers) == 2
+    port = int(url.rsplit(":", 1)[1])
+    clients = [http.client.HTTPConnection("127.0.0.1", port, timeout=30) for _ in range(16)]
+    try:
+        for client in clients:  # each keeps its connection open (keep-alive) once answered
+            client.request("GET", "/api/health")
+            response = client.getresponse()
+            response.read()
+            assert response.status == 200
+        listening: dict[int, set[int]] = {}
+        held: dict[int, int] = {}
+        for worker in workers:
+            mine = [c for c in worker.net_connections(kind="tcp") if c.laddr.port == port]
+            listening[worker.pid] = {
+                os.stat(f"/proc/{worker.pid}/fd/{c.fd}").st_ino
+                for c in mine if c.status == psutil.CONN_LISTEN
+            }
+            held[worker.pid] = sum(c.status == psutil.CONN_ESTABLISHED for c in mine)
+    finally:
+        for client in clients:
+            client.close()
+    first, second = listening.values()
+    assert first and second and not first & second  # a socket of its own each
+    assert sum(held.values()) == 16
+    assert min(held.values()) >= 1
+
+
+def test_serve_refuses_a_port_in_use() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(main, ["serve", "--host", "127.0.0.1", "--port", str(port)])
+    assert result.exit_code == 1
+    assert f"cannot serve on 127.0.0.1:{port}" in result.output
+    assert "another server" in result.output
 
 
 def test_serve_help_names_its_options() -> None:
