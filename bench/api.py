@@ -18,7 +18,8 @@
    `--client-processes` processes); `--load-generator` picks one. The API's answer cache is
    shared by the workers, as in production, in a fresh folder; `--answer-cache worker` keeps
    one per worker, `off` (or `--no-answer-cache`) measures without it.
-Prints requests/s, p50, p99, errors, and the ratio of API p50 to in-process engine p50.
+Prints requests/s, p50, p99, errors, the ratio of API p50 to in-process engine p50, and how many
+of the clients' connections each gunicorn worker held halfway through.
 4. Then, on the same server, the floor: the same clients for `--floor-seconds` requesting one
    query only (answered from the cache after its first request), so gunicorn, Flask, the load
    generator and the kernel are all that is measured; prints its figures and the ratio of the
@@ -43,6 +44,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.parse
 from collections import Counter
@@ -183,6 +185,22 @@ def start_server(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
     sys.exit("sitesearch serve did not become healthy within 60 s")
 
 
+def connections_per_worker(server: int, port: int) -> list[int]:
+    """Established connections on `port` that each worker of the gunicorn master `server`
+    holds, fewest first: how evenly the kernel (reuse_port) spread the clients."""
+    import psutil
+
+    counts = []
+    for worker in psutil.Process(server).children():
+        try:
+            held = worker.net_connections(kind="tcp")
+        except psutil.Error:  # a worker gone meanwhile
+            continue
+        counts.append(sum(c.status == psutil.CONN_ESTABLISHED and c.laddr.port == port
+                          for c in held))
+    return sorted(counts)
+
+
 def run_load(args: argparse.Namespace, port: int, paths: list[str],
              seconds: float) -> LoadFigures:
     """The chosen load generator against `paths` for `seconds` (after its warm-up)."""
@@ -252,7 +270,12 @@ def main() -> None:
     port = free_port()
     server = start_server(env, port)
     try:
+        split: list[int] = []
+        sampler = threading.Timer(WARM_UP_S + args.seconds / 2,
+                                  lambda: split.extend(connections_per_worker(server.pid, port)))
+        sampler.start()
         load = run_load(args, port, paths, args.seconds)
+        sampler.join()
         floor = None
         if args.floor_seconds > 0:
             floor_path = "/api/search?" + urllib.parse.urlencode({"q": FLOOR_QUERY})
@@ -269,7 +292,7 @@ def main() -> None:
         "seconds": round(load.seconds, 2), "requests": load.requests,
         "requests_per_s": round(rps, 1), "p50_ms": round(load.p50_ms, 2),
         "p99_ms": round(load.p99_ms, 2), "errors": errors,
-        "engine_p50_ms": round(engine_p50, 2),
+        "engine_p50_ms": round(engine_p50, 2), "connections_per_worker": split,
         "api_p50_over_engine_p50": round(load.p50_ms / engine_p50, 2),
     }
     if load.report:
@@ -280,6 +303,7 @@ def main() -> None:
           f"{load.seconds:.0f} s: {rps:.1f} requests/s, p50 {load.p50_ms:.2f} ms, "
           f"p99 {load.p99_ms:.2f} ms, errors {errors} {dict(load.errors) if errors else ''}")
     print(f"ratio API p50 / engine p50: {load.p50_ms / engine_p50:.2f}")
+    print(f"connections per worker, mid-run: {', '.join(map(str, split)) or 'not seen'}")
     if floor is not None:
         floor_errors = sum(floor.errors.values())
         print(f"floor, one cached query ({FLOOR_QUERY!r}), same server and clients, "
