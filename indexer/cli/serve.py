@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import socket
 import time
 from typing import Any
@@ -52,9 +53,9 @@ def ensure_free(host: str, port: int) -> None:
         try:
             probe.bind((host, port))
         except OSError as exc:
+            hint = " (is another server running there?)" if exc.errno == errno.EADDRINUSE else ""
             raise click.ClickException(
-                f"cannot serve on {host}:{port}: {exc.strerror or exc} (is another server "
-                "running there?)"
+                f"cannot serve on {host}:{port}: {exc.strerror or exc}{hint}"
             ) from None
 
 

@@ -148,6 +148,13 @@ def test_serve_refuses_a_port_in_use() -> None:
     assert "another server" in result.output
 
 
+def test_serve_names_an_address_it_cannot_bind() -> None:
+    result = CliRunner().invoke(main, ["serve", "--host", "no-such-host.invalid", "--port", "8000"])
+    assert result.exit_code == 1
+    assert "cannot serve on no-such-host.invalid:8000" in result.output
+    assert "another server" not in result.output
+
+
 def test_serve_help_names_its_options() -> None:
     result = CliRunner().invoke(main, ["serve", "--help"])
     assert result.exit_code == 0
