@@ -3,6 +3,7 @@
     .venv/bin/python -m bench.api [--pages 2000] [--clients 16] [--seconds 30]
                                   [--load-generator {wrk,python}] [--client-processes 4]
                                   [--workers N] [--threads N] [--answer-cache {shared,worker,off}]
+                                  [--no-reuse-port]
                                   [--data-dir DIR]
 
 1. Ingests `--pages` pages of varied Dutch text (bench/corpus.py) plus the two seed pages with
@@ -227,6 +228,9 @@ def main() -> None:
                              "one per worker, or off")
     parser.add_argument("--no-answer-cache", action="store_const", dest="answer_cache",
                         const="off", help="the same as --answer-cache off")
+    parser.add_argument("--no-reuse-port", action="store_true",
+                        help="the workers share one listening socket (gunicorn's default) "
+                             "instead of one each (setting reuse_port)")
     parser.add_argument("--floor-seconds", type=float, default=10.0,
                         help="seconds of the one-query floor run after the mix (0: skip it)")
     parser.add_argument("--data-dir", type=Path, default=None,
@@ -241,6 +245,8 @@ def main() -> None:
         env["SITESEARCH_WORKERS"] = str(args.workers)
     if args.threads:
         env["SITESEARCH_THREADS"] = str(args.threads)
+    if args.no_reuse_port:
+        env["SITESEARCH_REUSE_PORT"] = "false"
     if args.answer_cache == "off":
         env["SITESEARCH_ANSWER_CACHE_ENTRIES"] = "0"
     settings = load_settings(data_dir=data_dir)
@@ -288,6 +294,7 @@ def main() -> None:
     rps = load.requests_per_s
     figures = {
         "load_generator": args.load_generator, "workers": workers, "threads": threads,
+        "reuse_port": not args.no_reuse_port,
         "clients": args.clients, "answer_cache": args.answer_cache, "query_pool": len(paths),
         "seconds": round(load.seconds, 2), "requests": load.requests,
         "requests_per_s": round(rps, 1), "p50_ms": round(load.p50_ms, 2),
@@ -298,7 +305,8 @@ def main() -> None:
     if load.report:
         print("wrk's report:\n" + "\n".join("    " + line for line in load.report.splitlines()))
     print(f"load generator: {load.generator}")
-    print(f"API via gunicorn ({workers} workers x {threads} threads, answer cache "
+    sockets = "one shared socket" if args.no_reuse_port else "a socket each"
+    print(f"API via gunicorn ({workers} workers x {threads} threads, {sockets}, answer cache "
           f"{args.answer_cache}), {args.clients} connections, {len(paths)} queries (Zipf), "
           f"{load.seconds:.0f} s: {rps:.1f} requests/s, p50 {load.p50_ms:.2f} ms, "
           f"p99 {load.p99_ms:.2f} ms, errors {errors} {dict(load.errors) if errors else ''}")
