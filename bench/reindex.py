@@ -177,7 +177,7 @@ def main() -> None:
         machine = Speedups(args.workers, [])
         best: dict[int, tuple[float, ReindexReport]] = {}
         for _ in range(args.repeat):  # alternate, keep the best: the machine may be shared
-            # What the machine gives this work in parallel, minutes apart from the runs.
+            # What the machine gives this work in parallel, sampled between the runs.
             machine.samples += parallel_speedup(args.workers, MACHINE_SAMPLES, work).samples
             for workers in (1, args.workers):
                 batch = {"write_batch": args.write_batch} if args.write_batch else {}
