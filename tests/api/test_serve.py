@@ -18,6 +18,8 @@ from click.testing import CliRunner
 
 from bench.api import stop_server
 from indexer.cli import main
+from indexer.cli.serve import migration_note
+from indexer.settings import load_settings
 from tests.api.conftest import free_port
 from tests.conftest import SEEDS_DIR
 
@@ -153,6 +155,24 @@ def test_serve_names_an_address_it_cannot_bind() -> None:
     assert result.exit_code == 1
     assert "cannot serve on no-such-host.invalid:8000" in result.output
     assert "another server" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("switch", "reuse_port", "workers", "noted"),
+    [("0\n", True, 2, True), ("1\n", True, 2, False), (None, True, 2, False),
+     ("0\n", False, 2, False), ("0\n", True, 1, False)],
+)
+def test_serve_notes_when_a_reload_would_reset_waiting_connections(
+    tmp_path: Path, switch: str | None, reuse_port: bool, workers: int, noted: bool
+) -> None:
+    path = tmp_path / "tcp_migrate_req"
+    if switch is not None:
+        path.write_text(switch, encoding="ascii")
+    settings = load_settings(data_dir=tmp_path, reuse_port=reuse_port, workers=workers)
+    note = migration_note(settings, path)
+    assert (note is not None) == noted
+    if noted:
+        assert note is not None and "net.ipv4.tcp_migrate_req=1" in note
 
 
 def test_serve_help_names_its_options() -> None:
