@@ -32,17 +32,23 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.corpus import corpus_source, raw_pages
 from bench.machine import Speedups, parallel_speedup
 from indexer.engines.tantivy_engine import TantivyEngine
+from indexer.models import Page
+from indexer.nlp import build_nlp
 from indexer.rawpages import raw_store
 from indexer.reindex import ReindexOptions, run_reindex
 from indexer.reindex_report import ReindexReport
 from indexer.settings import Settings, load_settings
 from scrapers.store import PAGE_EXPORT, RawRecord
+
+if TYPE_CHECKING:
+    from spacy.language import Language
 
 GOAL_RATIO = 1.6
 GOAL_FULL_SECONDS = 60.0
@@ -103,38 +109,39 @@ def cpu_seconds(report: ReindexReport) -> float:
     return sum(CPU[id(report)])
 
 
-def page_work(settings: Settings, raw: list[tuple[str, str]],
+def sample_pages(raw: list[tuple[str, str]], sample: int) -> list[Page]:
+    """The pages of the first `sample` raw pages, parsed."""
+    from indexer.parsing import parse_text
+
+    return [page for name, text in raw[:sample] for page in parse_text(text, source=name).pages]
+
+
+def page_work(settings: Settings, nlp: Language, raw: list[tuple[str, str]],
               sample: int = 100) -> Callable[[], object]:
     """The job's per-page work on `sample` raw pages (parse, enrich, make the engine's
-    documents) with a pipeline built and warmed here, to be run in forks of this process as
+    documents) with the pipeline `nlp`, warmed here, to be run in forks of this process as
     the job's workers run it (bench/machine.py): the parallel speed-up the machine gives to
     this very work, with nothing to coordinate."""
     from indexer.enrich import enrich_pages
-    from indexer.nlp import build_nlp
-    from indexer.parsing import parse_text
 
-    nlp = build_nlp(settings)
     prepare = TantivyEngine.from_settings(settings).preparer()
 
     def work() -> None:
-        pages = [p for name, text in raw[:sample] for p in parse_text(text, source=name).pages]
-        for page in enrich_pages(nlp, pages):
+        for page in enrich_pages(nlp, sample_pages(raw, sample)):
             prepare(page)
 
     work()  # what the pipeline loads lazily is loaded before the forks, as in the job
     return work
 
 
-def transport_cost(settings: Settings, raw: list[tuple[str, str]], sample: int = 200) -> str:
+def transport_cost(settings: Settings, nlp: Language, raw: list[tuple[str, str]],
+                   sample: int = 200) -> str:
     """Milliseconds per page a worker's result costs to cross to the job (pickle dumps+loads)
     and its size: the PreparedPages sent now (tantivy JSON documents) against the
     EnrichedPages sent before; best of 5."""
     from indexer.enrich import enrich_pages
-    from indexer.nlp import build_nlp
-    from indexer.parsing import parse_text
 
-    pages = [p for name, text in raw[:sample] for p in parse_text(text, source=name).pages]
-    enriched = enrich_pages(build_nlp(settings), pages)
+    enriched = enrich_pages(nlp, sample_pages(raw, sample))
     prepared = [TantivyEngine.from_settings(settings).preparer()(page) for page in enriched]
 
     def cost(items: list[object]) -> str:
@@ -173,7 +180,8 @@ def main() -> None:
         warm = settings.model_copy(update={"data_dir": Path(folder) / "warm"})
         fill(warm, warm_up)
         run(warm, workers=1)
-        work = page_work(settings, raw)
+        nlp = build_nlp(settings)  # for the machine's samples and the transport cost
+        work = page_work(settings, nlp, raw)
         machine = Speedups(args.workers, [])
         best: dict[int, tuple[float, ReindexReport]] = {}
         for _ in range(args.repeat):  # alternate, keep the best: the machine may be shared
@@ -197,7 +205,7 @@ def main() -> None:
         cold_s, cold = run(settings, mode="incremental", workers=args.workers)
         print(f"incremental, nothing changed, without the parse cache: {cold_s:.2f} s wall, "
               f"parsed {cold.records_parsed}, wrote {cold.indexed}\n  {shares(cold)}")
-        print(f"transport of a worker's pages, pickled: {transport_cost(settings, raw)}")
+        print(f"transport of a worker's pages, pickled: {transport_cost(settings, nlp, raw)}")
         print(f"load average during the run: {os.getloadavg()[0]:.1f} (1 min)")
         ratio = one_s / many_s
         floor = cpu_seconds(many) / min(cpus, args.workers + 1)
