@@ -9,7 +9,8 @@ forked process alone, then in `processes` forked processes at once, several time
 nothing to share or coordinate cannot do better than that ratio, so a job's own speed-up is
 best read against it: bench/reindex.py measures it with the job's own per-page work between
 its rounds. Run alone, this measures a fixed piece of pure-Python work (strings, dicts,
-lists).
+lists) that way, and then times it alone on each CPU in turn (`alone_per_cpu`): how far one
+CPU's own speed moves while nothing else of ours runs.
 
     .venv/bin/python -m bench.machine [--processes 2] [--samples 7]
 """
@@ -20,6 +21,7 @@ import argparse
 import multiprocessing
 import multiprocessing.queues
 import multiprocessing.synchronize
+import os
 import statistics
 import time
 from collections.abc import Callable
@@ -75,11 +77,26 @@ def parallel_speedup(processes: int = 2, samples: int = 5,
     return Speedups(processes, found)
 
 
-def _timed_at_once(processes: int, work: Callable[[], object]) -> list[float]:
+def alone_per_cpu(samples: int = 5, work: Callable[[], object] = python_work
+                  ) -> dict[int, list[float]]:
+    """Seconds `work` takes in one forked process pinned to each CPU in turn, with nothing
+    else of ours running, `samples` times per CPU. On a machine of its own, a CPU takes about
+    the same time for the same work every time; when the host runs something else on the
+    same physical core (another guest, or our other virtual CPU as its hyperthread), the
+    times of one CPU spread widely."""
+    found: dict[int, list[float]] = {cpu: [] for cpu in sorted(os.sched_getaffinity(0))}
+    for _ in range(samples):
+        for cpu, times in found.items():
+            times += _timed_at_once(1, work, cpu)
+    return found
+
+
+def _timed_at_once(processes: int, work: Callable[[], object],
+                   cpu: int | None = None) -> list[float]:
     context = multiprocessing.get_context("fork")
     barrier = context.Barrier(processes)
     results: multiprocessing.queues.Queue[float] = context.Queue()
-    started = [context.Process(target=_run, args=(barrier, results, work))
+    started = [context.Process(target=_run, args=(barrier, results, work, cpu))
                for _ in range(processes)]
     for process in started:
         process.start()
@@ -90,7 +107,10 @@ def _timed_at_once(processes: int, work: Callable[[], object]) -> list[float]:
 
 
 def _run(barrier: multiprocessing.synchronize.Barrier,
-         results: multiprocessing.queues.Queue[float], work: Callable[[], object]) -> None:
+         results: multiprocessing.queues.Queue[float], work: Callable[[], object],
+         cpu: int | None) -> None:
+    if cpu is not None:
+        os.sched_setaffinity(0, {cpu})
     barrier.wait()
     started = time.perf_counter()
     work()
@@ -103,6 +123,10 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=7)
     args = parser.parse_args()
     print(parallel_speedup(args.processes, args.samples).describe())
+    for cpu, times in alone_per_cpu(args.samples).items():
+        print(f"CPU {cpu} alone, the same work: {min(times):.3f}-{max(times):.3f} s "
+              f"(median {statistics.median(times):.3f} s; slowest/fastest "
+              f"{max(times) / min(times):.2f})")
 
 
 if __name__ == "__main__":
