@@ -13,9 +13,10 @@ much to unpickle in the job; the stored page is inside the documents anyway.)
 
 With one worker everything runs in the calling process: no process start, no copying.
 
-Forked workers share the job's open files, its lock among them: each worker watches its
-parent and exits within half a second when the job is gone (a SIGKILLed job must not leave
-workers behind holding its lock). They touch nothing but the pipeline and the raw store.
+Forked workers share the job's open files. Each worker first closes its copy of the job's lock
+(`close_inherited_locks`), so that the lock ends the moment the job does, then watches its parent
+and exits within half a second when the job is gone (a SIGKILLed job must not leave workers
+behind working for nobody). They touch nothing but the pipeline and the raw store.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 from indexer.engine import PreparedPage, prepared_or_failed
 from indexer.gcpause import cycle_collection_paused
+from indexer.joblock import close_inherited_locks
 from indexer.models import EnrichedPage, Page
 from indexer.rawpages import RecordPages, load_urls
 from indexer.settings import Settings
@@ -200,7 +202,7 @@ class EnrichPool:
             self._executor = ProcessPoolExecutor(
                 max_workers=self.workers,
                 mp_context=multiprocessing.get_context("fork"),
-                initializer=_watch_parent,
+                initializer=_start_worker,
                 initargs=(os.getpid(),),
             )
         return self._executor
@@ -219,9 +221,11 @@ def _pop_done(pending: list[Future[ChunkResult]]) -> Future[ChunkResult]:
 _STATE: dict[str, _Worker] = {}
 
 
-def _watch_parent(job_pid: int) -> None:
-    """Exit this worker as soon as the job process is gone (e.g. killed with SIGKILL): the
-    orphan is adopted by another process at once, even before the job's zombie is reaped."""
+def _start_worker(job_pid: int) -> None:
+    """Drop the job's lock descriptors, and exit this worker as soon as the job process is
+    gone (e.g. killed with SIGKILL): the orphan is adopted by another process at once, even
+    before the job's zombie is reaped."""
+    close_inherited_locks()
 
     def watch() -> None:
         while os.getppid() == job_pid:

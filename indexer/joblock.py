@@ -5,6 +5,11 @@ included), so a killed job never leaves a lock that blocks the next one. The loc
 stays on disk on purpose: deleting it while another process waits on it would let two
 processes lock two different files of the same name. It holds the holder's pid and start time,
 only to make the message for a second job useful.
+
+A `flock` belongs to the open file, which a forked child shares: a worker process forked by
+the job would keep the lock alive after the job is killed, until the worker notices and exits.
+Forked workers therefore call `close_inherited_locks()` first thing, so that the lock ends with
+the job itself.
 """
 
 from __future__ import annotations
@@ -17,6 +22,17 @@ from pathlib import Path
 from types import TracebackType
 
 from indexer.errors import SiteSearchError
+
+# Descriptors of the locks this process holds (a forked child inherits the set with them).
+_HELD: set[int] = set()
+
+
+def close_inherited_locks() -> None:
+    """In a forked child: close its copies of the parent's lock descriptors (closing, unlike
+    unlocking, leaves the parent's lock in place), so that the parent's locks end with it."""
+    for fd in _HELD:
+        os.close(fd)
+    _HELD.clear()
 
 
 class JobLocked(SiteSearchError):
@@ -60,6 +76,7 @@ class JobLock:
             os.close(fd)
             raise
         self._fd = fd
+        _HELD.add(fd)
         info = {"pid": os.getpid(), "since": datetime.now(UTC).replace(microsecond=0).isoformat()}
         os.ftruncate(fd, 0)
         os.pwrite(fd, json.dumps(info).encode(), 0)
@@ -69,6 +86,7 @@ class JobLock:
         if self._fd is None:
             return
         fd, self._fd = self._fd, None
+        _HELD.discard(fd)
         try:
             os.ftruncate(fd, 0)
             fcntl.flock(fd, fcntl.LOCK_UN)

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
+
+import psutil
 
 from indexer.engine import PreparedPage
 from indexer.engines.tantivy_engine import TantivyEngine
-from indexer.enrich_pool import _Worker
+from indexer.enrich_pool import EnrichPool, _Worker
+from indexer.joblock import JobLock
 from indexer.models import EnrichedPage
 from indexer.parsing import parse_text
 from indexer.settings import Settings
@@ -32,3 +36,23 @@ def test_a_page_that_cannot_be_prepared_fails_alone_with_its_reason(
     assert [(f.page_id, f.reason) for f in result.failures] == [
         (refused, "could not build its documents: ValueError: no documents for this page")
     ]
+
+
+def test_the_workers_do_not_hold_the_jobs_lock(job_settings: Settings, nlp: Any) -> None:
+    """Forked workers close their copy of the job's lock: the lock ends with the job itself,
+    not with the last of its workers."""
+    pages = [page for n in range(4) for page in parse_text(variant_text(n)).pages]
+    prepare = TantivyEngine.from_settings(job_settings).preparer()
+    with JobLock(job_settings.data_dir, job_settings.index_name) as lock, \
+            EnrichPool(job_settings, 2, prepare, nlp) as pool:
+        results = list(pool.map_pages([pages[:2], pages[2:]]))
+        assert sum(len(result.prepared) for result in results) == len(pages)
+        workers = psutil.Process().children()
+        assert len(workers) == 2
+        assert lock.path in _open_paths(psutil.Process())
+        for worker in workers:
+            assert lock.path not in _open_paths(worker)
+
+
+def _open_paths(process: psutil.Process) -> set[Path]:
+    return {Path(opened.path) for opened in process.open_files()}

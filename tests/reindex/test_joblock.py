@@ -54,3 +54,36 @@ def test_lock_of_a_killed_process_does_not_block(tmp_path: Path) -> None:
         holder.wait()
     with JobLock(tmp_path, "sitesearch") as lock:
         assert lock.held
+
+
+@pytest.mark.parametrize("child_closes", [True, False], ids=["closes", "keeps"])
+def test_a_forked_child_keeps_the_lock_alive_unless_it_closes_its_copy(
+    tmp_path: Path, child_closes: bool
+) -> None:
+    """The reindex workers are forked children of the job: what they inherit decides whether a
+    killed job's lock is free at once or only once its workers are gone too."""
+    code = (
+        "import os, sys, time; from pathlib import Path\n"
+        "from indexer.joblock import JobLock, close_inherited_locks\n"
+        f"JobLock(Path({str(tmp_path)!r}), 'sitesearch').acquire()\n"
+        "child = os.fork()\n"
+        "if child == 0:\n"
+        f"    if {child_closes}: close_inherited_locks()\n"
+        "    time.sleep(60); os._exit(0)\n"
+        "print(child, flush=True); time.sleep(60)\n"
+    )
+    holder = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    assert holder.stdout is not None
+    child = int(holder.stdout.readline())
+    try:
+        holder.send_signal(signal.SIGKILL)
+        holder.wait()
+        os.kill(child, 0)  # the child still runs
+        if child_closes:
+            with JobLock(tmp_path, "sitesearch") as lock:
+                assert lock.held
+        else:
+            with pytest.raises(JobLocked, match=f"pid {holder.pid}"):
+                JobLock(tmp_path, "sitesearch").acquire()
+    finally:
+        os.kill(child, signal.SIGKILL)
