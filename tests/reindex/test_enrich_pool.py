@@ -43,11 +43,12 @@ def test_the_workers_do_not_hold_the_jobs_lock(job_settings: Settings, nlp: Any)
     not with the last of its workers."""
     pages = [page for n in range(4) for page in parse_text(variant_text(n)).pages]
     prepare = TantivyEngine.from_settings(job_settings).preparer()
+    before = set(psutil.Process().children())  # servers of other tests may run
     with JobLock(job_settings.data_dir, job_settings.index_name) as lock, \
             EnrichPool(job_settings, 2, prepare, nlp) as pool:
         results = list(pool.map_pages([pages[:2], pages[2:]]))
         assert sum(len(result.prepared) for result in results) == len(pages)
-        workers = psutil.Process().children()
+        workers = set(psutil.Process().children()) - before
         assert len(workers) == 2
         assert lock.path in _open_paths(psutil.Process())
         for worker in workers:
