@@ -36,6 +36,7 @@ run: setup
 
 test: setup browser
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(PY) -m pytest
 
 lint: setup

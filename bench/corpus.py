@@ -105,7 +105,7 @@ def corpus_source(source: str = "auto") -> str:
 @lru_cache(maxsize=1)
 def _html_blocks() -> tuple[tuple[str, str], ...]:
     """(document title, Dutch text block) of every installed HTML file, in file order."""
-    from lxml import html
+    from lxml import html  # type: ignore[import-untyped]
 
     found: list[tuple[str, str]] = []
     seen: set[str] = set()

@@ -34,6 +34,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from spacy.tokenizer import Tokenizer
+
 from bench.corpus import corpus_source, raw_pages
 from indexer.enrich import enrich_pages
 from indexer.nlp import build_nlp
@@ -117,7 +119,9 @@ def run(args: argparse.Namespace) -> None:
     enrich_pages(nlp, pages[:20], batch_size=batch_size)
 
     clock = Clock()
-    tokens = sum(len(doc) for doc in nlp.tokenizer.pipe(texts, batch_size=batch_size))
+    tokenizer = nlp.tokenizer
+    assert isinstance(tokenizer, Tokenizer)  # spaCy's own, with pipe(): not a plain callable
+    tokens = sum(len(doc) for doc in tokenizer.pipe(texts, batch_size=batch_size))
     tokenizer_seconds, tokenizer_wall = clock.lap()
 
     profile = cProfile.Profile() if args.profile else None

@@ -273,21 +273,21 @@ def main() -> None:
                              - {tuple(sorted(pair)) for pair in injected})
                 print(f"  {threshold}: injected copies found {hit}/{len(injected)}, "
                       f"other page pairs {others}")
-            lemmas = {p.passage.id: p.lemmas for page in enriched for p in page.passages}
+            lemmas_of = {p.passage.id: p.lemmas for page in enriched for p in page.passages}
             print("\nsweep (shingle, window, bands, rows): recall, candidates, keys/passage, "
                   "LSH + verification seconds on the sample")
             for k, w, b, r in [(2, 1, 1, 1), (2, 2, 1, 1), (2, 2, 2, 1), (2, 3, 2, 1),
                                (2, 4, 2, 1), (3, 1, 1, 1), (3, 2, 2, 1), (2, 2, 4, 2),
                                (2, 3, 8, 2), (2, 8, 16, 2)]:
-                swept = [p.model_copy(update={"bands": bands_with(lemmas[p.id], k, w, b, r)})
+                swept = [p.model_copy(update={"bands": bands_with(lemmas_of[p.id], k, w, b, r)})
                          for p in sample]
                 pairs = candidate_pairs(swept)
                 keys = sum(len(p.bands) for p in swept) / len(swept)
-                hit = len(truth & pairs) / len(truth) if truth else 1.0
+                recall = len(truth & pairs) / len(truth) if truth else 1.0
                 started = time.perf_counter()
                 report_of(swept, limits)
                 seconds = time.perf_counter() - started
-                print(f"  ({k}, {w}, {b}, {r}): recall {hit:.3f}, {len(pairs)} candidates, "
+                print(f"  ({k}, {w}, {b}, {r}): recall {recall:.3f}, {len(pairs)} candidates, "
                       f"{keys:.1f} keys, {seconds:.2f} s")
 
         # --- 5. fingerprinting: numpy windows vs datasketch per window

@@ -87,7 +87,7 @@ def children_cpu() -> float:
 def run(settings: Settings, **options: object) -> tuple[float, ReindexReport]:
     engine = TantivyEngine.from_settings(settings)
     started, cpu, workers = time.perf_counter(), time.process_time(), children_cpu()
-    report = run_reindex(settings, engine, ReindexOptions(**options))  # type: ignore[arg-type]
+    report = run_reindex(settings, engine, ReindexOptions(**options))
     seconds = time.perf_counter() - started
     CPU[id(report)] = (time.process_time() - cpu, children_cpu() - workers)
     engine.close()
