@@ -7,9 +7,10 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SAMPLES ?= tests/data/seeds
 CHROMIUM := /usr/bin/chromium
+COMPOSE := /usr/bin/docker-compose
 APT_STAMP := /var/lib/apt/periodic/.sitesearch-apt-updated
 
-.PHONY: run test setup browser lint bench bench-data clean
+.PHONY: run test setup browser compose lint bench bench-data clean
 
 # --- set-up --------------------------------------------------------------------------------
 $(STAMP): pyproject.toml
@@ -29,12 +30,18 @@ browser: $(CHROMIUM)
 $(CHROMIUM): | $(APT_STAMP)
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 
+# Debian's docker-compose (Compose 1.29) to validate docker-compose.yml: `config` needs no
+# container engine, which these machines do not have.
+compose: $(COMPOSE)
+$(COMPOSE): | $(APT_STAMP)
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-compose >/dev/null
+
 # --- the two commands ----------------------------------------------------------------------
 run: setup
 	$(BIN)/sitesearch ingest $(SAMPLES)
 	$(BIN)/sitesearch serve --host 127.0.0.1 --port 8000
 
-test: setup browser
+test: setup browser compose
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(PY) -m pytest

@@ -1,7 +1,11 @@
-"""docker-compose.yml and the Dockerfile, checked statically (no container engine runs here)."""
+"""docker-compose.yml and the Dockerfile, checked statically (no container engine runs here):
+by Compose itself (`docker-compose config`, which validates the file against its schema
+without an engine) and by what the service needs of them."""
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +24,33 @@ def compose() -> dict[str, Any]:
     loaded = yaml.safe_load((ROOT / "docker-compose.yml").read_text(encoding="utf-8"))
     assert isinstance(loaded, dict)
     return loaded
+
+
+COMPOSE = shutil.which("docker-compose")
+
+
+@pytest.mark.skipif(COMPOSE is None, reason="needs docker-compose (make compose installs it)")
+def test_compose_accepts_the_file() -> None:
+    """Compose validates every service key, type and value (a misspelt key or a wrong
+    depends_on condition fails here), and resolves the build context and volumes."""
+    assert COMPOSE is not None
+    checked = subprocess.run([COMPOSE, "-f", str(ROOT / "docker-compose.yml"), "config", "-q"],
+                             cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert checked.returncode == 0, checked.stderr
+    assert checked.stdout == ""
+
+
+@pytest.mark.skipif(COMPOSE is None, reason="needs docker-compose (make compose installs it)")
+def test_compose_refuses_a_misspelt_key(tmp_path: Path) -> None:
+    """The check above can fail: the same file with one key misspelt is refused."""
+    assert COMPOSE is not None
+    text = (ROOT / "docker-compose.yml").read_text(encoding="utf-8")
+    broken = tmp_path / "docker-compose.yml"
+    broken.write_text(text.replace("    healthcheck:", "    healthchek:", 1), encoding="utf-8")
+    checked = subprocess.run([COMPOSE, "-f", str(broken), "config", "-q"],
+                             cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert checked.returncode != 0
+    assert "healthchek" in checked.stderr
 
 
 def _environment(service: dict[str, Any]) -> dict[str, str]:
