@@ -137,6 +137,7 @@ def engine_baseline(data_dir: Path, queries: list[str], rounds: int) -> list[flo
 
 
 def free_port() -> int:
+    """A loopback port nobody listens on now (bound, then released)."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])

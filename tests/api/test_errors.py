@@ -16,9 +16,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
+from bench.api import free_port
 from search_api import create_app
 from search_api.app import openapi_document
-from tests.api.conftest import api_settings_for, free_port
+from tests.api.conftest import api_settings_for
 
 LONG_QUERY = "magnesium " * 51  # 510 characters
 

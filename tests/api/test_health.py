@@ -6,8 +6,9 @@ from pathlib import Path
 
 from flask.testing import FlaskClient
 
+from bench.api import free_port
 from search_api import create_app
-from tests.api.conftest import api_settings_for, free_port
+from tests.api.conftest import api_settings_for
 from tests.api.schemas import assert_documented
 
 

@@ -16,11 +16,10 @@ import psutil
 import pytest
 from click.testing import CliRunner
 
-from bench.api import connections_per_worker, stop_server
+from bench.api import connections_per_worker, free_port, stop_server
 from indexer.cli import main
 from indexer.cli.serve import migration_note
 from indexer.settings import load_settings
-from tests.api.conftest import free_port
 from tests.conftest import SEEDS_DIR
 
 SITESEARCH = Path(sys.executable).with_name("sitesearch")
