@@ -29,7 +29,10 @@ def fold(text: str) -> str:
 
 
 # Letters and digits; everything else (punctuation, query syntax, hyphens) separates words.
-WORD = re.compile(r"[^\W_]+")
+# The Dutch clitic 's after an apostrophe is no word of its own: "foto's", "menu's" and
+# "programma's" are the word before it ("foto"), and "'s-Hertogenbosch" is "Hertogenbosch".
+# (Else every such word would add a term "s", and a search for "programma's" would need it.)
+WORD = re.compile(r"(?<!['’])[^\W_]+|(?<=['’])(?![sS](?![^\W_]))[^\W_]+")
 MIN_PART = 4  # shortest compound part we trust as a word of its own
 MAX_WORD = 64  # longer "words" (hashes, base64, runs of letters) are not indexed as terms
 # A word this frequent (wordfreq's Zipf scale) is a word in its own right: never split, so

@@ -60,6 +60,26 @@ def test_tokenize_keeps_offsets_and_drops_query_syntax() -> None:
     assert tokens[-1].folded == "patienten"
 
 
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("foto's van auto's", ["foto", "van", "auto"]),
+        ("de menu’s", ["de", "menu"]),  # a typographic apostrophe
+        ("'s-Hertogenbosch", ["Hertogenbosch"]),
+        ("'stuk' en 'smaak'", ["stuk", "en", "smaak"]),  # quoted words that start with s
+        ("s'avonds", ["s", "avonds"]),  # an s before the apostrophe stays
+    ],
+)
+def test_the_clitic_s_after_an_apostrophe_is_no_word(text: str, words: list[str]) -> None:
+    tokens = tokenize(text)
+    assert [t.text for t in tokens] == words
+    assert all(text[t.start : t.end] == t.text for t in tokens)
+
+
+def test_a_plural_with_an_apostrophe_gives_no_term_s(analyzer: Analyzer) -> None:
+    assert analyzer.terms("risico's en baby's") == ["baby", "risico"]
+
+
 def test_solr_synonym_lines() -> None:
     groups = parse_synonyms(["# comment", "", "ADHD, ADD", "Mg, magnesium => magnesium"])
     assert groups == [(("adhd", "add"), ("adhd", "add")), (("mg", "magnesium"), ("magnesium",))]

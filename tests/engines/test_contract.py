@@ -8,6 +8,7 @@ engine (`contract_engine`); tests that write get a `fresh_engine`.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 
@@ -271,6 +272,26 @@ def test_more_like_this_finds_the_related_article(
     found = [r.article_id for r in related]
     assert depression.id not in found
     assert found[0] == contract_pages["adhd"].page.id
+
+
+def test_a_plural_with_an_apostrophe_finds_the_word(fresh_engine: Engine, nlp: Any) -> None:
+    """Dutch writes the plural of many words with 's ("risico's", "foto's"): the page about
+    the word comes first, and the 's of other pages' words counts for nothing."""
+    from indexer.enrich import enrich_pages
+    from indexer.parsing import parse_text
+
+    texts = {
+        "risk": "top of page\nHet risico van te weinig slaap\n\nWie te weinig slaapt, loopt "
+                "een groter risico op hoofdpijn.\nbottom of page\n",
+        "photos": "top of page\nFoto's van de kliniek\n\nBekijk de foto's en video's van "
+                  "onze nieuwe kliniek.\nbottom of page\n",
+    }
+    pages = {name: parse_text(text).pages[0] for name, text in texts.items()}
+    version = fresh_engine.create_version()
+    fresh_engine.write(version, enrich_pages(nlp, list(pages.values())))
+    fresh_engine.switch(version)
+    assert ids(search(fresh_engine, "risico's")) == [pages["risk"].id]
+    assert ids(search(fresh_engine, "foto")) == [pages["photos"].id]
 
 
 # --- writing, versions and the live pointer
