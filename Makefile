@@ -60,6 +60,7 @@ bench-data: | $(APT_STAMP)
 bench: setup bench-data
 	$(PY) -m bench.ingest
 	$(PY) -m bench.search
+	$(PY) -m bench.relevance
 	$(PY) -m bench.api
 	$(PY) -m bench.overlap
 	$(PY) -m bench.crawl
