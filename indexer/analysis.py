@@ -41,6 +41,14 @@ _COMMON_ZIPF = 3.0
 _LINKS = ("s", "en", "e")  # Dutch linking morphemes: aandacht-s-tekort, ziekte-n-huis
 _MAX_DEPTH = 3  # parts of parts, at most this deep
 _UNITS = frozenset({"mg", "g", "mcg", "µg", "ug", "ml", "kg", "ie", "iu"})
+# Dutch derivational suffixes that the word list also holds as "words": never a compound's
+# part ("zorgvuldigheid" is no zorgvuldig + heid, "aanpasbaarheid" no aanpasbaar + heid).
+# Else every such word adds a part "heid", and a search for "geselecteerdheid" matches
+# every page about selecting.
+_SUFFIXES = frozenset({
+    "heid", "heden", "lijk", "lijke", "baar", "bare", "isch", "ische", "teit", "teiten",
+    "achtig", "achtige", "schap", "schappen",
+})
 
 
 @dataclass(frozen=True)
@@ -112,8 +120,8 @@ def decompound(word: str) -> tuple[str, ...]:
     """The parts of a Dutch compound, folded ("magnesiumtekort" -> ("magnesium", "tekort")).
 
     Empty when the word is not a compound we can split safely: every part must be a known
-    Dutch word of at least 4 letters (linking -s-/-e-/-en- allowed between parts), and a word
-    common in its own right is never split. Long compounds split into more than two parts.
+    Dutch word of at least 4 letters that is not a suffix such as -heid (linking -s-/-e-/-en-
+    allowed between parts), and a word common in its own right is never split. Long compounds split into more than two parts.
     """
     folded = fold(word)
     if len(folded) > MAX_WORD:  # splitting is quadratic in the length: no terms from these
@@ -134,7 +142,7 @@ def _split(word: str, depth: int) -> tuple[str, ...]:
     for cut in range(len(word) - MIN_PART, MIN_PART - 1, -1):
         head, tail = word[:cut], word[cut:]
         for candidate in _heads(head, known):
-            if tail in known:
+            if tail in known and tail not in _SUFFIXES:
                 return (candidate, tail)
             rest = _split(tail, depth + 1)
             if rest:

@@ -31,6 +31,10 @@ def analyzer() -> Analyzer:
         ("bisglycinaat", ()),  # unknown parts: kept whole
         ("tekort", ()),  # too short to hold two parts of 4 letters
         ("covid19", ()),
+        # A derivational suffix is no part: not zorgvuldig + heid, not geselecteerd + heid.
+        ("zorgvuldigheid", ()),
+        ("geselecteerdheid", ()),
+        ("kleurenblindheid", ("kleur", "blindheid")),  # a compound that ends in one still splits
     ],
 )
 def test_decompound(word: str, parts: tuple[str, ...]) -> None:
