@@ -121,7 +121,8 @@ def decompound(word: str) -> tuple[str, ...]:
 
     Empty when the word is not a compound we can split safely: every part must be a known
     Dutch word of at least 4 letters that is not a suffix such as -heid (linking -s-/-e-/-en-
-    allowed between parts), and a word common in its own right is never split. Long compounds split into more than two parts.
+    allowed between parts), and a word common in its own right is never split. Long
+    compounds split into more than two parts.
     """
     folded = fold(word)
     if len(folded) > MAX_WORD:  # splitting is quadratic in the length: no terms from these
