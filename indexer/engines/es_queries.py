@@ -63,19 +63,22 @@ def word_clause(
     text_fields: Sequence[tuple[str, str]],
     term_fields: Sequence[tuple[str, str]],
     near: Sequence[str] = (),
+    parts_together: bool = True,
 ) -> Query:
     """What one visitor's word may match: a bool of which at least one `should` must match.
 
     `near` are indexed words within the word's typo distance (from the shared vocabulary,
     `Vocabulary.near`), matched in the terms fields below exact forms, as the tantivy engine
-    does; the raw text fields get Elasticsearch's own fuzziness under the same rule.
+    does; the raw text fields get Elasticsearch's own fuzziness under the same rule. A
+    compound's parts match together (articles), or each on its own (`parts_together` False:
+    passages, where one with some of the parts still shows why its article matched).
     """
     variants = analyzer.variants(word)
     forms = sorted(variants.forms)
     should: list[Query] = [
         {"terms": {field: forms, "boost": BOOSTS[kind]}} for field, kind in term_fields
     ]
-    if variants.parts:
+    if variants.parts and parts_together:
         # A compound typed whole ("magnesiumtekort") matches a text that has all its parts.
         should.append(
             {
@@ -85,6 +88,10 @@ def word_clause(
                 }
             }
         )
+    elif variants.parts:
+        share = BOOSTS["body"] * PARTS_BOOST / len(variants.parts)
+        should.extend({"term": {"body_terms": {"value": part, "boost": share}}}
+                      for part in variants.parts)
     should.append(
         {
             "multi_match": {
@@ -178,7 +185,8 @@ def passage_query(
     """Passages of the given articles that match any word or phrase, best first."""
     near = near or {}
     should: list[Query] = [
-        word_clause(w, analyzer, _PASSAGE_TEXT, _PASSAGE_TERMS, near.get(fold(w), ()))
+        word_clause(w, analyzer, _PASSAGE_TEXT, _PASSAGE_TERMS, near.get(fold(w), ()),
+                    parts_together=False)
         for w in content_words(query, analyzer)
     ]
     should.extend(phrase_clause(p, _PASSAGE_TEXT) for p in query.phrases)

@@ -183,11 +183,12 @@ class QueryBuilder:
             should.extend(_boost(self.term(field, stem), boost) for stem in stems)
         should.append(_boost(self.term(EXACT, word.lower()), EXACT_BOOST))
         if variants.parts:
-            parts = [
-                (tantivy.Occur.Must, _any_of([self.term(f, p) for f, _ in fields]))
-                for p in variants.parts
-            ]
-            should.append(_boost(tantivy.Query.boolean_query(parts), PARTS_BOOST))
+            parts = [_any_of([self.term(f, p) for f, _ in fields]) for p in variants.parts]
+            if grain == "article":  # a compound typed whole: an article with all its parts
+                together = [(tantivy.Occur.Must, part) for part in parts]
+                should.append(_boost(tantivy.Query.boolean_query(together), PARTS_BOOST))
+            else:  # a passage with some of them still shows why its article matched
+                should.extend(_boost(part, PARTS_BOOST / len(parts)) for part in parts)
         fuzzy = [t for t in fuzzy_terms if t not in variants.forms]
         if fuzzy:
             alternatives = [

@@ -14,7 +14,7 @@ import pytest
 
 from indexer.engine import Engine, SearchRequest, SearchResult
 from indexer.errors import NotFound, QueryError
-from indexer.models import EnrichedPage
+from indexer.models import EnrichedPage, Page
 
 Pages = dict[str, EnrichedPage]
 
@@ -274,24 +274,47 @@ def test_more_like_this_finds_the_related_article(
     assert found[0] == contract_pages["adhd"].page.id
 
 
-def test_a_plural_with_an_apostrophe_finds_the_word(fresh_engine: Engine, nlp: Any) -> None:
-    """Dutch writes the plural of many words with 's ("risico's", "foto's"): the page about
-    the word comes first, and the 's of other pages' words counts for nothing."""
+def live_pages(engine: Engine, nlp: Any, texts: dict[str, str]) -> dict[str, Page]:
+    """Raw page texts parsed, enriched and written into a new live version of `engine`."""
     from indexer.enrich import enrich_pages
     from indexer.parsing import parse_text
 
-    texts = {
+    pages = {name: parse_text(text).pages[0] for name, text in texts.items()}
+    version = engine.create_version()
+    engine.write(version, enrich_pages(nlp, list(pages.values())))
+    engine.switch(version)
+    return pages
+
+
+def test_a_plural_with_an_apostrophe_finds_the_word(fresh_engine: Engine, nlp: Any) -> None:
+    """Dutch writes the plural of many words with 's ("risico's", "foto's"): the page about
+    the word comes first, and the 's of other pages' words counts for nothing."""
+    pages = live_pages(fresh_engine, nlp, {
         "risk": "top of page\nHet risico van te weinig slaap\n\nWie te weinig slaapt, loopt "
                 "een groter risico op hoofdpijn.\nbottom of page\n",
         "photos": "top of page\nFoto's van de kliniek\n\nBekijk de foto's en video's van "
                   "onze nieuwe kliniek.\nbottom of page\n",
-    }
-    pages = {name: parse_text(text).pages[0] for name, text in texts.items()}
-    version = fresh_engine.create_version()
-    fresh_engine.write(version, enrich_pages(nlp, list(pages.values())))
-    fresh_engine.switch(version)
+    })
     assert ids(search(fresh_engine, "risico's")) == [pages["risk"].id]
     assert ids(search(fresh_engine, "foto")) == [pages["photos"].id]
+
+
+def test_a_compound_whose_parts_stand_apart_shows_a_part_in_its_snippet(
+    fresh_engine: Engine, nlp: Any
+) -> None:
+    """The article has all parts of "magnesiumtekort", in different sections: its snippet
+    comes from a section with one of them, not from its first paragraph."""
+    pages = live_pages(fresh_engine, nlp, {
+        "apart": "top of page\nMineralen in de voeding\n\nDit artikel gaat over eten en "
+                 "drinken in het algemeen.\n\nDeel 1: Wat eten we?\n\nBrood, groente en "
+                 "fruit horen bij elke dag.\n\nDeel 2: Mineralen\n\nMagnesium zit in noten "
+                 "en volkoren brood.\n\nDeel 3: Vitamines\n\nEen tekort aan vitamine D "
+                 "komt in de winter vaak voor.\nbottom of page\n",
+    })
+    (hit,) = search(fresh_engine, "magnesiumtekort").hits
+    assert hit.id == pages["apart"].id
+    assert "<mark>Magnesium</mark>" in hit.snippet or "<mark>tekort</mark>" in hit.snippet
+    assert hit.section is not None and hit.section.heading in {"Mineralen", "Vitamines"}
 
 
 # --- writing, versions and the live pointer
