@@ -18,7 +18,8 @@ letters): only that page answers any form of it. The visitor then types
     such word that has diacritics;
   - in a sentence: the exact word between two of the corpus' most frequent words.
 Prints, per kind and engine, how often the page came first (success@1) and the mean
-reciprocal rank over the top 10 (MRR@10), and the ratio of ours to plain.
+reciprocal rank over the top 10 (MRR@10), the ratio of ours to plain, and the share of our
+hits whose snippet marks a word (a visitor sees why the page was found).
 """
 
 from __future__ import annotations
@@ -194,6 +195,14 @@ def our_search(engine: TantivyEngine) -> Callable[[str], list[str]]:
     return search
 
 
+def marked_share(engine: TantivyEngine, asked: Sequence[tuple[KnownItem, str]]) -> float:
+    """The share of our hits (top TOP) whose snippet marks a word: whether a visitor sees why
+    the page was found."""
+    hits = [hit for _, text in asked
+            for hit in engine.search(SearchRequest(query=text, size=TOP)).hits]
+    return sum("<mark>" in hit.snippet for hit in hits) / len(hits) if hits else 0.0
+
+
 def score(search: Callable[[str], list[str]],
           asked: Sequence[tuple[KnownItem, str]]) -> tuple[float, float]:
     """(success@1, MRR@TOP) of `search` over the (known item, query) pairs."""
@@ -226,7 +235,7 @@ def main() -> None:
               f"(a word of at least {MIN_LETTERS} letters that no other page has in any "
               f"form); {len(accented)} pages have such a word with diacritics")
         print(f"\n{'query':16}{'n':>6}{'ours s@1':>10}{'MRR':>7}{'plain s@1':>11}{'MRR':>7}"
-              f"{'MRR ours/plain':>16}")
+              f"{'MRR ours/plain':>16}{'ours marked':>13}")
         for kind, pairs in asked.items():
             if not pairs:
                 print(f"{kind:16}{0:6}  (no word of this kind)")
@@ -234,7 +243,7 @@ def main() -> None:
             (ours_s1, ours_mrr), (plain_s1, plain_mrr) = score(ours, pairs), score(plain, pairs)
             ratio = f"{ours_mrr / plain_mrr:.2f}" if plain_mrr else "-"
             print(f"{kind:16}{len(pairs):6}{ours_s1:10.1%}{ours_mrr:7.3f}{plain_s1:11.1%}"
-                  f"{plain_mrr:7.3f}{ratio:>16}")
+                  f"{plain_mrr:7.3f}{ratio:>16}{marked_share(engine, pairs):13.1%}")
         engine.close()
 
 

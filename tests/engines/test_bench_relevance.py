@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import random
 from pathlib import Path
+from typing import Any
 
 from bench.relevance import (
     KnownItem,
     known_items,
     lemma_forms,
+    marked_share,
     other_form,
     plain_index,
     plain_search,
@@ -18,7 +20,10 @@ from bench.relevance import (
     transposed,
 )
 from indexer.analysis import lemma_of
+from indexer.engines.tantivy_engine import TantivyEngine
+from indexer.enrich import enrich_pages
 from indexer.models import Page
+from indexer.settings import load_settings
 
 
 def page(page_id: str, title: str, text: str) -> Page:
@@ -87,3 +92,22 @@ def test_the_plain_baseline_knows_words_but_no_dutch(tmp_path: Path) -> None:
     assert search("Melatonine")[0] == "a"
     assert search("depressies") == ["a"]  # the plural only where it stands
     assert search("vermoeidhied") == []  # no typo tolerance
+
+
+def test_marked_share_counts_the_hits_whose_snippet_marks_a_word(
+    tmp_path: Path, nlp: Any
+) -> None:
+    pages = [page("title-only", "IJzer", "Een mineraal dat het bloed nodig heeft."),
+             page("in-text", "Spinazie", "In spinazie zit ijzer.")]
+    engine = TantivyEngine.from_settings(load_settings(data_dir=tmp_path / "data"))
+    version = engine.create_version()
+    engine.write(version, enrich_pages(nlp, pages))
+    engine.switch(version)
+    item = KnownItem("in-text", "spinazie")
+    try:
+        assert marked_share(engine, [(item, "spinazie")]) == 1.0
+        # Both pages answer "ijzer"; one has it only in its title, so its snippet (its
+        # text) marks nothing.
+        assert marked_share(engine, [(item, "ijzer")]) == 0.5
+    finally:
+        engine.close()
