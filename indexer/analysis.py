@@ -15,7 +15,7 @@ from __future__ import annotations
 import gzip
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -163,6 +163,49 @@ def _heads(head: str, known: frozenset[str]) -> list[str]:
     ]
     found = [h for h in found if len(h) >= MIN_PART and h in known]
     return sorted(found, key=_zipf, reverse=True) if len(found) > 1 else found
+
+
+_JOIN_LINKS = ("", "s")  # "penseel symbool" -> penseelsymbool, "overgang gebied" -> overgangsgebied
+_JOIN_RUN = 3  # at most this many neighbouring words make one compound
+_JOIN_WORDS = 6  # only among the first words of a query (each run costs a few term queries)
+
+
+@dataclass(frozen=True)
+class CompoundRun:
+    """Neighbouring words of a query (`words[start:end]`) that may be one compound typed
+    apart, and the compound's spellings (folded)."""
+
+    start: int
+    end: int
+    forms: tuple[str, ...]
+
+
+def compound_runs(
+    words: Sequence[str], known: Callable[[str], bool] | None = None
+) -> list[CompoundRun]:
+    """Compounds a visitor may have typed apart ("penseel symbool", "overgang-gebied"): each
+    run of 2 or 3 neighbouring words written as one, with or without a linking -s- between
+    them ("penseelsymbool", "penseelssymbool"). Dutch writes compounds as one word; a
+    visitor often does not. Only runs of letters, among the first few words.
+
+    `known` (an index's vocabulary): only the spellings it knows, themselves or by their
+    lemma, and only the runs with such a spelling, so that a search pays nothing for
+    compounds no page has."""
+    folded = [fold(w) for w in words[:_JOIN_WORDS]]
+    runs = []
+    for size in range(2, _JOIN_RUN + 1):
+        for start in range(len(folded) - size + 1):
+            run = folded[start : start + size]
+            if not all(w.isalpha() for w in run):
+                continue
+            joined = [run[0]]
+            for word in run[1:]:
+                joined = [head + link + word for head in joined for link in _JOIN_LINKS]
+            forms = tuple(w for w in joined if len(w) <= MAX_WORD
+                          and (known is None or known(w) or known(lemma_of(w))))
+            if forms:
+                runs.append(CompoundRun(start, start + size, forms))
+    return runs
 
 
 def parse_synonyms(lines: Iterable[str]) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:

@@ -6,7 +6,15 @@ from pathlib import Path
 
 import pytest
 
-from indexer.analysis import Analyzer, Synonyms, decompound, lemma_of, parse_synonyms, tokenize
+from indexer.analysis import (
+    Analyzer,
+    Synonyms,
+    compound_runs,
+    decompound,
+    lemma_of,
+    parse_synonyms,
+    tokenize,
+)
 from indexer.settings import CONFIG_DIR
 
 
@@ -82,6 +90,25 @@ def test_the_clitic_s_after_an_apostrophe_is_no_word(text: str, words: list[str]
 
 def test_a_plural_with_an_apostrophe_gives_no_term_s(analyzer: Analyzer) -> None:
     assert analyzer.terms("risico's en baby's") == ["baby", "risico"]
+
+
+def test_compound_runs_join_neighbouring_words_with_and_without_a_linking_s() -> None:
+    runs = compound_runs(["Hoofd", "pijn", "kinderen"])
+    assert [(r.start, r.end) for r in runs] == [(0, 2), (1, 3), (0, 3)]
+    assert runs[0].forms == ("hoofdpijn", "hoofdspijn")
+    assert "hoofdpijnkinderen" in runs[2].forms and len(runs[2].forms) == 4
+    assert compound_runs(["magnesium"]) == []
+    assert compound_runs(["vitamine", "B12"]) == []  # only runs of letters
+    assert all(r.end <= 6 for r in compound_runs([f"woord{chr(97 + i)}" for i in range(10)]))
+
+
+def test_compound_runs_keep_only_what_an_index_knows() -> None:
+    known = {"hoofdpijn", "slaapprobleem"}.__contains__
+    (run,) = compound_runs(["hoofd", "pijn", "kinderen"], known)
+    assert (run.start, run.end, run.forms) == (0, 2, ("hoofdpijn",))
+    # Known through its lemma: "slaapproblemen" is the plural of "slaapprobleem".
+    assert compound_runs(["slaap", "problemen"], known)[0].forms == ("slaapproblemen",)
+    assert compound_runs(["hoofd", "kinderen"], known) == []
 
 
 def test_solr_synonym_lines() -> None:
