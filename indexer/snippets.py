@@ -15,7 +15,7 @@ from typing import Any
 
 from rapidfuzz.distance import OSA
 
-from indexer.analysis import WORD, Analyzer, decompound, fold, lemma_of
+from indexer.analysis import WORD, Analyzer, compound_runs, decompound, fold, lemma_of
 from indexer.query import ParsedQuery, fuzzy_distance
 
 SNIPPET_CHARS = 220
@@ -56,6 +56,11 @@ class Matcher:
             forms.update(variants.parts)
             if fuzzy_distance(variants.word):
                 fuzzy.append(variants.word)
+        # Words typed apart that the page has as one compound ("hoofd pijn": hoofdpijn).
+        content = [w for w in query.words if not analyzer.is_stopword(w)] or list(query.words)
+        for run in compound_runs(content):
+            forms.update(run.forms)
+            forms.update(lemma_of(form) for form in run.forms)
         return cls(frozenset(forms), tuple(fuzzy), frozenset(query.excluded))
 
     def with_forms(self, forms: Iterable[str]) -> Matcher:

@@ -10,6 +10,8 @@ layer (`indexer/query.py`, `indexer/analysis.py`), so both engines match the sam
   within the typo distance (`fuzzy_distance`: 1 edit from 5 letters, 2 from 9, never on the
   first letter);
 - "phrases" must match in order in the raw text; `-word` excludes articles with that word;
+- neighbouring words that may be a compound typed apart ("hoofd pijn") match as they are or
+  as the compound whole, boosted (`compound_clause`);
 - field boosts: title > headings > entities > body;
 - label and entity filters are `term` filters (no scoring, cached).
 """
@@ -18,10 +20,10 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from indexer.analysis import Analyzer, lemma_of, tokenize
+from indexer.analysis import Analyzer, compound_runs, lemma_of, tokenize
 from indexer.documents import ARTICLE, PASSAGE
 from indexer.normalise import fold
 from indexer.query import ParsedQuery, fuzzy_distance
@@ -49,6 +51,7 @@ FACET_SIZE = 100
 TEXT_BOOST = 0.8  # Elasticsearch's stemmed text, a little below our computed terms
 PARTS_BOOST = 0.7  # all parts of a compound, below the compound itself
 FUZZY_BOOST = 0.4  # a word within the typo distance, well below the word itself
+JOINED_BOOST = 8.0  # a compound typed apart, found whole (as the tantivy engine)
 MLT_TERMS = 25  # telling terms of a text compared by "more like this"
 MLT_NATIVE_BOOST = 0.1  # Elasticsearch's own more_like_this: a tie-breaker on raw text
 
@@ -114,6 +117,23 @@ def word_clause(
     return {"bool": {"should": should, "minimum_should_match": 1}}
 
 
+def compound_clause(
+    forms: Sequence[str],
+    text_fields: Sequence[tuple[str, str]],
+    term_fields: Sequence[tuple[str, str]],
+) -> Query:
+    """A compound typed apart (`compound_runs`), found whole: any of its spellings and their
+    lemmas in the terms fields, and Elasticsearch's Dutch analysis of them in the raw text,
+    boosted above the words found apart."""
+    terms = sorted({f for form in forms for f in (form, lemma_of(form))})
+    should: list[Query] = [
+        {"terms": {field: terms, "boost": BOOSTS[kind]}} for field, kind in term_fields
+    ]
+    should.append({"multi_match": {"query": " ".join(forms), "fields": _boosted(text_fields),
+                                   "type": "best_fields", "boost": TEXT_BOOST}})
+    return {"bool": {"should": should, "minimum_should_match": 1, "boost": JOINED_BOOST}}
+
+
 def phrase_clause(words: Sequence[str], text_fields: Sequence[tuple[str, str]]) -> Query:
     """The words in this order, in one raw text field."""
     text = " ".join(words)
@@ -156,17 +176,32 @@ def article_query(
     entities: Sequence[str] = (),
     all_words: bool = True,
     near: Mapping[str, Sequence[str]] | None = None,
+    known: Callable[[str], bool] | None = None,
 ) -> Query:
     """The article search: every word and phrase must match (`all_words`), or at least one
-    (the fallback when no article has them all); exclusions and filters always apply."""
+    (the fallback when no article has them all); exclusions and filters always apply. With
+    `known` (the index's vocabulary), words typed apart may also match as the compound."""
     near = near or {}
-    must: list[Query] = [
-        word_clause(w, analyzer, _ARTICLE_TEXT, _ARTICLE_TERMS, near.get(fold(w), ()))
-        for w in content_words(query, analyzer)
-    ]
-    must.extend(phrase_clause(p, _ARTICLE_TEXT) for p in query.phrases)
-    if not all_words and len(must) > 1:
-        must = [{"bool": {"should": must, "minimum_should_match": 1}}]
+    words = content_words(query, analyzer)
+    clauses = [word_clause(w, analyzer, _ARTICLE_TEXT, _ARTICLE_TERMS, near.get(fold(w), ()))
+               for w in words]
+    phrases = [phrase_clause(p, _ARTICLE_TEXT) for p in query.phrases]
+    runs = compound_runs(words, known) if known is not None else []
+    compounds = [(run, compound_clause(run.forms, _ARTICLE_TEXT, _ARTICLE_TERMS))
+                 for run in runs]
+    must: list[Query] = clauses + phrases
+    if all_words and compounds:
+        # Words that may be a compound typed apart ("hoofd pijn") match as they are, or as
+        # the compound whole with the query's other words and phrases.
+        alternatives = [{"bool": {"must": must}}] + [
+            {"bool": {"must": [compound, *(c for i, c in enumerate(clauses)
+                                           if not run.start <= i < run.end), *phrases]}}
+            for run, compound in compounds
+        ]
+        must = [{"bool": {"should": alternatives, "minimum_should_match": 1}}]
+    elif not all_words and len(must) > 1:
+        must = [{"bool": {"should": must + [c for _, c in compounds],
+                          "minimum_should_match": 1}}]
     body: dict[str, Any] = {"filter": filter_clauses(labels, entities)}
     if must:
         body["must"] = must
@@ -181,15 +216,20 @@ def passage_query(
     analyzer: Analyzer,
     article_ids: Sequence[str],
     near: Mapping[str, Sequence[str]] | None = None,
+    known: Callable[[str], bool] | None = None,
 ) -> Query:
-    """Passages of the given articles that match any word or phrase, best first."""
+    """Passages of the given articles that match any word or phrase (or, with `known`, a
+    compound typed apart), best first."""
     near = near or {}
+    words = content_words(query, analyzer)
     should: list[Query] = [
         word_clause(w, analyzer, _PASSAGE_TEXT, _PASSAGE_TERMS, near.get(fold(w), ()),
                     parts_together=False)
-        for w in content_words(query, analyzer)
+        for w in words
     ]
     should.extend(phrase_clause(p, _PASSAGE_TEXT) for p in query.phrases)
+    runs = compound_runs(words, known) if known is not None else []
+    should.extend(compound_clause(run.forms, _PASSAGE_TEXT, _PASSAGE_TERMS) for run in runs)
     return {
         "bool": {
             "filter": [

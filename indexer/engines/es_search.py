@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from elasticsearch import Elasticsearch, helpers
@@ -110,7 +110,8 @@ def run_search(
         answer = client.search(
             index=index,
             query=es_queries.article_query(
-                parsed, analyzer, request.labels, request.entities, all_words, near
+                parsed, analyzer, request.labels, request.entities, all_words, near,
+                known=vocabulary.__contains__,
             ),
             from_=offset,
             size=request.size,
@@ -127,7 +128,8 @@ def run_search(
         w for words in near.values() for w in words
     )
     ids = [str(source["article_id"]) for source, _ in found]
-    passages = _best_passages(client, index, parsed, analyzer, ids, near, matcher)
+    passages = _best_passages(client, index, parsed, analyzer, ids, near, matcher,
+                              vocabulary.__contains__)
     hits = tuple(
         _hit(source, score, passages.get(str(source["article_id"])), matcher)
         for source, score in found
@@ -144,6 +146,7 @@ def _best_passages(
     ids: list[str],
     near: dict[str, list[str]],
     matcher: Matcher,
+    known: Callable[[str], bool] | None = None,
 ) -> dict[str, PassageCandidate]:
     """Per article, the passage that answers best (its first passage when none matches)."""
     if not ids:
@@ -152,7 +155,7 @@ def _best_passages(
     if not parsed.is_empty:
         answer = client.search(
             index=index,
-            query=es_queries.passage_query(parsed, analyzer, ids, near),
+            query=es_queries.passage_query(parsed, analyzer, ids, near, known),
             size=min(len(ids) * _PASSAGES_PER_HIT * 4, 1000),
             source={"includes": _PASSAGE_FIELDS},
         )

@@ -277,17 +277,20 @@ class TantivyEngine:
         vocabulary = self._vocabulary(live, searcher)
         fuzzy = vocabulary.typo_expansions(query)
         filters = self.queries.filters(request.labels, request.entities)
-        articles = self.queries.build(query, ARTICLE, fuzzy, filters)
+        known = vocabulary.__contains__  # compounds typed apart: only those the index has
+        articles = self.queries.build(query, ARTICLE, fuzzy, filters, known=known)
         found = searcher.search(articles, limit=request.size, offset=offset, count=True)
         if total(found) == 0 and len(query.words) + len(query.phrases) > 1:
             # Not every word matched anywhere: fall back to any of the words.
-            articles = self.queries.build(query, ARTICLE, fuzzy, filters, all_words=False)
+            articles = self.queries.build(query, ARTICLE, fuzzy, filters, all_words=False,
+                                          known=known)
             found = searcher.search(articles, limit=request.size, offset=offset, count=True)
         docs = [(float(score), stored(searcher.doc(address))) for score, address in found.hits]
         matcher = Matcher.for_query(query, self.analyzer).with_forms(
             t for terms in fuzzy.values() for t in terms
         )
-        passages = self._best_passages(searcher, query, fuzzy, [d["id"] for _, d in docs], matcher)
+        passages = self._best_passages(searcher, query, fuzzy, [d["id"] for _, d in docs], matcher,
+                                       known)
         hits = tuple(self._hit(score, doc, passages.get(doc["id"]), matcher) for score, doc in docs)
         suggestion = vocabulary.correct(query, self.analyzer) if not query.is_empty else None
         return SearchResult(
@@ -308,6 +311,7 @@ class TantivyEngine:
         fuzzy: dict[str, list[str]],
         article_ids: Sequence[str],
         matcher: Matcher,
+        known: Callable[[str], bool] | None = None,
     ) -> dict[str, PassageCandidate]:
         """Per article, the passage that answers the query best (the first one if none)."""
         if not article_ids:
@@ -316,7 +320,8 @@ class TantivyEngine:
         if not query.is_empty:
             within = tantivy.Query.term_set_query(self.schema, "article_id", list(article_ids))
             passages = self.queries.build(
-                query, PASSAGE, fuzzy, [(tantivy.Occur.Must, within)], all_words=False
+                query, PASSAGE, fuzzy, [(tantivy.Occur.Must, within)], all_words=False,
+                known=known,
             )
             limit = _PASSAGES_PER_HIT * 4 * len(article_ids)
             hits = searcher.search(passages, limit=limit, count=False).hits

@@ -17,12 +17,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import tantivy
 
-from indexer.analysis import Analyzer
+from indexer.analysis import Analyzer, compound_runs, lemma_of
 from indexer.documents import Document
 from indexer.engine import Facets, FacetValue, StoredPassage
 from indexer.normalise import fold
@@ -46,6 +46,7 @@ PASSAGE_STEMMED = (("section_heading", 1.5), ("text", 0.8))
 EXACT_BOOST = 0.6
 FUZZY_BOOST = 0.4
 PARTS_BOOST = 0.7
+JOINED_BOOST = 8.0  # a compound typed apart, found whole (tuned with bench/relevance.py)
 FACET_SIZE = 50  # label values, and values per entity type, in the facets
 Clause = tuple[tantivy.Occur, tantivy.Query]
 
@@ -197,6 +198,19 @@ class QueryBuilder:
             should.append(_boost(_any_of(alternatives), FUZZY_BOOST))
         return _any_of(should)
 
+    def compound(self, forms: Sequence[str], grain: str) -> tantivy.Query:
+        """A compound typed apart (`compound_runs`), found whole: any of its spellings, their
+        lemmas and their stems, boosted above the words found apart."""
+        terms = sorted({f for form in forms for f in (form, lemma_of(form))})
+        stems = sorted({t for form in forms for t in self._dutch.analyze(form) if t})
+        fields = ARTICLE_FIELDS if grain == "article" else PASSAGE_FIELDS
+        stemmed = ARTICLE_STEMMED if grain == "article" else PASSAGE_STEMMED
+        should = [_boost(self.term(field, term), boost) for field, boost in fields
+                  for term in terms]
+        should += [_boost(self.term(field, stem), boost) for field, boost in stemmed
+                   for stem in stems]
+        return _boost(_any_of(should), JOINED_BOOST)
+
     def phrase(self, words: Sequence[str]) -> tantivy.Query:
         """The words in this order (original spelling or folded)."""
         exact: list[str | tuple[int, str]] = [w.lower() for w in words]
@@ -230,19 +244,35 @@ class QueryBuilder:
         fuzzy: dict[str, list[str]],
         extra: Sequence[Clause] = (),
         all_words: bool = True,
+        known: Callable[[str], bool] | None = None,
     ) -> tantivy.Query:
         """The whole query for one grain: words (all, or any), phrases, exclusions, filters."""
-        occur = tantivy.Occur.Must if all_words else tantivy.Occur.Should
-        clauses: list[Clause] = [(tantivy.Occur.Must, self.doc_type(grain)), *extra]
-        words = [
-            (occur, self.word(w, grain, fuzzy.get(fold(w), ())))
-            for w in self.searchable_words(query)
-        ]
-        phrases = [(occur, self.phrase(p)) for p in query.phrases]
+        must = tantivy.Occur.Must
+        clauses: list[Clause] = [(must, self.doc_type(grain)), *extra]
+        searchable = self.searchable_words(query)
+        words = [self.word(w, grain, fuzzy.get(fold(w), ())) for w in searchable]
+        phrases = [self.phrase(p) for p in query.phrases]
+        runs = compound_runs(searchable, known) if known is not None else []
+        compounds = [(run, self.compound(run.forms, grain)) for run in runs]
         if all_words:
-            clauses += words + phrases
+            every = [(must, q) for q in words + phrases]
+            # Words that may be a compound typed apart ("hoofd pijn") match as they are, or
+            # as the compound whole with the query's other words and phrases.
+            alternatives = [
+                tantivy.Query.boolean_query(
+                    [(must, compound), *((must, q) for i, q in enumerate(words)
+                                         if not run.start <= i < run.end),
+                     *((must, q) for q in phrases)]
+                )
+                for run, compound in compounds
+            ]
+            if alternatives:
+                clauses.append((must, _any_of([tantivy.Query.boolean_query(every),
+                                               *alternatives])))
+            else:
+                clauses += every
         elif words or phrases:
-            clauses.append((tantivy.Occur.Must, _any_of([q for _, q in words + phrases])))
+            clauses.append((must, _any_of([*words, *phrases, *(q for _, q in compounds)])))
         clauses += [(tantivy.Occur.MustNot, self.excluded(w, grain)) for w in query.excluded]
         return tantivy.Query.boolean_query(clauses)
 

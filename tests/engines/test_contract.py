@@ -299,6 +299,23 @@ def test_a_plural_with_an_apostrophe_finds_the_word(fresh_engine: Engine, nlp: A
     assert ids(search(fresh_engine, "foto")) == [pages["photos"].id]
 
 
+def test_a_compound_typed_apart_finds_the_compound_first(fresh_engine: Engine, nlp: Any) -> None:
+    """Dutch writes "hoofdpijn" as one word, a visitor may type "hoofd pijn": the page about
+    headaches comes first, above a page that only has both words apart."""
+    pages = live_pages(fresh_engine, nlp, {
+        "headache": "top of page\nHoofdpijn bij kinderen\n\nVeel kinderen hebben wel eens "
+                    "hoofdpijn. Rust en water helpen vaak.\nbottom of page\n",
+        "knee": "top of page\nEen zware dag op de afdeling\n\nHet hoofd van de afdeling had "
+                "pijn aan zijn knie na het sporten.\nbottom of page\n",
+    })
+    assert ids(search(fresh_engine, "hoofd pijn")) == [pages["headache"].id, pages["knee"].id]
+    assert ids(search(fresh_engine, "hoofd-pijn")) == [pages["headache"].id, pages["knee"].id]
+    # The compound whole counts with the other words: "kinderen" is only on the first page.
+    assert ids(search(fresh_engine, "hoofd pijn kinderen")) == [pages["headache"].id]
+    (hit,) = search(fresh_engine, "hoofd pijn kinderen").hits
+    assert "<mark>hoofdpijn</mark>" in hit.snippet
+
+
 def test_a_compound_whose_parts_stand_apart_shows_a_part_in_its_snippet(
     fresh_engine: Engine, nlp: Any
 ) -> None:

@@ -50,13 +50,34 @@ def test_fuzziness_follows_the_typo_rule_and_keeps_the_first_letter(
 
 
 def test_every_word_must_match_then_any_as_fallback(analyzer: Analyzer) -> None:
-    parsed = parse_query("magnesium depressie")
+    parsed = parse_query("magnesium 300")  # no compound can be made of these
     strict = es_queries.article_query(parsed, analyzer)
     assert len(strict["bool"]["must"]) == 2
     loose = es_queries.article_query(parsed, analyzer, all_words=False)
     (either,) = loose["bool"]["must"]
     assert either["bool"]["minimum_should_match"] == 1
     assert len(either["bool"]["should"]) == 2
+
+
+def test_words_that_may_be_a_compound_match_apart_or_whole(analyzer: Analyzer) -> None:
+    """"hoofd pijn kinderen", where the index knows "hoofdpijn": both words and kinderen, or
+    the compound and kinderen. Compounds the index does not know cost nothing."""
+    parsed = parse_query("hoofd pijn kinderen")
+    known = {"hoofdpijn"}.__contains__
+    strict = es_queries.article_query(parsed, analyzer, known=known)
+    (either,) = strict["bool"]["must"]
+    apart, whole = either["bool"]["should"]
+    assert either["bool"]["minimum_should_match"] == 1
+    assert len(apart["bool"]["must"]) == 3
+    compound, other = whole["bool"]["must"]
+    assert compound["bool"]["boost"] == es_queries.JOINED_BOOST
+    assert compound["bool"]["should"][0]["terms"]["title_terms"] == ["hoofdpijn"]
+    assert other == apart["bool"]["must"][2]  # kinderen
+    loose = es_queries.article_query(parse_query("hoofd pijn"), analyzer, all_words=False,
+                                     known=known)
+    assert len(loose["bool"]["must"][0]["bool"]["should"]) == 3  # each word, or the compound
+    for unknown in (None, {"iets"}.__contains__):
+        assert len(es_queries.article_query(parsed, analyzer, known=unknown)["bool"]["must"]) == 3
 
 
 def test_boosts_rank_title_over_headings_over_entities_over_body(analyzer: Analyzer) -> None:
