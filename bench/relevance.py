@@ -16,6 +16,8 @@ letters): only that page answers any form of it. The visitor then types
   - typo: two neighbouring letters swapped (never the first);
   - no diacritics: the word without them ("categorieen"): for this kind, each page's longest
     such word that has diacritics;
+  - typed apart: a compound as two words ("overgang gebieden" for "overgangsgebieden"): for
+    this kind, each page's longest such word that is a compound of two parts;
   - in a sentence: the exact word between two of the corpus' most frequent words.
 Prints, per kind and engine, how often the page came first (success@1) and the mean
 reciprocal rank over the top 10 (MRR@10), the ratio of ours to plain, and the share of our
@@ -38,7 +40,7 @@ from pathlib import Path
 import tantivy
 
 from bench.corpus import corpus_pages, corpus_source
-from indexer.analysis import fold, lemma_of, lemma_table, tokenize
+from indexer.analysis import decompound, fold, lemma_of, lemma_table, tokenize
 from indexer.engine import SearchRequest
 from indexer.engines.tantivy_engine import TantivyEngine
 from indexer.enrich import enrich_pages
@@ -49,7 +51,7 @@ from indexer.settings import load_settings
 TOP = 10
 MIN_LETTERS = 7
 STEM_CUT = 3
-KINDS = ("exact", "inflected", "typo", "no diacritics", "in a sentence")
+KINDS = ("exact", "inflected", "typo", "no diacritics", "typed apart", "in a sentence")
 
 
 @dataclass(frozen=True)
@@ -118,6 +120,21 @@ def lemma_forms() -> dict[str, list[str]]:
     return {lemma: sorted(found, key=lambda f: (f != lemma, f)) for lemma, found in forms.items()}
 
 
+def typed_apart(word: str) -> str | None:
+    """A compound of two parts as a visitor may type it apart: its head (as the decompounder
+    found it), a space, and the rest as it stands, less a linking -s-/-en-/-e-
+    ("overgangsgebieden" -> "overgang gebieden"); None for a word that is no such compound."""
+    parts = decompound(word)
+    folded = fold(word)
+    if len(parts) != 2 or not folded.startswith(parts[0]):
+        return None
+    rest = folded[len(parts[0]) :]
+    for link in ("", "s", "en", "e"):
+        if rest.startswith(link) and rest[len(link) :].startswith(parts[1][:3]):
+            return f"{parts[0]} {rest[len(link):]}"
+    return None
+
+
 def transposed(word: str, rng: random.Random) -> str | None:
     """The word with two neighbouring letters swapped (not the first letter); None when every
     such swap gives the word back (repeated letters)."""
@@ -128,10 +145,12 @@ def transposed(word: str, rng: random.Random) -> str | None:
     return word[:i] + word[i + 1] + word[i] + word[i + 2 :]
 
 
-def queries(items: Sequence[KnownItem], accented: Sequence[KnownItem], frequent: Sequence[str],
+def queries(items: Sequence[KnownItem], accented: Sequence[KnownItem],
+            compounds: Sequence[KnownItem], frequent: Sequence[str],
             seed: int = 7) -> dict[str, list[tuple[KnownItem, str]]]:
     """Per kind of query, the (known item, query text) pairs that kind has; "no diacritics"
-    asks for the `accented` items (words with diacritics), the other kinds for `items`."""
+    asks for the `accented` items (words with diacritics), "typed apart" for the `compounds`,
+    the other kinds for `items`."""
     rng = random.Random(seed)
     forms_of = lemma_forms()
     found: dict[str, list[tuple[KnownItem, str]]] = {kind: [] for kind in KINDS}
@@ -147,6 +166,8 @@ def queries(items: Sequence[KnownItem], accented: Sequence[KnownItem], frequent:
                 found[kind].append((item, text))
     found["no diacritics"] = [(item, fold(item.word)) for item in accented
                               if fold(item.word) != item.word]
+    found["typed apart"] = [(item, apart) for item in compounds
+                            if (apart := typed_apart(item.word)) is not None]
     return found
 
 
@@ -230,10 +251,12 @@ def main() -> None:
         frequent = [w for w, _ in counts.most_common(20)]
         items = known_items(pages)
         accented = known_items(pages, keep=lambda word: not word.isascii())
-        asked = queries(items, accented, frequent)
+        compounds = known_items(pages, keep=lambda word: typed_apart(word) is not None)
+        asked = queries(items, accented, compounds, frequent)
         print(f"corpus: {len(pages)} pages from {corpus_source()}; {len(items)} known items "
               f"(a word of at least {MIN_LETTERS} letters that no other page has in any "
-              f"form); {len(accented)} pages have such a word with diacritics")
+              f"form); {len(accented)} pages have such a word with diacritics, "
+              f"{len(compounds)} such a compound of two parts")
         print(f"\n{'query':16}{'n':>6}{'ours s@1':>10}{'MRR':>7}{'plain s@1':>11}{'MRR':>7}"
               f"{'MRR ours/plain':>16}{'ours marked':>13}")
         for kind, pairs in asked.items():

@@ -18,6 +18,7 @@ from bench.relevance import (
     queries,
     reciprocal_rank,
     transposed,
+    typed_apart,
 )
 from indexer.analysis import lemma_of
 from indexer.engines.tantivy_engine import TantivyEngine
@@ -66,7 +67,9 @@ def test_a_typo_swaps_two_neighbours_and_keeps_the_first_letter() -> None:
 
 def test_every_kind_of_query_names_its_item() -> None:
     item, accented = KnownItem("x", "magnesium"), KnownItem("y", "categorieën")
-    asked = queries([item], [accented], ["de", "het"])
+    compound = KnownItem("z", "magnesiumtekort")
+    asked = queries([item], [accented], [compound], ["de", "het"])
+    assert asked["typed apart"] == [(compound, "magnesium tekort")]
     assert asked["exact"] == [(item, "magnesium")]
     assert asked["no diacritics"] == [(accented, "categorieen")]
     assert asked["typo"][0][0] == item and asked["typo"][0][1] != "magnesium"
@@ -77,6 +80,13 @@ def test_every_kind_of_query_names_its_item() -> None:
 def test_known_items_with_diacritics_only_when_asked() -> None:
     pages = [*PAGES, page("d", "Categorieën", "Alle categorieën van supplementen.")]
     assert {i.word for i in known_items(pages, keep=lambda w: not w.isascii())} == {"categorieën"}
+
+
+def test_a_compound_typed_apart_keeps_the_rest_as_it_stands() -> None:
+    assert typed_apart("magnesiumtekort") == "magnesium tekort"
+    assert typed_apart("voedingssupplementen") == "voeding supplementen"  # linking -s- left out
+    assert typed_apart("magnesium") is None  # no compound
+    assert typed_apart("neurotransmittersystemen") == "neurotransmitter systemen"
 
 
 def test_reciprocal_rank_within_the_top() -> None:
