@@ -188,9 +188,9 @@ def compound_runs(
     them ("penseelsymbool", "penseelssymbool"). Dutch writes compounds as one word; a
     visitor often does not. Only runs of letters, among the first few words.
 
-    `known` (an index's vocabulary): only the spellings it knows, themselves or by their
-    lemma, and only the runs with such a spelling, so that a search pays nothing for
-    compounds no page has."""
+    `known` (an index's vocabulary, `Vocabulary.has_form`): only the spellings it knows, and
+    only the runs with such a spelling, so that a search pays nothing for compounds no page
+    has."""
     folded = [fold(w) for w in words[:_JOIN_WORDS]]
     runs = []
     for size in range(2, _JOIN_RUN + 1):
@@ -201,8 +201,8 @@ def compound_runs(
             joined = [run[0]]
             for word in run[1:]:
                 joined = [head + link + word for head in joined for link in _JOIN_LINKS]
-            forms = tuple(w for w in joined if len(w) <= MAX_WORD
-                          and (known is None or known(w) or known(lemma_of(w))))
+            forms = tuple(w for w in joined
+                          if len(w) <= MAX_WORD and (known is None or known(w)))
             if forms:
                 runs.append(CompoundRun(start, start + size, forms))
     return runs

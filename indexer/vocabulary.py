@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from indexer.analysis import Analyzer, decompound, tokenize
+from indexer.analysis import Analyzer, decompound, lemma_of, tokenize
 from indexer.engine import Completion
 from indexer.normalise import fold
 from indexer.query import ParsedQuery, fuzzy_distance
@@ -60,6 +61,16 @@ class Vocabulary:
 
     def __contains__(self, word: object) -> bool:
         return isinstance(word, str) and word in self.frequencies
+
+    @cached_property
+    def lemmas(self) -> frozenset[str]:
+        """The lemmas of the words (spaCy's Dutch lookup table), worked out on first use."""
+        return frozenset(lemma_of(word) for word in self.frequencies)
+
+    def has_form(self, word: str) -> bool:
+        """Whether some form of `word` (folded) is in the index: the word itself, or a word
+        with the same lemma ("hoofdpijn": the index has "hoofdpijnen")."""
+        return word in self.frequencies or lemma_of(word) in self.lemmas
 
     def near(self, word: str, distance: int, limit: int = MAX_EXPANSIONS) -> list[str]:
         """Known words within `distance` edits of `word`, same first letter, most frequent first."""

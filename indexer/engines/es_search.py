@@ -111,7 +111,7 @@ def run_search(
             index=index,
             query=es_queries.article_query(
                 parsed, analyzer, request.labels, request.entities, all_words, near,
-                known=vocabulary.__contains__,
+                known=vocabulary.has_form,
             ),
             from_=offset,
             size=request.size,
@@ -129,7 +129,7 @@ def run_search(
     )
     ids = [str(source["article_id"]) for source, _ in found]
     passages = _best_passages(client, index, parsed, analyzer, ids, near, matcher,
-                              vocabulary.__contains__)
+                              vocabulary.has_form)
     hits = tuple(
         _hit(source, score, passages.get(str(source["article_id"])), matcher)
         for source, score in found

@@ -277,7 +277,7 @@ class TantivyEngine:
         vocabulary = self._vocabulary(live, searcher)
         fuzzy = vocabulary.typo_expansions(query)
         filters = self.queries.filters(request.labels, request.entities)
-        known = vocabulary.__contains__  # compounds typed apart: only those the index has
+        known = vocabulary.has_form  # compounds typed apart: only those the index has
         articles = self.queries.build(query, ARTICLE, fuzzy, filters, known=known)
         found = searcher.search(articles, limit=request.size, offset=offset, count=True)
         if total(found) == 0 and len(query.words) + len(query.phrases) > 1:

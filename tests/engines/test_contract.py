@@ -316,6 +316,18 @@ def test_a_compound_typed_apart_finds_the_compound_first(fresh_engine: Engine, n
     assert "<mark>hoofdpijn</mark>" in hit.snippet
 
 
+def test_a_compound_typed_apart_finds_another_form_of_it(fresh_engine: Engine, nlp: Any) -> None:
+    """"hoofd pijn" finds the page that only says "hoofdpijnen" (the plural of hoofdpijn),
+    above the page that has both words apart."""
+    pages = live_pages(fresh_engine, nlp, {
+        "plural": "top of page\nMigraine\n\nMigraine en andere hoofdpijnen komen vaak voor "
+                  "bij volwassenen.\nbottom of page\n",
+        "knee": "top of page\nEen zware dag op de afdeling\n\nHet hoofd van de afdeling had "
+                "pijn aan zijn knie na het sporten.\nbottom of page\n",
+    })
+    assert ids(search(fresh_engine, "hoofd pijn")) == [pages["plural"].id, pages["knee"].id]
+
+
 def test_a_compound_whose_parts_stand_apart_shows_a_part_in_its_snippet(
     fresh_engine: Engine, nlp: Any
 ) -> None:

@@ -59,3 +59,10 @@ def test_complete_tolerates_a_typo_from_four_letters(vocabulary: Vocabulary) -> 
 def test_typo_expansions_per_query_word(vocabulary: Vocabulary) -> None:
     expansions = vocabulary.typo_expansions(parse_query('magnesuim "tekrot xy" mg'))
     assert expansions == {"magnesuim": ["magnesium"], "tekrot": ["tekort"]}
+
+
+def test_a_form_is_known_by_itself_or_by_a_word_with_its_lemma() -> None:
+    vocabulary = Vocabulary.build([("hoofdpijnen", 1), ("magnesium", 2)])
+    assert vocabulary.has_form("hoofdpijnen") and vocabulary.has_form("magnesium")
+    assert vocabulary.has_form("hoofdpijn")  # the lemma of "hoofdpijnen"
+    assert not vocabulary.has_form("hoofd")
