@@ -299,14 +299,18 @@ def test_a_plural_with_an_apostrophe_finds_the_word(fresh_engine: Engine, nlp: A
     assert ids(search(fresh_engine, "foto")) == [pages["photos"].id]
 
 
+# A page with "hoofd" and "pijn" apart, in no compound and about no headache.
+HEAD_AND_PAIN_APART = ("top of page\nEen zware dag op de afdeling\n\nHet hoofd van de afdeling "
+                       "had pijn aan zijn knie na het sporten.\nbottom of page\n")
+
+
 def test_a_compound_typed_apart_finds_the_compound_first(fresh_engine: Engine, nlp: Any) -> None:
     """Dutch writes "hoofdpijn" as one word, a visitor may type "hoofd pijn": the page about
     headaches comes first, above a page that only has both words apart."""
     pages = live_pages(fresh_engine, nlp, {
         "headache": "top of page\nHoofdpijn bij kinderen\n\nVeel kinderen hebben wel eens "
                     "hoofdpijn. Rust en water helpen vaak.\nbottom of page\n",
-        "knee": "top of page\nEen zware dag op de afdeling\n\nHet hoofd van de afdeling had "
-                "pijn aan zijn knie na het sporten.\nbottom of page\n",
+        "knee": HEAD_AND_PAIN_APART,
     })
     assert ids(search(fresh_engine, "hoofd pijn")) == [pages["headache"].id, pages["knee"].id]
     assert ids(search(fresh_engine, "hoofd-pijn")) == [pages["headache"].id, pages["knee"].id]
@@ -322,8 +326,7 @@ def test_a_compound_typed_apart_finds_another_form_of_it(fresh_engine: Engine, n
     pages = live_pages(fresh_engine, nlp, {
         "plural": "top of page\nMigraine\n\nMigraine en andere hoofdpijnen komen vaak voor "
                   "bij volwassenen.\nbottom of page\n",
-        "knee": "top of page\nEen zware dag op de afdeling\n\nHet hoofd van de afdeling had "
-                "pijn aan zijn knie na het sporten.\nbottom of page\n",
+        "knee": HEAD_AND_PAIN_APART,
     })
     assert ids(search(fresh_engine, "hoofd pijn")) == [pages["plural"].id, pages["knee"].id]
 
