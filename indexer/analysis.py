@@ -179,6 +179,11 @@ class CompoundRun:
     end: int
     forms: tuple[str, ...]
 
+    @property
+    def terms(self) -> list[str]:
+        """The spellings and their lemmas: the index terms that hold the compound."""
+        return sorted({term for form in self.forms for term in (form, lemma_of(form))})
+
 
 def compound_runs(
     words: Sequence[str], known: Callable[[str], bool] | None = None
@@ -304,6 +309,11 @@ class Analyzer:
 
     def is_stopword(self, word: str) -> bool:
         return fold(word) in self.stopwords
+
+    def content_words(self, words: Sequence[str]) -> list[str]:
+        """The words of a query that must match: stop words only count when the query has
+        nothing else."""
+        return [w for w in words if not self.is_stopword(w)] or list(words)
 
     def terms(self, text: str, lemmas: Iterable[str] = ()) -> list[str]:
         """Index terms of a text: folded words and lemmas, compound parts, synonyms.

@@ -57,10 +57,8 @@ class Matcher:
             if fuzzy_distance(variants.word):
                 fuzzy.append(variants.word)
         # Words typed apart that the page has as one compound ("hoofd pijn": hoofdpijn).
-        content = [w for w in query.words if not analyzer.is_stopword(w)] or list(query.words)
-        for run in compound_runs(content):
-            forms.update(run.forms)
-            forms.update(lemma_of(form) for form in run.forms)
+        for run in compound_runs(analyzer.content_words(query.words)):
+            forms.update(run.terms)
         return cls(frozenset(forms), tuple(fuzzy), frozenset(query.excluded))
 
     def with_forms(self, forms: Iterable[str]) -> Matcher:

@@ -23,7 +23,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from indexer.analysis import Analyzer, compound_runs, lemma_of, tokenize
+from indexer.analysis import Analyzer, CompoundRun, compound_runs, lemma_of, tokenize
 from indexer.documents import ARTICLE, PASSAGE
 from indexer.normalise import fold
 from indexer.query import ParsedQuery, fuzzy_distance
@@ -118,18 +118,18 @@ def word_clause(
 
 
 def compound_clause(
-    forms: Sequence[str],
+    run: CompoundRun,
     text_fields: Sequence[tuple[str, str]],
     term_fields: Sequence[tuple[str, str]],
 ) -> Query:
     """A compound typed apart (`compound_runs`), found whole: any of its spellings and their
     lemmas in the terms fields, and Elasticsearch's Dutch analysis of them in the raw text,
     boosted above the words found apart."""
-    terms = sorted({f for form in forms for f in (form, lemma_of(form))})
     should: list[Query] = [
-        {"terms": {field: terms, "boost": BOOSTS[kind]}} for field, kind in term_fields
+        {"terms": {field: run.terms, "boost": BOOSTS[kind]}} for field, kind in term_fields
     ]
-    should.append({"multi_match": {"query": " ".join(forms), "fields": _boosted(text_fields),
+    should.append({"multi_match": {"query": " ".join(run.forms),
+                                   "fields": _boosted(text_fields),
                                    "type": "best_fields", "boost": TEXT_BOOST}})
     return {"bool": {"should": should, "minimum_should_match": 1, "boost": JOINED_BOOST}}
 
@@ -187,8 +187,7 @@ def article_query(
                for w in words]
     phrases = [phrase_clause(p, _ARTICLE_TEXT) for p in query.phrases]
     runs = compound_runs(words, known) if known is not None else []
-    compounds = [(run, compound_clause(run.forms, _ARTICLE_TEXT, _ARTICLE_TERMS))
-                 for run in runs]
+    compounds = [(run, compound_clause(run, _ARTICLE_TEXT, _ARTICLE_TERMS)) for run in runs]
     must: list[Query] = clauses + phrases
     if all_words and compounds:
         # Words that may be a compound typed apart ("hoofd pijn") match as they are, or as
@@ -229,7 +228,7 @@ def passage_query(
     ]
     should.extend(phrase_clause(p, _PASSAGE_TEXT) for p in query.phrases)
     runs = compound_runs(words, known) if known is not None else []
-    should.extend(compound_clause(run.forms, _PASSAGE_TEXT, _PASSAGE_TERMS) for run in runs)
+    should.extend(compound_clause(run, _PASSAGE_TEXT, _PASSAGE_TERMS) for run in runs)
     return {
         "bool": {
             "filter": [
@@ -244,8 +243,7 @@ def passage_query(
 
 def content_words(query: ParsedQuery, analyzer: Analyzer) -> list[str]:
     """The words that must match: stop words only count when the query has nothing else."""
-    words = list(dict.fromkeys(query.words))
-    return [w for w in words if not analyzer.is_stopword(w)] or words
+    return analyzer.content_words(list(dict.fromkeys(query.words)))
 
 
 def facet_aggregations(size: int = FACET_SIZE) -> dict[str, Any]:

@@ -22,7 +22,7 @@ from typing import Any
 
 import tantivy
 
-from indexer.analysis import Analyzer, compound_runs, lemma_of
+from indexer.analysis import Analyzer, CompoundRun, compound_runs
 from indexer.documents import Document
 from indexer.engine import Facets, FacetValue, StoredPassage
 from indexer.normalise import fold
@@ -167,8 +167,7 @@ class QueryBuilder:
 
     def searchable_words(self, query: ParsedQuery) -> list[str]:
         """The query's words without stop words (unless it has nothing else)."""
-        words = [w for w in query.words if not self.analyzer.is_stopword(w)]
-        return words or list(query.words)
+        return self.analyzer.content_words(query.words)
 
     def word(self, word: str, grain: str, fuzzy_terms: Iterable[str] = ()) -> tantivy.Query:
         """A disjunction matching one visitor word in any of its forms, fields and spellings."""
@@ -198,15 +197,14 @@ class QueryBuilder:
             should.append(_boost(_any_of(alternatives), FUZZY_BOOST))
         return _any_of(should)
 
-    def compound(self, forms: Sequence[str], grain: str) -> tantivy.Query:
+    def compound(self, run: CompoundRun, grain: str) -> tantivy.Query:
         """A compound typed apart (`compound_runs`), found whole: any of its spellings, their
         lemmas and their stems, boosted above the words found apart."""
-        terms = sorted({f for form in forms for f in (form, lemma_of(form))})
-        stems = sorted({t for form in forms for t in self._dutch.analyze(form) if t})
+        stems = sorted({t for form in run.forms for t in self._dutch.analyze(form) if t})
         fields = ARTICLE_FIELDS if grain == "article" else PASSAGE_FIELDS
         stemmed = ARTICLE_STEMMED if grain == "article" else PASSAGE_STEMMED
         should = [_boost(self.term(field, term), boost) for field, boost in fields
-                  for term in terms]
+                  for term in run.terms]
         should += [_boost(self.term(field, stem), boost) for field, boost in stemmed
                    for stem in stems]
         return _boost(_any_of(should), JOINED_BOOST)
@@ -253,7 +251,7 @@ class QueryBuilder:
         words = [self.word(w, grain, fuzzy.get(fold(w), ())) for w in searchable]
         phrases = [self.phrase(p) for p in query.phrases]
         runs = compound_runs(searchable, known) if known is not None else []
-        compounds = [(run, self.compound(run.forms, grain)) for run in runs]
+        compounds = [(run, self.compound(run, grain)) for run in runs]
         if all_words:
             every = [(must, q) for q in words + phrases]
             # Words that may be a compound typed apart ("hoofd pijn") match as they are, or
