@@ -29,7 +29,6 @@ from __future__ import annotations
 import argparse
 import bisect
 import random
-import re
 import statistics
 import tempfile
 from collections import Counter, defaultdict
@@ -40,6 +39,7 @@ from pathlib import Path
 import tantivy
 
 from bench.corpus import corpus_pages, corpus_source
+from bench.search import plain_words
 from indexer.analysis import decompound, fold, lemma_of, lemma_table, tokenize
 from indexer.engine import SearchRequest
 from indexer.engines.tantivy_engine import TantivyEngine
@@ -200,7 +200,7 @@ def plain_search(index: tantivy.Index) -> Callable[[str], list[str]]:
     searcher = index.searcher()
 
     def search(text: str) -> list[str]:
-        words = " ".join(re.findall(r"\w+", text.lower()))
+        words = plain_words(text)
         if not words:
             return []
         found = searcher.search(index.parse_query(words, ["title", "body"]), limit=TOP)

@@ -160,8 +160,14 @@ def _ours(engine: TantivyEngine, request: SearchRequest) -> int:
         return -1
 
 
+def plain_words(text: str) -> str:
+    """A visitor's text as plain tantivy's query parser gets it: its words, lower case,
+    without any query syntax."""
+    return " ".join(re.findall(r"\w+", text.lower()))
+
+
 def _plain(index: tantivy.Index, text: str) -> int:
-    words = " ".join(re.findall(r"\w+", text.lower()))
+    words = plain_words(text)
     if not words:
         return 0
     searcher = index.searcher()
