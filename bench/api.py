@@ -62,7 +62,8 @@ from bench.load import (  # noqa: E402
     python_load,
     wrk_load,
 )
-from indexer.engine import SearchRequest, make_engine  # noqa: E402
+from indexer.engines import make_engine  # noqa: E402
+from indexer.search.values import SearchRequest  # noqa: E402
 from indexer.settings import load_settings  # noqa: E402
 
 SITESEARCH = Path(sys.executable).with_name("sitesearch")

@@ -36,7 +36,7 @@ from bench.api import (
 )
 from bench.corpus import raw_pages
 from bench.load import default_generator, wrk_load
-from indexer.engine import make_engine
+from indexer.engines import make_engine
 from indexer.settings import load_settings
 
 CLIENTS = 16

@@ -10,7 +10,7 @@ Source, in order of preference:
 Everything is deterministic (sorted files, seeded random), so two runs measure the same text.
 
     raw_pages(n_pages)    -> [(name, raw page text)]
-    corpus_pages(n_pages) -> [Page]   (parsed with indexer.parsing)
+    corpus_pages(n_pages) -> [Page]   (parsed with indexer.pages.parsing)
     gimp_html_files()     -> [Path]   (empty when gimp-help-nl is not installed)
 """
 
@@ -21,8 +21,8 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-from indexer.models import Page
-from indexer.parsing import parse_text
+from indexer.pages.models import Page
+from indexer.pages.parsing import parse_text
 
 GIMP_HELP_DIR = Path("/usr/share/gimp/2.0/help/nl")
 DEBIAN_FAQ_DIR = Path("/usr/share/doc/debian/FAQ/nl")

@@ -19,10 +19,10 @@ import time
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from indexer.pages.html import extract_page
+from indexer.pages.rawstore import HTML, RawStore
 from indexer.settings import load_settings
 from scrapers.crawler import crawl_site
-from scrapers.extract import extract_page
-from scrapers.store import HTML, RawStore
 
 CANDIDATES = (Path("/usr/share/gimp/2.0/help/nl"), Path("/usr/share/doc/gimp-help/html/nl"))
 

@@ -7,7 +7,8 @@ Builds a corpus of varied Dutch pages (bench/corpus.py: gimp-help-nl / debian-fa
 when installed, else, or with --source seeds, recombined seed sentences: health text, dense in
 entities, where the GIMP manual has almost none), then times, in this one process:
   1. baseline: `nlp.tokenizer.pipe` over the same texts the pipeline sees (titles, passages);
-  2. parse (indexer.parsing.parse_text) + enrich (indexer.enrich.enrich_pages) of every page.
+  2. parse (indexer.pages.parsing.parse_text) + enrich (indexer.nlp.enrich.enrich_pages) of
+     every page.
 Prints pages/s and words/s of each and the ratio. Words are whitespace-separated words of the
 page text (title and passages), counted once before timing. Times are CPU seconds of this
 process (time.process_time): the work is single-threaded, and CPU time is what "one core"
@@ -37,9 +38,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from spacy.tokenizer import Tokenizer
 
 from bench.corpus import corpus_source, raw_pages
-from indexer.enrich import enrich_pages
-from indexer.nlp import build_nlp
-from indexer.parsing import parse_text
+from indexer.nlp.enrich import enrich_pages
+from indexer.nlp.pipeline import build_nlp
+from indexer.pages.parsing import parse_text
 from indexer.settings import load_settings
 
 GOAL_WORDS_PER_SECOND = 150_000

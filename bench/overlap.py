@@ -6,7 +6,7 @@
    paragraphs and sentences between some of them with light edits (a word changed, dropped or
    added every dozen words or so), the way editors reuse text. Enriches them with the Dutch
    pipeline and indexes them into a temporary tantivy index.
-2. Times the whole site-wide report (`indexer.overlap_report.site_report`).
+2. Times the whole site-wide report (`indexer.overlap.report.site_report`).
 3. Times `--drafts` draft checks (`OverlapService.draft`: parse, NLP, one band lookup,
    verification, more-like-this): half copied-and-edited paragraphs, half unrelated text.
 4. On the passages of the first `--sample` pages: brute force (every pair of passages of
@@ -35,14 +35,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from datasketch import MinHash
 
 from bench.corpus import corpus_source, raw_pages
-from indexer import fingerprints as fp
-from indexer.engine import StoredPassage, make_engine
-from indexer.enrich import enrich_pages
-from indexer.models import EnrichedPage, Page
-from indexer.nlp import build_nlp
-from indexer.overlap import OverlapService, Thresholds, align
-from indexer.overlap_report import candidate_pairs, report_of, site_report
-from indexer.parsing import parse_text
+from indexer.engines import make_engine
+from indexer.nlp import fingerprints as fp
+from indexer.nlp.enrich import enrich_pages
+from indexer.nlp.pipeline import build_nlp
+from indexer.overlap.finder import OverlapService, Thresholds, align
+from indexer.overlap.report import candidate_pairs, report_of, site_report
+from indexer.pages.models import EnrichedPage, Page
+from indexer.pages.parsing import parse_text
+from indexer.search.values import StoredPassage
 
 SEEDS = Path(__file__).resolve().parent.parent / "tests" / "data" / "seeds"
 GOAL_REPORT_SECONDS = 30.0
@@ -122,7 +123,7 @@ def brute_force(passages: list[StoredPassage], limits: Thresholds) -> set[tuple[
     Pairs sharing fewer than MIN_SPAN_CONTENT distinct content terms are skipped: a span
     needs that many matched content words, so this filter is exact, not a heuristic.
     """
-    from indexer.overlap import MIN_SPAN_CONTENT
+    from indexer.overlap.finder import MIN_SPAN_CONTENT
 
     words = [fp.text_words(p.text) for p in passages]
     eligible = [i for i, ws in enumerate(words) if len(ws) >= limits.min_passage_words]

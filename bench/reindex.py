@@ -38,14 +38,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.corpus import corpus_source, raw_pages
 from bench.machine import Speedups, parallel_speedup
-from indexer.engines.tantivy_engine import TantivyEngine
-from indexer.models import Page
-from indexer.nlp import build_nlp
-from indexer.rawpages import raw_store
-from indexer.reindex import ReindexOptions, run_reindex
-from indexer.reindex_report import ReindexReport
+from indexer.engines.tantivy.engine import TantivyEngine
+from indexer.jobs.reindex import ReindexOptions, run_reindex
+from indexer.jobs.report import ReindexReport
+from indexer.nlp.pipeline import build_nlp
+from indexer.pages.models import Page
+from indexer.pages.rawstore import PAGE_EXPORT, RawRecord
+from indexer.pages.records import raw_store
 from indexer.settings import Settings, load_settings
-from scrapers.store import PAGE_EXPORT, RawRecord
 
 if TYPE_CHECKING:
     from spacy.language import Language
@@ -111,7 +111,7 @@ def cpu_seconds(report: ReindexReport) -> float:
 
 def sample_pages(raw: list[tuple[str, str]], sample: int) -> list[Page]:
     """The pages of the first `sample` raw pages, parsed."""
-    from indexer.parsing import parse_text
+    from indexer.pages.parsing import parse_text
 
     return [page for name, text in raw[:sample] for page in parse_text(text, source=name).pages]
 
@@ -122,7 +122,7 @@ def page_work(settings: Settings, nlp: Language, raw: list[tuple[str, str]],
     documents) with the pipeline `nlp`, warmed here, to be run in forks of this process as
     the job's workers run it (bench/machine.py): the parallel speed-up the machine gives to
     this very work, with nothing to coordinate."""
-    from indexer.enrich import enrich_pages
+    from indexer.nlp.enrich import enrich_pages
 
     prepare = TantivyEngine.from_settings(settings).preparer()
 
@@ -139,7 +139,7 @@ def transport_cost(settings: Settings, nlp: Language, raw: list[tuple[str, str]]
     """Milliseconds per page a worker's result costs to cross to the job (pickle dumps+loads)
     and its size: the PreparedPages sent now (tantivy JSON documents) against the
     EnrichedPages sent before; best of 5."""
-    from indexer.enrich import enrich_pages
+    from indexer.nlp.enrich import enrich_pages
 
     enriched = enrich_pages(nlp, sample_pages(raw, sample))
     prepared = [TantivyEngine.from_settings(settings).preparer()(page) for page in enriched]

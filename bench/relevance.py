@@ -40,12 +40,12 @@ import tantivy
 
 from bench.corpus import corpus_pages, corpus_source
 from bench.search import plain_words
-from indexer.analysis import decompound, fold, lemma_of, lemma_table, tokenize
-from indexer.engine import SearchRequest
-from indexer.engines.tantivy_engine import TantivyEngine
-from indexer.enrich import enrich_pages
-from indexer.models import Page
-from indexer.nlp import build_nlp
+from indexer.engines.tantivy.engine import TantivyEngine
+from indexer.nlp.analysis import decompound, fold, lemma_of, lemma_table, tokenize
+from indexer.nlp.enrich import enrich_pages
+from indexer.nlp.pipeline import build_nlp
+from indexer.pages.models import Page
+from indexer.search.values import SearchRequest
 from indexer.settings import load_settings
 
 TOP = 10

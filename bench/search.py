@@ -26,13 +26,13 @@ from pathlib import Path
 import tantivy
 
 from bench.corpus import corpus_pages, corpus_source
-from indexer.analysis import tokenize
-from indexer.engine import SearchRequest
-from indexer.engines.tantivy_engine import TantivyEngine
-from indexer.enrich import enrich_pages
+from indexer.engines.tantivy.engine import TantivyEngine
 from indexer.errors import QueryError
-from indexer.models import Page
-from indexer.nlp import build_nlp
+from indexer.nlp.analysis import tokenize
+from indexer.nlp.enrich import enrich_pages
+from indexer.nlp.pipeline import build_nlp
+from indexer.pages.models import Page
+from indexer.search.values import SearchRequest
 from indexer.settings import load_settings
 
 _WARM_UP = 20
@@ -79,7 +79,7 @@ def _typo(rng: random.Random, word: str) -> str:
 
 
 def _strip_accents(word: str) -> str:
-    from indexer.normalise import fold
+    from indexer.pages.normalise import fold
 
     return fold(word)
 
@@ -126,7 +126,7 @@ def run(n_pages: int, n_queries: int) -> None:
             rejected += found < 0
 
         index = tantivy.Index.open(str(engine.root / version))
-        from indexer.engines.tantivy_schema import register_analyzers
+        from indexer.engines.tantivy.schema import register_analyzers
 
         register_analyzers(index)
         for request in warm:

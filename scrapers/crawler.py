@@ -32,15 +32,9 @@ import httpx
 
 from indexer.atomic import write_atomic
 from indexer.errors import InputError
-from indexer.parsing import page_id, parse_text
-from indexer.settings import Settings
-from scrapers.addresses import AddressPolicy, Resolver, system_resolver
-from scrapers.extract import extract_page, page_links, page_text
-from scrapers.fetch import PAGE_TYPES, Fetcher, FetchError, FetchResult
-from scrapers.pacing import Pacer
-from scrapers.robots import RobotsCache
-from scrapers.sitemaps import read_sitemaps
-from scrapers.store import (
+from indexer.pages.html import extract_page, page_links, page_text
+from indexer.pages.parsing import page_id, parse_text
+from indexer.pages.rawstore import (
     HTML,
     PAGE_EXPORT,
     PLAIN_TEXT,
@@ -48,6 +42,12 @@ from scrapers.store import (
     RawStore,
     utc_now,
 )
+from indexer.settings import Settings
+from scrapers.addresses import AddressPolicy, Resolver, system_resolver
+from scrapers.fetch import PAGE_TYPES, Fetcher, FetchError, FetchResult
+from scrapers.pacing import Pacer
+from scrapers.robots import RobotsCache
+from scrapers.sitemaps import read_sitemaps
 from scrapers.urls import UrlRejected, normalise_url, origin, path_pattern, same_site
 
 STATE_FILE = "crawl-state.json"

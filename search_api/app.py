@@ -20,7 +20,7 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from indexer.engine import Engine
+from indexer.search.port import Engine
 from indexer.settings import Settings, load_settings
 from search_api import articles, errors, health, pages, search
 from search_api.service import SearchService

@@ -14,9 +14,11 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from indexer.engine import Engine, Health, SearchRequest, make_engine
+from indexer.engines import make_engine
 from indexer.errors import EngineUnavailable, NotFound
-from indexer.models import EnrichedPage, Section
+from indexer.pages.models import EnrichedPage, Section
+from indexer.search.port import Engine
+from indexer.search.values import Health, SearchRequest
 from indexer.settings import Settings
 from search_api.answers import AnswerCache, SharedAnswers, answer_cache_for, answer_key
 from search_api.params import SearchParams, SuggestParams

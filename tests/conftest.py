@@ -43,7 +43,7 @@ def seed_bytes() -> dict[str, bytes]:
 @pytest.fixture(scope="session")
 def seed_pages(seed_bytes: dict[str, bytes]) -> dict[str, object]:
     """The two seed pages parsed: {"depression": Page, "adhd": Page}."""
-    from indexer.parsing import parse_bytes
+    from indexer.pages.parsing import parse_bytes
 
     depression = parse_bytes(seed_bytes[DEPRESSION_SEED.name], source=str(DEPRESSION_SEED))
     adhd = parse_bytes(seed_bytes[ADHD_SEED.name], source=str(ADHD_SEED))
@@ -53,7 +53,7 @@ def seed_pages(seed_bytes: dict[str, bytes]) -> dict[str, object]:
 @pytest.fixture(scope="session")
 def nlp():  # type: ignore[no-untyped-def]
     """The default Dutch pipeline, built once for the whole session."""
-    from indexer.nlp import build_nlp
+    from indexer.nlp.pipeline import build_nlp
 
     return build_nlp(load_settings())
 
@@ -61,7 +61,7 @@ def nlp():  # type: ignore[no-untyped-def]
 @pytest.fixture(scope="session")
 def enriched_seeds(nlp, seed_pages):  # type: ignore[no-untyped-def]
     """The two seed pages enriched: {"depression": EnrichedPage, "adhd": EnrichedPage}."""
-    from indexer.enrich import enrich_pages
+    from indexer.nlp.enrich import enrich_pages
 
     names = list(seed_pages)
     enriched = enrich_pages(nlp, [seed_pages[n] for n in names])
@@ -82,7 +82,7 @@ def seed_index_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 @pytest.fixture(scope="session")
 def seed_engine(seed_index_settings: Settings, enriched_seeds):  # type: ignore[no-untyped-def]
     """A TantivyEngine with both seed pages in a live version. Read-only: do not write to it."""
-    from indexer.engines.tantivy_engine import TantivyEngine
+    from indexer.engines.tantivy.engine import TantivyEngine
 
     engine = TantivyEngine.from_settings(seed_index_settings)
     version = engine.create_version()
@@ -96,7 +96,7 @@ def seed_engine(seed_index_settings: Settings, enriched_seeds):  # type: ignore[
 @pytest.fixture
 def tantivy_engine(settings: Settings):  # type: ignore[no-untyped-def]
     """An empty TantivyEngine on the test's own data dir (no version yet)."""
-    from indexer.engines.tantivy_engine import TantivyEngine
+    from indexer.engines.tantivy.engine import TantivyEngine
 
     engine = TantivyEngine.from_settings(settings)
     yield engine

@@ -17,8 +17,8 @@ SUBCOMMANDS = {
     "parse": "indexer.cli.parse:parse",
     "ingest": "indexer.cli.ingest:ingest",
     "search": "indexer.cli.search:search",
-    "serve": "indexer.cli.serve:serve",
-    "crawl": "indexer.cli.crawl:crawl",
+    "serve": "search_api.serve:serve",
+    "crawl": "scrapers.cli:crawl",
     "reindex": "indexer.cli.reindex:reindex",
     "overlap": "indexer.cli.overlap:overlap",
 }

@@ -20,10 +20,10 @@ def ingest(paths: tuple[str, ...], as_json: bool) -> None:
 
     Prints how many inputs were read, how many pages were indexed and which were rejected, why.
     """
-    from indexer.engine import make_engine
+    from indexer.engines import make_engine
     from indexer.errors import SiteSearchError
-    from indexer.ingest import ingest_paths
-    from indexer.nlp import build_nlp
+    from indexer.jobs.ingest import ingest_paths
+    from indexer.nlp.pipeline import build_nlp
 
     settings = settings_or_exit()
     try:

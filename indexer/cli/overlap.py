@@ -17,8 +17,8 @@ import click
 from indexer.cli.common import echo_json, settings_or_exit, warn
 
 if TYPE_CHECKING:
-    from indexer.overlap import OverlapReport
-    from indexer.overlap_report import SiteReport
+    from indexer.overlap.finder import OverlapReport
+    from indexer.overlap.report import SiteReport
 
 
 @click.command()
@@ -40,10 +40,10 @@ def overlap(
     per article the share of its words that stand elsewhere, and clusters of passages that
     repeat across articles; progress is shown on a terminal.
     """
-    from indexer.engine import make_engine
+    from indexer.engines import make_engine
     from indexer.errors import SiteSearchError
-    from indexer.overlap import OverlapService, Thresholds
-    from indexer.overlap_report import render_html, site_report
+    from indexer.overlap.finder import OverlapService, Thresholds
+    from indexer.overlap.report import render_html, site_report
 
     if site_wide == (article_id is not None):
         raise click.UsageError("give either an ARTICLE_ID or --report")

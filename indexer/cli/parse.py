@@ -14,8 +14,8 @@ import click
 
 from indexer.cli.common import echo_json, settings_or_exit, warn
 from indexer.errors import InputError
-from indexer.inputs import STDIN, expand_inputs, read_input
-from indexer.models import EnrichedPage, Page, Section
+from indexer.pages.inputs import STDIN, expand_inputs, read_input
+from indexer.pages.models import EnrichedPage, Page, Section
 
 STDIN_NAME = "<stdin>"
 
@@ -33,8 +33,8 @@ def parse(files: tuple[str, ...], as_json: bool) -> None:
         warn("no page could be parsed")
         raise SystemExit(1)
 
-    from indexer.enrich import enrich_pages
-    from indexer.nlp import build_nlp
+    from indexer.nlp.enrich import enrich_pages
+    from indexer.nlp.pipeline import build_nlp
 
     try:
         nlp = build_nlp(settings)
@@ -49,7 +49,7 @@ def parse(files: tuple[str, ...], as_json: bool) -> None:
 
 def _parse_one(name: str, max_bytes: int) -> list[Page]:
     """The pages of one input; its problems are reported on standard error."""
-    from indexer.parsing import parse_bytes
+    from indexer.pages.parsing import parse_bytes
 
     shown = STDIN_NAME if name == STDIN else name
     try:

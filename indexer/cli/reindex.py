@@ -18,7 +18,7 @@ from indexer.cli.common import echo_json, forget_shared_answers, settings_or_exi
 
 EXIT_FAILED = 1
 EXIT_LOCKED = 3
-# Test hook: pause a real job at a named point (see indexer.reindex.HOOK_POINTS) so that a
+# Test hook: pause a real job at a named point (see indexer.jobs.reindex.HOOK_POINTS) so that a
 # test can kill it there. The point's name is written to the file once the job is there.
 PAUSE_AT = "SITESEARCH_TEST_PAUSE_AT"
 PAUSE_FILE = "SITESEARCH_TEST_PAUSE_FILE"
@@ -49,10 +49,10 @@ def reindex(
     the live index to it; the API keeps answering from the old version until then. Versions
     beyond --keep are dropped afterwards. Only one job runs per index at a time.
     """
-    from indexer.engine import make_engine
+    from indexer.engines import make_engine
     from indexer.errors import SiteSearchError
-    from indexer.joblock import JobLocked
-    from indexer.reindex import ReindexOptions, run_reindex
+    from indexer.jobs.lock import JobLocked
+    from indexer.jobs.reindex import ReindexOptions, run_reindex
 
     if rollback and full is not None:
         raise click.UsageError("--rollback cannot be combined with --full or --incremental")

@@ -34,8 +34,9 @@ def search(
     """Search the live index for QUERY (plain words, "quoted phrases", -excluded words)."""
     import html
 
-    from indexer.engine import SearchRequest, make_engine
+    from indexer.engines import make_engine
     from indexer.errors import SiteSearchError
+    from indexer.search.values import SearchRequest
 
     settings = settings_or_exit()
     try:

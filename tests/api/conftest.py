@@ -10,7 +10,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from indexer.engine import Engine
+from indexer.search.port import Engine
 from indexer.settings import Settings, load_settings
 from search_api import create_app
 

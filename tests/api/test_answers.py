@@ -17,8 +17,8 @@ from typing import Any
 import diskcache
 import pytest
 
-from indexer.engine import SearchRequest, SearchResult
-from indexer.engines.tantivy_engine import TantivyEngine
+from indexer.engines.tantivy.engine import TantivyEngine
+from indexer.search.values import SearchRequest, SearchResult
 from indexer.settings import Settings, load_settings
 from search_api.answers import BYTES_PER_ENTRY, SharedAnswers, answer_key
 from search_api.params import SearchParams, SuggestParams

@@ -18,8 +18,8 @@ from click.testing import CliRunner
 
 from bench.api import connections_per_worker, free_port, stop_server
 from indexer.cli import main
-from indexer.cli.serve import migration_note
 from indexer.settings import load_settings
+from search_api.serve import migration_note
 from tests.conftest import SEEDS_DIR
 
 SITESEARCH = Path(sys.executable).with_name("sitesearch")

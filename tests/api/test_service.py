@@ -10,8 +10,9 @@ from typing import Any
 import diskcache
 import pytest
 
-from indexer.engine import Engine, make_engine
+from indexer.engines import make_engine
 from indexer.errors import NotFound
+from indexer.search.port import Engine
 from indexer.settings import Settings, load_settings
 from search_api.params import SearchParams, SuggestParams
 from search_api.service import SearchService

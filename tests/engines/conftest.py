@@ -24,8 +24,8 @@ from typing import Any
 
 import pytest
 
-from indexer.engine import Engine
-from indexer.models import EnrichedPage
+from indexer.pages.models import EnrichedPage
+from indexer.search.port import Engine
 from indexer.settings import Settings, load_settings
 
 EngineFactory = Callable[[pytest.FixtureRequest, Settings, str], Engine]
@@ -33,7 +33,7 @@ GapCheck = Callable[[pytest.FixtureRequest, str], "str | None"]
 
 
 def _tantivy(request: pytest.FixtureRequest, settings: Settings, name: str) -> Engine:
-    from indexer.engines.tantivy_engine import TantivyEngine
+    from indexer.engines.tantivy.engine import TantivyEngine
 
     return TantivyEngine.from_settings(settings)
 
@@ -144,8 +144,8 @@ def expect_feature(request: pytest.FixtureRequest, engine_name: str) -> Callable
 @pytest.fixture(scope="session")
 def extra_pages(nlp: Any) -> dict[str, EnrichedPage]:
     """EXTRA_PAGES parsed and enriched: {"sleep", "glutamate", "markup"} -> EnrichedPage."""
-    from indexer.enrich import enrich_pages
-    from indexer.parsing import parse_text
+    from indexer.nlp.enrich import enrich_pages
+    from indexer.pages.parsing import parse_text
 
     pages = {name: parse_text(text).pages[0] for name, text in EXTRA_PAGES.items()}
     enriched = enrich_pages(nlp, list(pages.values()))

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from indexer.analysis import (
+from indexer.nlp.analysis import (
     Analyzer,
     Synonyms,
     compound_runs,

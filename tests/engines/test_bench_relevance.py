@@ -20,10 +20,10 @@ from bench.relevance import (
     transposed,
     typed_apart,
 )
-from indexer.analysis import lemma_of
-from indexer.engines.tantivy_engine import TantivyEngine
-from indexer.enrich import enrich_pages
-from indexer.models import Page
+from indexer.engines.tantivy.engine import TantivyEngine
+from indexer.nlp.analysis import lemma_of
+from indexer.nlp.enrich import enrich_pages
+from indexer.pages.models import Page
 from indexer.settings import load_settings
 
 

@@ -12,9 +12,10 @@ from typing import Any
 
 import pytest
 
-from indexer.engine import Engine, SearchRequest, SearchResult
 from indexer.errors import NotFound, QueryError
-from indexer.models import EnrichedPage, Page
+from indexer.pages.models import EnrichedPage, Page
+from indexer.search.port import Engine
+from indexer.search.values import SearchRequest, SearchResult
 
 Pages = dict[str, EnrichedPage]
 
@@ -242,7 +243,7 @@ def test_count_hashes_and_health(contract_engine: Engine, contract_pages: Pages)
 def test_passages_by_bands_find_a_passage_by_its_own_bands(
     contract_engine: Engine, contract_pages: Pages
 ) -> None:
-    from indexer.fingerprints import passage_bands
+    from indexer.nlp.fingerprints import passage_bands
 
     page = contract_pages["depression"]
     passage = max(page.passages, key=lambda p: len(p.lemmas))
@@ -276,8 +277,8 @@ def test_more_like_this_finds_the_related_article(
 
 def live_pages(engine: Engine, nlp: Any, texts: dict[str, str]) -> dict[str, Page]:
     """Raw page texts parsed, enriched and written into a new live version of `engine`."""
-    from indexer.enrich import enrich_pages
-    from indexer.parsing import parse_text
+    from indexer.nlp.enrich import enrich_pages
+    from indexer.pages.parsing import parse_text
 
     pages = {name: parse_text(text).pages[0] for name, text in texts.items()}
     version = engine.create_version()

@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 
-from indexer.analysis import Analyzer
-from indexer.documents import ARTICLE, PASSAGE, page_documents
-from indexer.fingerprints import passage_bands
-from indexer.models import EnrichedPage
+from indexer.nlp.analysis import Analyzer
+from indexer.nlp.fingerprints import passage_bands
+from indexer.pages.models import EnrichedPage
+from indexer.search.documents import ARTICLE, PASSAGE, page_documents
 from indexer.settings import CONFIG_DIR
 
 

@@ -13,8 +13,8 @@ import pytest
 from click.testing import CliRunner
 
 from indexer.cli import main
-from indexer.engines.tantivy_engine import TantivyEngine
-from indexer.ingest import ingest_paths
+from indexer.engines.tantivy.engine import TantivyEngine
+from indexer.jobs.ingest import ingest_paths
 from indexer.settings import Settings
 from tests.conftest import SEEDS_DIR
 
@@ -96,8 +96,8 @@ def test_cli_ingest_then_search(
 def test_ingest_waits_for_no_reindex_job_but_keeps_the_pages_in_the_raw_store(
     settings: Settings, tantivy_engine: TantivyEngine, nlp: Any
 ) -> None:
-    from indexer.joblock import JobLock, JobLocked
-    from indexer.rawpages import raw_store
+    from indexer.jobs.lock import JobLock, JobLocked
+    from indexer.pages.records import raw_store
 
     with JobLock(settings.data_dir, settings.index_name), pytest.raises(
         JobLocked, match="another reindex job"

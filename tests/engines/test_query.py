@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from indexer.errors import QueryError
-from indexer.query import check_paging, fuzzy_distance, parse_query
+from indexer.search.query import check_paging, fuzzy_distance, parse_query
 
 
 def test_words_phrases_and_exclusions() -> None:

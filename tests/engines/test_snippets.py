@@ -6,10 +6,10 @@ import re
 
 import pytest
 
-from indexer.analysis import Analyzer
-from indexer.query import parse_query
+from indexer.nlp.analysis import Analyzer
+from indexer.search.query import parse_query
+from indexer.search.snippets import Matcher, PassageCandidate, best_passage, highlight
 from indexer.settings import CONFIG_DIR
-from indexer.snippets import Matcher, PassageCandidate, best_passage, highlight
 
 
 @pytest.fixture(scope="module")

@@ -7,10 +7,11 @@ from typing import Any
 
 import pytest
 
-from indexer.engine import SearchRequest, make_engine
-from indexer.engines.tantivy_engine import TantivyEngine
+from indexer.engines import make_engine
+from indexer.engines.tantivy.engine import TantivyEngine
 from indexer.errors import NotFound
-from indexer.models import EnrichedPage
+from indexer.pages.models import EnrichedPage
+from indexer.search.values import SearchRequest
 from indexer.settings import Settings
 
 Pages = dict[str, EnrichedPage]
@@ -111,7 +112,7 @@ def test_health_without_an_index(tantivy_engine: TantivyEngine) -> None:
 def test_a_locked_version_gives_a_typed_error(
     tantivy_engine: TantivyEngine, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from indexer.engines import tantivy_engine as module
+    from indexer.engines.tantivy import engine as module
     from indexer.errors import IndexingError
 
     monkeypatch.setattr(module, "_LOCK_WAIT", 0.2)
@@ -138,8 +139,8 @@ def test_the_shared_seed_engine_fixture(
 def test_a_page_with_a_huge_word_is_indexed(
     tantivy_engine: TantivyEngine, nlp: Any
 ) -> None:
-    from indexer.enrich import enrich_pages
-    from indexer.parsing import parse_text
+    from indexer.nlp.enrich import enrich_pages
+    from indexer.pages.parsing import parse_text
 
     text = f"top of page\nLange woorden\n\nMagnesium en {'x' * 70_000} samen.\nbottom of page\n"
     page = enrich_pages(nlp, parse_text(text).pages)

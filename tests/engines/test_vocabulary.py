@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from indexer.analysis import Analyzer
-from indexer.query import parse_query
+from indexer.nlp.analysis import Analyzer
+from indexer.search.query import parse_query
+from indexer.search.vocabulary import Vocabulary
 from indexer.settings import CONFIG_DIR
-from indexer.vocabulary import Vocabulary
 
 
 @pytest.fixture(scope="module")

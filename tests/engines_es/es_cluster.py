@@ -24,8 +24,8 @@ from elastic_transport import HttpHeaders, Urllib3HttpNode
 from elastic_transport._node import NodeApiResponse
 from elasticsearch import ApiError, Elasticsearch
 
-from indexer.engines.elastic import ElasticEngine
-from indexer.engines.es_mappings import AnalysisProfile, index_body
+from indexer.engines.elastic.engine import ElasticEngine
+from indexer.engines.elastic.mappings import AnalysisProfile, index_body
 from indexer.settings import Settings
 
 TEST_URL_VARIABLE = "SITESEARCH_TEST_ES_URL"

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from indexer.engine import WriteReport
-from indexer.engines.elastic import ElasticEngine
-from indexer.models import EnrichedPage
+from indexer.engines.elastic.engine import ElasticEngine
+from indexer.pages.models import EnrichedPage
+from indexer.search.values import WriteReport
 from indexer.settings import Settings, load_settings
 from tests.engines_es.fake_cluster import Request, bulk_items, default_route, fake_cluster
 

@@ -7,10 +7,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from indexer.engine import SearchRequest
-from indexer.engines.elastic import ElasticEngine
+from indexer.engines.elastic.engine import ElasticEngine
 from indexer.errors import NotFound, QueryError
-from indexer.models import EnrichedPage
+from indexer.pages.models import EnrichedPage
+from indexer.search.values import SearchRequest
 from indexer.settings import Settings
 from tests.engines_es.es_cluster import EsTestCluster
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from indexer.engines.es_mappings import (
+from indexer.engines.elastic.mappings import (
     SEARCH_ANALYZER,
     TERM_FIELDS,
     TEXT_ANALYZER,
@@ -85,8 +85,8 @@ def test_mappings_keyword_fields_and_term_vectors() -> None:
 
 
 def test_mappings_cover_every_document_field(enriched_seeds: dict) -> None:  # type: ignore[type-arg]
-    from indexer.analysis import Analyzer
-    from indexer.documents import page_documents
+    from indexer.nlp.analysis import Analyzer
+    from indexer.search.documents import page_documents
 
     documents = page_documents(enriched_seeds["adhd"], Analyzer.from_config(CONFIG_DIR))
     fields = {name for doc in documents for name in doc}

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from indexer.analysis import Analyzer
-from indexer.engines import es_queries
-from indexer.query import parse_query
+from indexer.engines.elastic import queries as es_queries
+from indexer.nlp.analysis import Analyzer
+from indexer.search.query import parse_query
 from indexer.settings import CONFIG_DIR
 
 HOSTILE = ['"', "(", "title:x", "*", "/.*/", "~", "\\", "a AND b OR c", "x^10", "{!lucene}"]

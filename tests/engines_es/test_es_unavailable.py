@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from indexer.engine import SearchRequest, make_engine
-from indexer.engines.elastic import ElasticEngine, public_url
+from indexer.engines import make_engine
+from indexer.engines.elastic.engine import ElasticEngine, public_url
 from indexer.errors import EngineUnavailable
+from indexer.search.values import SearchRequest
 from indexer.settings import Settings, load_settings
 from tests.engines_es.fake_cluster import INFO, Request, fake_cluster
 

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from spacy.language import Language
 from spacy.pipeline import Sentencizer
 
-from indexer.components import doc_text
+from indexer.nlp.components import doc_text
 
 ENTITY_CASES = [
     # (sentence, [(entity text, label, value), ...] that must all be found)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bench import corpus
-from indexer.parsing import parse_text
+from indexer.pages.parsing import parse_text
 
 
 def test_seed_fallback_makes_distinct_parsable_pages() -> None:

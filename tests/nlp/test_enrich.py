@@ -10,10 +10,10 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 from spacy.language import Language
 
-from indexer.enrich import _keywords, enrich_page, enrich_pages
-from indexer.gazetteer import ENTITY_LABELS
-from indexer.models import EnrichedPage, EnrichedPassage, Entity, Page
-from indexer.parsing import parse_plain_text, parse_text
+from indexer.nlp.enrich import _keywords, enrich_page, enrich_pages
+from indexer.nlp.gazetteer import ENTITY_LABELS
+from indexer.pages.models import EnrichedPage, EnrichedPassage, Entity, Page
+from indexer.pages.parsing import parse_plain_text, parse_text
 from tests.nlp.acceptance import ADHD_ENTITIES, DEPRESSION_ENTITIES, DEPRESSION_PERSONS
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from indexer.gazetteer import GAZETTEER_LABELS, GazetteerError, load_gazetteers
+from indexer.nlp.gazetteer import GAZETTEER_LABELS, GazetteerError, load_gazetteers
 from indexer.settings import CONFIG_DIR
 
 GAZETTEERS = CONFIG_DIR / "gazetteers"

@@ -8,8 +8,8 @@ import pytest
 import spacy
 from spacy.language import Language
 
-from indexer.gazetteer import GazetteerError
-from indexer.nlp import build_nlp
+from indexer.nlp.gazetteer import GazetteerError
+from indexer.nlp.pipeline import build_nlp
 from indexer.settings import Settings, load_settings
 
 

@@ -11,9 +11,10 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from indexer.engine import Engine, make_engine
-from indexer.overlap import OverlapService
-from indexer.parsing import parse_plain_text
+from indexer.engines import make_engine
+from indexer.overlap.finder import OverlapService
+from indexer.pages.parsing import parse_plain_text
+from indexer.search.port import Engine
 from indexer.settings import Settings, load_settings
 
 UNRELATED_TEXT = (
@@ -39,7 +40,7 @@ def overlap_engine(
     overlap_settings: Settings, nlp: Any, enriched_seeds: dict[str, Any]
 ) -> Iterator[Engine]:
     """A live tantivy index: the two seed pages and one page about a drawing program."""
-    from indexer.enrich import enrich_pages
+    from indexer.nlp.enrich import enrich_pages
 
     unrelated = enrich_pages(nlp, [parse_plain_text(UNRELATED_TEXT, title="Het penseel")])
     engine = make_engine(overlap_settings)

@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from indexer.fingerprints import text_words
-from indexer.models import Page
-from indexer.overlap import Thresholds, align, covered_words
+from indexer.nlp.fingerprints import text_words
+from indexer.overlap.finder import Thresholds, align, covered_words
+from indexer.pages.models import Page
 
 LIMITS = Thresholds()
 

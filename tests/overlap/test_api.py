@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
-from indexer.models import Page
+from indexer.pages.models import Page
 from tests.api.schemas import assert_documented
 from tests.overlap.test_service import UNRELATED_DRAFT
 

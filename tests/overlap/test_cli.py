@@ -10,8 +10,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 from indexer.cli import main
-from indexer.engine import Engine
-from indexer.models import Page
+from indexer.pages.models import Page
+from indexer.search.port import Engine
 
 Run = Callable[..., Result]
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from indexer.models import Page
+from indexer.pages.models import Page
 from tests.conftest import needs_chromium, served
 
 pytestmark = [

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from datasketch import MinHash
 
-from indexer.fingerprints import (
+from indexer.nlp.fingerprints import (
     BANDS,
     ROWS,
     SHINGLE,
@@ -107,7 +107,7 @@ def test_band_keys_name_their_band_and_fold_rows() -> None:
 
 def test_keys_are_the_same_in_another_process() -> None:
     # Keys are stored in the index: they must not depend on Python's per-process hash seed.
-    code = "from indexer.fingerprints import passage_bands; print(passage_bands(%r.split()))"
+    code = "from indexer.nlp.fingerprints import passage_bands; print(passage_bands(%r.split()))"
     outputs = {
         subprocess.run(
             [sys.executable, "-c", code % SIDE_EFFECTS], capture_output=True, text=True,

@@ -6,12 +6,12 @@ from html.parser import HTMLParser
 
 import pytest
 
-from indexer.engine import StoredPassage
-from indexer.fingerprints import passage_bands
-from indexer.models import Page
-from indexer.overlap import Thresholds
-from indexer.overlap_report import SiteReport, candidate_pairs, render_html, report_of
-from indexer.parsing import parse_plain_text
+from indexer.nlp.fingerprints import passage_bands
+from indexer.overlap.finder import Thresholds
+from indexer.overlap.report import SiteReport, candidate_pairs, render_html, report_of
+from indexer.pages.models import Page
+from indexer.pages.parsing import parse_plain_text
+from indexer.search.values import StoredPassage
 
 UNRELATED = parse_plain_text(
     "Met het penseel schildert u zachte lijnen in de voorgrondkleur van de afbeelding.\n\n"

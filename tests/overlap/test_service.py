@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from indexer.engine import Engine
 from indexer.errors import InputError, NotFound
-from indexer.models import Page
-from indexer.overlap import Match, OverlapReport, OverlapService, parse_draft
+from indexer.overlap.finder import Match, OverlapReport, OverlapService, parse_draft
+from indexer.pages.models import Page
+from indexer.search.port import Engine
 
 UNRELATED_DRAFT = (
     "Het weer wordt morgen wisselvallig. In het noorden van het land valt af en toe regen en "

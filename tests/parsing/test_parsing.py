@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from indexer.errors import InputError
-from indexer.models import Page
-from indexer.parsing import decode_input, page_id, parse_bytes, parse_plain_text, parse_text
+from indexer.pages.models import Page
+from indexer.pages.parsing import decode_input, page_id, parse_bytes, parse_plain_text, parse_text
 
 CHROME = ("top of page", "bottom of page", "Labels:", "Gerelateerde artikelen")
 

@@ -10,8 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from indexer.errors import InputError
-from indexer.normalise import normalise_text
-from indexer.parsing import parse_bytes, parse_text
+from indexer.pages.normalise import normalise_text
+from indexer.pages.parsing import parse_bytes, parse_text
 
 WORD = st.text(
     alphabet=st.sampled_from("abcdeëfghijklmnoprstuvwzABCDEMNOPZ0123456789"), min_size=1, max_size=9
@@ -69,7 +69,7 @@ def test_no_text_between_markers_is_lost(title: str, lines: list[str]) -> None:
      "e\u0301", "\x07"]
 )).map("".join))
 def test_every_look_alike_becomes_its_plain_form(text: str) -> None:
-    from indexer.normalise import _LOOKALIKES
+    from indexer.pages.normalise import _LOOKALIKES
 
     out = normalise_text(text)
     assert not set(_LOOKALIKES) & set(out)

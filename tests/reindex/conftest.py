@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from indexer.engine import Engine
-from indexer.rawpages import raw_store
+from indexer.pages.rawstore import RawStore
+from indexer.pages.records import raw_store
+from indexer.search.port import Engine
 from indexer.settings import Settings, load_settings
-from scrapers.store import RawStore
 
 from .stores import fill_store
 
@@ -48,7 +48,7 @@ def reindex_es_cluster() -> Iterator[object]:
 def engine(request: pytest.FixtureRequest, job_settings: Settings) -> Iterator[Engine]:
     """An engine with no version yet, on the job's data dir (tantivy) or the test cluster."""
     if request.param == "tantivy":
-        from indexer.engines.tantivy_engine import TantivyEngine
+        from indexer.engines.tantivy.engine import TantivyEngine
 
         made: Engine = TantivyEngine.from_settings(job_settings)
     else:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from scrapers.store import PAGE_EXPORT, RawRecord, RawStore
+from indexer.pages.rawstore import PAGE_EXPORT, RawRecord, RawStore
 
 SEEDS_DIR = Path(__file__).resolve().parent.parent / "data" / "seeds"
 

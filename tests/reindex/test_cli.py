@@ -6,8 +6,8 @@ import pytest
 from click.testing import CliRunner
 
 from indexer.cli import main
+from indexer.pages.rawstore import RawStore
 from indexer.settings import Settings
-from scrapers.store import RawStore
 
 
 @pytest.mark.slow

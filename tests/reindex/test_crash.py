@@ -20,11 +20,11 @@ from typing import Any
 
 import pytest
 
-from indexer.engine import SearchRequest
-from indexer.engines.tantivy_engine import TantivyEngine
-from indexer.joblock import JobLock
-from indexer.rawpages import raw_store
-from indexer.reindex import ReindexOptions, run_reindex
+from indexer.engines.tantivy.engine import TantivyEngine
+from indexer.jobs.lock import JobLock
+from indexer.jobs.reindex import ReindexOptions, run_reindex
+from indexer.pages.records import raw_store
+from indexer.search.values import SearchRequest
 from indexer.settings import Settings, load_settings
 
 from .stores import fill_store

@@ -7,12 +7,12 @@ from typing import Any
 
 import psutil
 
-from indexer.engine import PreparedPage
-from indexer.engines.tantivy_engine import TantivyEngine
-from indexer.enrich_pool import EnrichPool, _Worker
-from indexer.joblock import JobLock
-from indexer.models import EnrichedPage
-from indexer.parsing import parse_text
+from indexer.engines.tantivy.engine import TantivyEngine
+from indexer.jobs.lock import JobLock
+from indexer.jobs.pool import EnrichPool, _Worker
+from indexer.pages.models import EnrichedPage
+from indexer.pages.parsing import parse_text
+from indexer.search.port import PreparedPage
 from indexer.settings import Settings
 
 from .stores import variant_text

@@ -7,7 +7,7 @@ import gc
 
 import pytest
 
-from indexer.gcpause import cycle_collection_paused
+from indexer.jobs.gcpause import cycle_collection_paused
 
 
 def test_paused_inside_and_restored_after() -> None:

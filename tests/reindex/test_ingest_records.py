@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from indexer.engines.tantivy_engine import TantivyEngine
-from indexer.ingest import ingest_paths
-from indexer.rawpages import raw_store
-from indexer.reindex import ReindexOptions, run_reindex
+from indexer.engines.tantivy.engine import TantivyEngine
+from indexer.jobs.ingest import ingest_paths
+from indexer.jobs.reindex import ReindexOptions, run_reindex
+from indexer.pages.records import raw_store
 from indexer.settings import Settings
 
 from .stores import variant_text

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from indexer.joblock import JobLock, JobLocked
+from indexer.jobs.lock import JobLock, JobLocked
 
 
 def test_second_lock_on_same_index_is_refused_with_holder(tmp_path: Path) -> None:
@@ -40,7 +40,7 @@ def test_locks_of_different_indices_are_independent(tmp_path: Path) -> None:
 
 def test_lock_of_a_killed_process_does_not_block(tmp_path: Path) -> None:
     code = (
-        "import sys, time; from pathlib import Path; from indexer.joblock import JobLock\n"
+        "import sys, time; from pathlib import Path; from indexer.jobs.lock import JobLock\n"
         f"JobLock(Path({str(tmp_path)!r}), 'sitesearch').acquire()\n"
         "print('held', flush=True); time.sleep(60)\n"
     )
@@ -64,7 +64,7 @@ def test_a_forked_child_keeps_the_lock_alive_unless_it_closes_its_copy(
     killed job's lock is free at once or only once its workers are gone too."""
     code = (
         "import os, sys, time; from pathlib import Path\n"
-        "from indexer.joblock import JobLock, close_inherited_locks\n"
+        "from indexer.jobs.lock import JobLock, close_inherited_locks\n"
         f"JobLock(Path({str(tmp_path)!r}), 'sitesearch').acquire()\n"
         "child = os.fork()\n"
         "if child == 0:\n"

@@ -9,10 +9,10 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from indexer.engine import Engine
-from indexer.reindex import ReindexOptions, run_reindex
+from indexer.jobs.reindex import ReindexOptions, run_reindex
+from indexer.pages.rawstore import RawStore
+from indexer.search.port import Engine
 from indexer.settings import Settings
-from scrapers.store import RawStore
 
 from .stores import put_variant
 

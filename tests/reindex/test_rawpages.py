@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from indexer.rawpages import input_url, load_record, load_urls, raw_store, record_input
+from indexer.pages.rawstore import HTML, PAGE_EXPORT, PLAIN_TEXT, RawRecord, RawStore
+from indexer.pages.records import input_url, load_record, load_urls, raw_store, record_input
 from indexer.settings import Settings
-from scrapers.store import HTML, PAGE_EXPORT, PLAIN_TEXT, RawRecord, RawStore
 
 from .stores import put_variant, variant_text, variant_url
 

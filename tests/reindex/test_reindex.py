@@ -7,11 +7,12 @@ from typing import Any
 
 import pytest
 
-from indexer.engine import Engine, SearchRequest
-from indexer.joblock import JobLock, JobLocked
-from indexer.reindex import ReindexOptions, ReindexReport, run_reindex
+from indexer.jobs.lock import JobLock, JobLocked
+from indexer.jobs.reindex import ReindexOptions, ReindexReport, run_reindex
+from indexer.pages.rawstore import PAGE_EXPORT, RawRecord, RawStore
+from indexer.search.port import Engine
+from indexer.search.values import SearchRequest
 from indexer.settings import Settings
-from scrapers.store import PAGE_EXPORT, RawRecord, RawStore
 
 from .conftest import STORE_PAGES
 from .stores import put_variant, variant_text, variant_url
@@ -312,7 +313,7 @@ def test_cached_parses_are_checked_against_the_live_version(
 
 
 def test_parse_cache_dies_with_the_parser_code(tmp_path: Path) -> None:
-    from indexer.rawpages import ParseCache, RecordPages
+    from indexer.pages.records import ParseCache, RecordPages
 
     path = tmp_path / "parsed.json"
     old = ParseCache(path, fingerprint="code of yesterday")

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from crawl_testsite import Site, SiteServer, build_pages, crawl_settings
 
-from indexer.models import Page
+from indexer.pages.models import Page
 from indexer.settings import Settings
 
 

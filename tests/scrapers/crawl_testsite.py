@@ -21,7 +21,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-from indexer.models import Page, Section
+from indexer.pages.models import Page, Section
 from indexer.settings import Settings, load_settings
 
 DEPRESSION_PATH = "/artikelen/magnesium-bij-depressie"

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from crawl_testsite import Site, crawl_settings
 
+from indexer.pages.rawstore import RawStore
 from scrapers.crawler import Crawler, crawl_site
-from scrapers.store import RawStore
 from scrapers.urls import origin
 
 # The pacer starts a request `delay` after the previous one FINISHED, so the server's arrival

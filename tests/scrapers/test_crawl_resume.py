@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from crawl_testsite import CRAWL_SETTINGS, Site, crawl_settings, simple_page
 
+from indexer.pages.rawstore import RawStore
 from scrapers.crawler import STATE_FILE, Crawler, crawl_site
-from scrapers.store import RawStore
 
 NEWS = [f"/nieuws/{n}" for n in range(1, 11)]
 

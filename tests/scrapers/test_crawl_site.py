@@ -16,11 +16,11 @@ from crawl_testsite import (
     simple_page,
 )
 
-from indexer.models import Page
+from indexer.pages.html import extract_page
+from indexer.pages.models import Page
+from indexer.pages.rawstore import RawStore
 from indexer.settings import Settings
 from scrapers.crawler import CrawlSummary, crawl_site
-from scrapers.extract import extract_page
-from scrapers.store import RawStore
 
 ARTICLES = ("/", DEPRESSION_PATH, ADHD_PATH, SITEMAP_ONLY_PATH)
 

@@ -7,8 +7,8 @@ import pytest
 from crawl_testsite import CHROME_SNIPPETS, render_article
 
 from indexer.errors import InputError
-from indexer.models import Page
-from scrapers.extract import extract_page, page_links, page_text
+from indexer.pages.html import extract_page, page_links, page_text
+from indexer.pages.models import Page
 
 URL = "https://gezondbrein.nl/post/artikel"
 EXTRA_WITHOUT = ("3 min lezen", "Accepteren", "Gezond Brein", "Gerelateerde artikelen")

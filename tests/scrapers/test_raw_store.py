@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from indexer.errors import NotFound
-from scrapers.store import PAGE_EXPORT, RawRecord, RawStore, content_hash
+from indexer.pages.rawstore import PAGE_EXPORT, RawRecord, RawStore, content_hash
 
 
 @pytest.fixture

@@ -1,0 +1,358 @@
+"""Dutch analysis computed once in Python, so that every engine indexes and queries the same terms.
+
+What a word becomes: its folded form (lower case, diacritics stripped: "Patiënten" ->
+"patienten"), its folded lemma (spaCy's Dutch lookup table, also reachable from a folded
+spelling: "patienten" -> "patient"), the parts of a compound ("magnesiumtekort" -> "magnesium",
+"tekort") and synonyms from `config/synonyms.txt`. Dutch stop words come from
+`config/stopwords_nl.txt` when present, else from spaCy's Dutch list.
+
+Everything here is data-driven and pure; `Analyzer.from_config(config_dir)` loads the data.
+The large tables (word list, lemma table) are loaded once per process and shared.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from indexer.pages.normalise import fold as _fold_text
+
+
+def fold(text: str) -> str:
+    """Lower-case and strip diacritics ("Patiënten" -> "patienten"); fast for plain ASCII."""
+    return text.lower() if text.isascii() else _fold_text(text)
+
+
+# Letters and digits; everything else (punctuation, query syntax, hyphens) separates words.
+# The Dutch clitic 's after an apostrophe is no word of its own: "foto's", "menu's" and
+# "programma's" are the word before it ("foto"), and "'s-Hertogenbosch" is "Hertogenbosch".
+# (Else every such word would add a term "s", and a search for "programma's" would need it.)
+WORD = re.compile(r"(?<!['’])[^\W_]+|(?<=['’])(?![sS](?![^\W_]))[^\W_]+")
+MIN_PART = 4  # shortest compound part we trust as a word of its own
+MAX_WORD = 64  # longer "words" (hashes, base64, runs of letters) are not indexed as terms
+# A word this frequent (wordfreq's Zipf scale) is a word in its own right: never split, so
+# that "patienten" does not become "pati" + "enten".
+_COMMON_ZIPF = 3.0
+_LINKS = ("s", "en", "e")  # Dutch linking morphemes: aandacht-s-tekort, ziekte-n-huis
+_MAX_DEPTH = 3  # parts of parts, at most this deep
+_UNITS = frozenset({"mg", "g", "mcg", "µg", "ug", "ml", "kg", "ie", "iu"})
+# Dutch derivational suffixes that the word list also holds as "words": never a compound's
+# part ("zorgvuldigheid" is no zorgvuldig + heid, "aanpasbaarheid" no aanpasbaar + heid).
+# Else every such word adds a part "heid", and a search for "geselecteerdheid" matches
+# every page about selecting.
+_SUFFIXES = frozenset({
+    "heid", "heden", "lijk", "lijke", "baar", "bare", "isch", "ische", "teit", "teiten",
+    "achtig", "achtige", "schap", "schappen",
+})
+
+
+@dataclass(frozen=True)
+class Token:
+    """A word of a text: its surface form and character offsets."""
+
+    text: str
+    start: int
+    end: int
+
+    @property
+    def folded(self) -> str:
+        return fold(self.text)
+
+
+def tokenize(text: str) -> list[Token]:
+    """The words of `text` (letters and digits) with their offsets; punctuation is dropped."""
+    return [Token(m.group(), m.start(), m.end()) for m in WORD.finditer(text)]
+
+
+@lru_cache(maxsize=1)
+def dutch_words() -> frozenset[str]:
+    """The 200,000 most frequent Dutch words (wordfreq), folded."""
+    import wordfreq
+
+    return frozenset(fold(w) for w in wordfreq.top_n_list("nl", 200_000))
+
+
+@lru_cache(maxsize=200_000)
+def _zipf(word: str) -> float:
+    import wordfreq
+
+    return float(wordfreq.zipf_frequency(word, "nl"))
+
+
+@lru_cache(maxsize=4)
+def spacy_lookup(lang: str, table: str) -> dict[str, str]:
+    """A lookup table of spacy-lookups-data as it is stored (e.g. "nl", "lemma_lookup": word
+    -> lemma), read once per process: the pipeline's lemmatizer and `lemma_table` share it.
+    (spaCy's own `load_lookups` takes twice as long, hashing every key in Python.)"""
+    import spacy_lookups_data
+
+    path = Path(spacy_lookups_data.__file__).parent / "data" / f"{lang}_{table}.json.gz"
+    with gzip.open(path, "rt", encoding="utf-8") as handle:
+        raw: dict[str, str] = json.load(handle)
+    return raw
+
+
+@lru_cache(maxsize=1)
+def lemma_table() -> dict[str, str]:
+    """Folded word -> folded lemma, from spaCy's Dutch lookup table (spacy-lookups-data)."""
+    table: dict[str, str] = {}
+    # A key spelled exactly so wins over one that only matches once folded ("Patiënten").
+    for word, lemma in spacy_lookup("nl", "lemma_lookup").items():
+        key = fold(word)
+        if word == key or key not in table:
+            table[key] = fold(lemma)
+    return table
+
+
+def lemma_of(word: str) -> str:
+    """The folded lemma of a word ("depressies" -> "depressie"); the folded word if unknown."""
+    key = fold(word)
+    return lemma_table().get(key, key)
+
+
+@lru_cache(maxsize=100_000)
+def decompound(word: str) -> tuple[str, ...]:
+    """The parts of a Dutch compound, folded ("magnesiumtekort" -> ("magnesium", "tekort")).
+
+    Empty when the word is not a compound we can split safely: every part must be a known
+    Dutch word of at least 4 letters that is not a suffix such as -heid (linking -s-/-e-/-en-
+    allowed between parts), and a word common in its own right is never split. Long
+    compounds split into more than two parts.
+    """
+    folded = fold(word)
+    if len(folded) > MAX_WORD:  # splitting is quadratic in the length: no terms from these
+        return ()
+    lemma = lemma_table().get(folded, folded)
+    # An inflected form the lemma table knows is split through its lemma, so that
+    # "receptoren" stays whole (receptor) and "slaapproblemen" splits as slaap + probleem.
+    return _split(lemma if lemma != folded else folded, 0)
+
+
+def _split(word: str, depth: int) -> tuple[str, ...]:
+    if depth >= _MAX_DEPTH or len(word) < 2 * MIN_PART or not word.isalpha():
+        return ()
+    if depth == 0 and _zipf(word) >= _COMMON_ZIPF:
+        return ()
+    known = dutch_words()
+    # Longest head first: "neurotransmittersystemen" -> neurotransmitter + systemen.
+    for cut in range(len(word) - MIN_PART, MIN_PART - 1, -1):
+        head, tail = word[:cut], word[cut:]
+        for candidate in _heads(head, known):
+            if tail in known and tail not in _SUFFIXES:
+                return (candidate, tail)
+            rest = _split(tail, depth + 1)
+            if rest:
+                return (candidate, *rest)
+    return ()
+
+
+def _heads(head: str, known: frozenset[str]) -> list[str]:
+    """The known words among the head with and without a linking morpheme, most frequent first.
+
+    "aandachts" -> "aandacht" before "aandachts"; "prijs" before "prij".
+    """
+    found = [head] + [
+        head[: -len(link)]
+        for link in _LINKS
+        if head.endswith(link) and len(head) - len(link) >= MIN_PART
+    ]
+    found = [h for h in found if len(h) >= MIN_PART and h in known]
+    return sorted(found, key=_zipf, reverse=True) if len(found) > 1 else found
+
+
+_JOIN_LINKS = ("", "s")  # "penseel symbool" -> penseelsymbool, "overgang gebied" -> overgangsgebied
+_JOIN_RUN = 3  # at most this many neighbouring words make one compound
+_JOIN_WORDS = 6  # only among the first words of a query (each run costs a few term queries)
+
+
+@dataclass(frozen=True)
+class CompoundRun:
+    """Neighbouring words of a query (`words[start:end]`) that may be one compound typed
+    apart, and the compound's spellings (folded)."""
+
+    start: int
+    end: int
+    forms: tuple[str, ...]
+
+    @property
+    def terms(self) -> list[str]:
+        """The spellings and their lemmas: the index terms that hold the compound."""
+        return sorted({term for form in self.forms for term in (form, lemma_of(form))})
+
+
+def compound_runs(
+    words: Sequence[str], known: Callable[[str], bool] | None = None
+) -> list[CompoundRun]:
+    """Compounds a visitor may have typed apart ("penseel symbool", "overgang-gebied"): each
+    run of 2 or 3 neighbouring words written as one, with or without a linking -s- between
+    them ("penseelsymbool", "penseelssymbool"). Dutch writes compounds as one word; a
+    visitor often does not. Only runs of letters, among the first few words.
+
+    `known` (an index's vocabulary, `Vocabulary.has_form`): only the spellings it knows, and
+    only the runs with such a spelling, so that a search pays nothing for compounds no page
+    has."""
+    folded = [fold(w) for w in words[:_JOIN_WORDS]]
+    runs = []
+    for size in range(2, _JOIN_RUN + 1):
+        for start in range(len(folded) - size + 1):
+            run = folded[start : start + size]
+            if not all(w.isalpha() for w in run):
+                continue
+            joined = [run[0]]
+            for word in run[1:]:
+                joined = [head + link + word for head in joined for link in _JOIN_LINKS]
+            forms = tuple(w for w in joined
+                          if len(w) <= MAX_WORD and (known is None or known(w)))
+            if forms:
+                runs.append(CompoundRun(start, start + size, forms))
+    return runs
+
+
+def parse_synonyms(lines: Iterable[str]) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
+    """Solr synonym lines to (from, to) groups of folded entries.
+
+    "a, b, c" makes every entry equivalent; "a, b => c" maps a and b to c only. Blank lines and
+    lines starting with '#' are ignored.
+    """
+    groups: list[tuple[tuple[str, ...], tuple[str, ...]]] = []
+    for raw in lines:
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        if "=>" in line:
+            left, right = line.split("=>", 1)
+            sources, targets = _entries(left), _entries(right)
+        else:
+            sources = targets = _entries(line)
+        if sources and targets:
+            groups.append((sources, targets))
+    return groups
+
+
+def _entries(text: str) -> tuple[str, ...]:
+    found = []
+    for entry in text.split(","):
+        words = " ".join(t.folded for t in tokenize(entry))
+        if words:
+            found.append(words)
+    return tuple(found)
+
+
+@dataclass(frozen=True)
+class Synonyms:
+    """Synonym groups, looked up by folded word or word sequence."""
+
+    mapping: dict[str, frozenset[str]] = field(default_factory=dict)
+    longest: int = 1
+    first_words: frozenset[str] = frozenset()
+
+    @classmethod
+    def from_lines(cls, lines: Iterable[str]) -> Synonyms:
+        mapping: dict[str, set[str]] = {}
+        for sources, targets in parse_synonyms(lines):
+            for source in sources:
+                mapping.setdefault(source, set()).update(t for t in targets if t != source)
+        longest = max((len(k.split()) for k in mapping), default=1)
+        first_words = frozenset(k.split()[0] for k in mapping)
+        return cls({k: frozenset(v) for k, v in mapping.items()}, longest, first_words)
+
+    def expand(self, words: Sequence[str]) -> set[str]:
+        """Synonyms of the words and word sequences in `words` (folded); not the words."""
+        found: set[str] = set()
+        for i, word in enumerate(words):
+            if word not in self.first_words:
+                continue
+            # A unit after a number ("300 mg") is not the element ("mg" = magnesium).
+            if word in _UNITS and i > 0 and words[i - 1].isdigit():
+                continue
+            for n in range(1, self.longest + 1):
+                if i + n > len(words):
+                    break
+                found |= self.mapping.get(" ".join(words[i : i + n]), frozenset())
+        return found
+
+
+@dataclass(frozen=True)
+class WordVariants:
+    """What one word of a query may match: any of `forms`, or all of `parts` together."""
+
+    word: str
+    forms: frozenset[str]
+    parts: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Analyzer:
+    """Dutch analysis shared by indexing and querying."""
+
+    stopwords: frozenset[str]
+    synonyms: Synonyms
+
+    @classmethod
+    def from_config(cls, config_dir: Path) -> Analyzer:
+        """Stop words and synonyms from `config_dir` (stopwords_nl.txt, synonyms.txt)."""
+        stop_file = config_dir / "stopwords_nl.txt"
+        if stop_file.is_file():
+            stopwords = frozenset(fold(w) for w in _data_lines(stop_file))
+        else:
+            from spacy.lang.nl.stop_words import STOP_WORDS
+
+            stopwords = frozenset(fold(w) for w in STOP_WORDS)
+        synonym_file = config_dir / "synonyms.txt"
+        lines = _data_lines(synonym_file) if synonym_file.is_file() else []
+        return cls(stopwords, Synonyms.from_lines(lines))
+
+    def is_stopword(self, word: str) -> bool:
+        return fold(word) in self.stopwords
+
+    def content_words(self, words: Sequence[str]) -> list[str]:
+        """The words of a query that must match: stop words only count when the query has
+        nothing else."""
+        return [w for w in words if not self.is_stopword(w)] or list(words)
+
+    def terms(self, text: str, lemmas: Iterable[str] = ()) -> list[str]:
+        """Index terms of a text: folded words and lemmas, compound parts, synonyms.
+
+        `lemmas` (from the NLP pipeline) are added to the lookup lemmas. Stop words are left
+        out. The result is sorted and without duplicates, ready to index as plain terms.
+        """
+        words = [fold(w) for w in WORD.findall(text) if len(w) <= MAX_WORD]
+        found: set[str] = set()
+        lemmas_of_words = {w: lemma_of(w) for w in set(words)}
+        for word, lemma in lemmas_of_words.items():
+            if word in self.stopwords:
+                continue
+            found.add(word)
+            found.add(lemma)
+            for part in decompound(word):
+                found.add(part)
+                found.add(lemma_of(part))
+        nlp_lemmas = [fold(lemma) for lemma in lemmas]
+        found.update(lemma for lemma in nlp_lemmas if lemma not in self.stopwords)
+        # Synonyms of the words, of their lemmas, and of the pipeline's lemmas, each in order.
+        found.update(self.synonyms.expand(words))
+        found.update(self.synonyms.expand([lemmas_of_words[w] for w in words]))
+        found.update(self.synonyms.expand(nlp_lemmas))
+        found.discard("")
+        return sorted(found)
+
+    def variants(self, word: str) -> WordVariants:
+        """What a visitor's word may match in the terms fields."""
+        folded = fold(word)
+        forms = {folded, lemma_of(folded)}
+        forms |= self.synonyms.expand([folded])
+        parts = decompound(folded)
+        return WordVariants(word=folded, forms=frozenset(forms), parts=parts)
+
+
+def _data_lines(path: Path) -> list[str]:
+    return [
+        line.strip()
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.lstrip().startswith("#")
+    ]

@@ -1,0 +1,115 @@
+"""An EnrichedPage as engine documents: one article document and one document per passage.
+
+Plain dicts of field -> value (str, int or list of str), shared by both engines, so that the
+Dutch analysis (terms, compound parts, synonyms, entities) is computed once and identically.
+
+Fields of both grains:
+- `id`, `doc_type` ("article" | "passage"), `article_id` (the article's id, also on the
+  article itself, so one term deletes an article with all its passages).
+- `title_terms`, `heading_terms`, `body_terms`, `entity_terms`: analysed terms
+  (see `indexer.nlp.analysis.Analyzer.terms`), matched exactly by the query builder.
+- `entity` ("LABEL:value") and `entity_value` (value) keywords, for facets and filters.
+
+Article only: `url`, `title`, `intro`, `headings`, `body` (raw text for each engine's own
+Dutch analyzer), `labels`, `content_hash`, `words` (folded surface words for "did you mean"
+and completions) and `page_json` (the whole EnrichedPage, stored only).
+Passage only: `passage_index`, `article_title`, `section_heading`, `anchor`, `text`, `bands`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from indexer.nlp.analysis import MAX_WORD, WORD, Analyzer, fold
+from indexer.nlp.fingerprints import passage_bands
+from indexer.pages.models import EnrichedPage, EnrichedPassage, Entity
+
+ARTICLE = "article"
+PASSAGE = "passage"
+
+Document = dict[str, Any]
+
+
+def entity_key(entity: Entity) -> str:
+    """The keyword of an entity in the `entity` field: "CONDITION:depressie"."""
+    return f"{entity.label}:{entity.value}"
+
+
+def article_document(
+    page: EnrichedPage, analyzer: Analyzer, passage_terms: list[list[str]] | None = None
+) -> Document:
+    """The article-grain document of a page.
+
+    `passage_terms` are the passages' `body_terms` when already computed: the article's body
+    terms are their union (the body is the passages' text).
+    """
+    base = page.page
+    headings = base.headings()
+    entities = page.entities
+    body = base.body_text()
+    if passage_terms is None:
+        passage_lemmas = [lemma for p in page.passages for lemma in p.lemmas]
+        body_terms = analyzer.terms(body, passage_lemmas)
+    else:
+        body_terms = sorted({term for terms in passage_terms for term in terms})
+    return {
+        "id": base.id,
+        "doc_type": ARTICLE,
+        "article_id": base.id,
+        "url": base.url or "",
+        "title": base.title,
+        "intro": "\n\n".join(base.intro),
+        "headings": headings,
+        "body": body,
+        "labels": list(base.labels),
+        "entity": sorted({entity_key(e) for e in entities}),
+        "entity_value": sorted({e.value for e in entities}),
+        "content_hash": base.content_hash,
+        "title_terms": analyzer.terms(base.title, page.title_lemmas),
+        "heading_terms": analyzer.terms("\n".join(headings)),
+        "body_terms": body_terms,
+        "entity_terms": _entity_terms(entities, analyzer),
+        "words": surface_words(f"{base.title}\n{body}", analyzer),
+        "page_json": page.model_dump_json(),
+    }
+
+
+def passage_document(page: EnrichedPage, passage: EnrichedPassage, analyzer: Analyzer) -> Document:
+    """The passage-grain document of one passage of a page."""
+    item = passage.passage
+    heading = item.section_heading or ""
+    return {
+        "id": item.id,
+        "doc_type": PASSAGE,
+        "article_id": item.article_id,
+        "article_title": page.page.title,
+        "passage_index": item.index,
+        "section_heading": heading,
+        "anchor": item.anchor or "",
+        "text": item.text,
+        "title_terms": [],
+        "heading_terms": analyzer.terms(heading),
+        "body_terms": analyzer.terms(item.text, passage.lemmas),
+        "entity_terms": _entity_terms(passage.entities, analyzer),
+        "entity": sorted({entity_key(e) for e in passage.entities}),
+        "entity_value": sorted({e.value for e in passage.entities}),
+        "bands": list(passage_bands(passage.lemmas)),
+    }
+
+
+def page_documents(page: EnrichedPage, analyzer: Analyzer) -> list[Document]:
+    """The article document followed by its passage documents."""
+    passages = [passage_document(page, passage, analyzer) for passage in page.passages]
+    article = article_document(page, analyzer, [p["body_terms"] for p in passages])
+    return [article, *passages]
+
+
+def surface_words(text: str, analyzer: Analyzer) -> list[str]:
+    """Folded words of a text as a visitor would type them (no stop words, no numbers)."""
+    words = {fold(w) for w in WORD.findall(text) if 1 < len(w) <= MAX_WORD and w.isalpha()}
+    return sorted(words - analyzer.stopwords)
+
+
+def _entity_terms(entities: tuple[Entity, ...], analyzer: Analyzer) -> list[str]:
+    texts = {e.value for e in entities} | {e.text for e in entities}
+    return analyzer.terms("\n".join(sorted(texts)))
