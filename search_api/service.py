@@ -18,6 +18,7 @@ from indexer.engines import make_engine
 from indexer.errors import EngineUnavailable, NotFound
 from indexer.pages.models import EnrichedPage, Section
 from indexer.search.port import Engine
+from indexer.search.searcher import Searcher
 from indexer.search.values import Health, SearchRequest
 from indexer.settings import Settings
 from search_api.answers import AnswerCache, SharedAnswers, answer_cache_for, answer_key
@@ -78,6 +79,11 @@ class SearchService:
                     ) from exc
             return self._engine
 
+    @property
+    def searcher(self) -> Searcher:
+        """The search flow over the engine (opened on first use, as `engine`)."""
+        return Searcher(self.engine, self.settings)
+
     def search(self, params: SearchParams) -> dict[str, Any]:
         """The /api/search answer for validated parameters."""
         answer: dict[str, Any] = json.loads(self.search_json(params))
@@ -101,7 +107,7 @@ class SearchService:
                 query=params.q, page=params.page, size=params.size,
                 labels=params.labels, entities=params.entities,
             )
-            answer = self.engine.search(request).model_dump(mode="json")
+            answer = self.searcher.search(request).model_dump(mode="json")
             answer.pop("took_ms", None)
             body = self._remember(key, _json_bytes(answer))
         took_ms = round((time.perf_counter() - started) * 1000, 3)
@@ -118,7 +124,7 @@ class SearchService:
         key = self._key("suggest", params.q, params.limit)
         body = self._cached(key)
         if body is None:
-            completions = self.engine.suggest(params.q, limit=params.limit)[: params.limit]
+            completions = self.searcher.suggest(params.q, limit=params.limit)[: params.limit]
             body = self._remember(key, _json_bytes({
                 "query": params.q,
                 "completions": [c.model_dump(mode="json") for c in completions],

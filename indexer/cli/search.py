@@ -36,12 +36,13 @@ def search(
 
     from indexer.engines import make_engine
     from indexer.errors import SiteSearchError
+    from indexer.search.searcher import Searcher
     from indexer.search.values import SearchRequest
 
     settings = settings_or_exit()
     try:
         engine = make_engine(settings)
-        result = engine.search(
+        result = Searcher(engine, settings).search(
             SearchRequest(query=query, page=page, size=size, labels=labels, entities=entities)
         )
         engine.close()

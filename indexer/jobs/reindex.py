@@ -44,6 +44,7 @@ from indexer.pages.models import Page
 from indexer.pages.rawstore import RawStore
 from indexer.pages.records import ParseCache, RecordPages, load_urls, raw_store
 from indexer.search.port import BulkWriter, Engine, PreparedPage
+from indexer.search.searcher import Searcher
 from indexer.search.values import SearchRequest
 from indexer.settings import Settings
 
@@ -385,9 +386,10 @@ class ReindexJob:
             self.fail(f"{len(extra)} page(s) in {version} that were not written, "
                       f"e.g. {', '.join(extra[:5])}")
         self._verify_sample_against_source(held)
+        searcher = Searcher(self.engine, self.settings)
         for query in self.settings.smoke_queries:
             try:
-                found = self.engine.search(SearchRequest(query=query, size=1), version=version)
+                found = searcher.search(SearchRequest(query=query, size=1), version=version)
             except SiteSearchError as exc:
                 self.fail(f"smoke query {query!r} failed on {version}: {exc}")
                 continue

@@ -67,6 +67,9 @@ class SearchResult(_Value):
     hits: tuple[Hit, ...]
     facets: Facets
     suggestion: str | None = None
+    # The query's words (as typed) that none of the hits shown contains, in query order: a
+    # page can say "niet gevonden: ..." when the best hits match only some of the words.
+    missing: tuple[str, ...] = ()
 
 
 class Completion(_Value):
