@@ -96,6 +96,12 @@ class Engine(Protocol):
         """Atomically point the alias/pointer at `version`."""
         ...
 
+    def generation(self) -> str | None:
+        """What the live reader serves: changes with every switch and every write into the
+        live version; None before the first switch. Searches made after this returns see at
+        least that generation, so an answer computed then may be remembered under it."""
+        ...
+
     def drop(self, version: str) -> None:
         """Delete a version (never the live one: raises ValueError)."""
         ...

@@ -379,6 +379,30 @@ def test_versions_switch_and_drop(fresh_engine: Engine, enriched_seeds: Pages) -
         engine.switch("no-such-version")
 
 
+def test_the_generation_changes_with_a_switch_and_with_every_write_into_the_live_version(
+    fresh_engine: Engine, enriched_seeds: Pages
+) -> None:
+    """What the API keys its remembered answers by (search_api/service.py)."""
+    engine = fresh_engine
+    assert engine.generation() is None
+    first = engine.create_version()
+    engine.write(first, [enriched_seeds["depression"]])
+    engine.switch(first)
+    seen = [engine.generation()]
+    assert seen[0] is not None and engine.generation() == seen[0]  # nothing written: the same
+    engine.write(first, [enriched_seeds["adhd"]])
+    seen.append(engine.generation())
+    assert search(engine, "magnesium").total == 2
+    engine.delete(first, [enriched_seeds["adhd"].page.id])
+    seen.append(engine.generation())
+    second = engine.create_version()
+    engine.write(second, [enriched_seeds["adhd"]])
+    seen.append(engine.generation())  # a version being built is not what the reader serves
+    engine.switch(second)
+    seen.append(engine.generation())
+    assert len(set(seen)) == 4 and seen[2] == seen[3]
+
+
 def test_writing_the_same_pages_twice_keeps_the_count(
     fresh_engine: Engine, enriched_seeds: Pages
 ) -> None:

@@ -228,6 +228,17 @@ class ElasticEngine:
         names = sorted(found.body)
         return names[0] if names else None
 
+    def generation(self) -> str | None:
+        # Writes are searchable when they return (each refreshes); the primaries' index and
+        # delete counts change with every write (they restart with the node's life).
+        version = self.live_version()
+        if version is None:
+            return None
+        with self._calling(f"stats of {version}"):
+            stats = self._client.indices.stats(index=version, metric="indexing")
+        writes = stats["_all"]["primaries"].get("indexing", {})
+        return f"{version}@{writes.get('index_total', 0)}+{writes.get('delete_total', 0)}"
+
     def switch(self, version: str) -> None:
         self._require(version)
         live = self.live_version()

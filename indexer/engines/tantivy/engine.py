@@ -8,6 +8,7 @@ another process into the live version reach tantivy's reader within about a seco
 from __future__ import annotations
 
 import math
+import os
 import threading
 import time
 from collections import Counter
@@ -68,6 +69,7 @@ class _Live:
     version: str
     index: tantivy.Index
     pointer_key: tuple[int, int, int]
+    generation: str = ""  # the commit (its meta.json) the reader was last reloaded to
     vocabulary: Vocabulary | None = None
     vocabulary_key: int = -1
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -137,6 +139,19 @@ class TantivyEngine:
 
     def switch(self, version: str) -> None:
         self.store.switch(version)
+
+    def generation(self) -> str | None:
+        live = self._reader()
+        if live is None:
+            return None
+        # Each commit replaces meta.json (a new inode; mtime alone can repeat within a tick).
+        meta = os.stat(self.store.root / live.version / "meta.json")
+        written = f"{meta.st_ino}.{meta.st_mtime_ns}.{meta.st_size}"
+        if live.generation != written:
+            # Another process committed: reload now rather than after tantivy's delay.
+            live.index.reload()
+            live.generation = written
+        return f"{live.version}@{written}"
 
     def drop(self, version: str) -> None:
         self.store.drop(version)
