@@ -6,8 +6,6 @@ import http.client
 import os
 import socket
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,28 +14,11 @@ import psutil
 import pytest
 from click.testing import CliRunner
 
-from bench.api import connections_per_worker, free_port, stop_server
+from bench.api import connections_per_worker, free_port
 from indexer.cli import main
 from indexer.settings import load_settings
 from search_api.serve import migration_note
-from tests.conftest import SEEDS_DIR
-
-SITESEARCH = Path(sys.executable).with_name("sitesearch")
-
-
-def wait_for_health(url: str, process: subprocess.Popen[bytes], limit_s: float = 60) -> None:
-    """Poll /api/health until it answers 200 (a bound on waiting, not an assertion on time)."""
-    deadline = time.monotonic() + limit_s
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"serve exited with {process.returncode}")
-        try:
-            if httpx.get(url + "/api/health", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    raise AssertionError("serve did not become healthy")
+from tests.api.conftest import SITESEARCH, ingest_seeds, serve_env, serving, wait_for_health
 
 
 @pytest.fixture(scope="module")
@@ -49,28 +30,10 @@ def served_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def server(served_dir: Path) -> Iterator[tuple[str, int]]:
     """The served gunicorn (two workers, as in production): its URL and its master's pid."""
-    data_dir = served_dir / "data"
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("SITESEARCH_")},
-        "SITESEARCH_DATA_DIR": str(data_dir),
-        "SITESEARCH_WORKERS": "2",
-        "SITESEARCH_THREADS": "2",
-        "SITESEARCH_RATE_LIMIT_ENABLED": "false",
-    }
-    subprocess.run([str(SITESEARCH), "ingest", str(SEEDS_DIR)], env=env, check=True,
-                   capture_output=True, timeout=300)
-    port = free_port()
-    with (served_dir / "gunicorn.log").open("wb") as log:
-        process = subprocess.Popen(
-            [str(SITESEARCH), "serve", "--host", "127.0.0.1", "--port", str(port)],
-            env=env, stdout=subprocess.DEVNULL, stderr=log,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_for_health(url, process)
+    env = serve_env(served_dir / "data")
+    ingest_seeds(env)
+    with serving(env, served_dir / "gunicorn.log") as (url, process):
         yield url, process.pid
-    finally:
-        stop_server(process)
 
 
 @pytest.fixture(scope="module")
