@@ -97,8 +97,8 @@ class SearchService:
 
         Answers are remembered as JSON bytes: a hit costs no serialisation, and a remembered
         answer is one object rather than hundreds of dicts and lists, so that thousands of
-        them do not lengthen the cycle collector's passes (pauses that showed as the API's
-        slowest answers). `took_ms` is this caller's own time, put in front.
+        them do not lengthen the cycle collector's passes. `took_ms` is this caller's own
+        time, put in front.
         """
         started = time.perf_counter()
         key = self._key(

@@ -31,7 +31,8 @@ def client_loop(port: int, stop: threading.Event, answers: list[tuple[float, str
         query = QUERIES[(number + sent) % len(QUERIES)]
         sent += 1
         try:
-            connection.request("GET", f"/api/search?q={query.replace(' ', '+')}&size={sent % 5 + 1}")
+            path = f"/api/search?q={query.replace(' ', '+')}&size={sent % 5 + 1}"
+            connection.request("GET", path)
             response = connection.getresponse()
             response.read()
             outcome = "ok" if response.status == 200 else f"HTTP {response.status}"
