@@ -166,3 +166,24 @@ def test_dev_server_serves_the_api(tmp_path: Path) -> None:
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+def test_compose_puts_a_buffering_proxy_in_front_of_the_api() -> None:
+    """docker-compose.yml: nginx (nginx.conf) is the only way in; the API trusts one hop."""
+    import yaml  # type: ignore[import-untyped]
+
+    root = Path(__file__).resolve().parents[2]
+    services = yaml.safe_load((root / "docker-compose.yml").read_text())["services"]
+    api, nginx = services["api"], services["nginx"]
+    assert "ports" not in api and "8000" in [str(p) for p in api["expose"]]
+    assert "SITESEARCH_TRUSTED_PROXIES=1" in api["environment"]
+    assert nginx["ports"] == ["127.0.0.1:8000:8080"]
+    assert nginx["depends_on"]["api"]["condition"] == "service_healthy"
+    conf = (root / "nginx.conf").read_text()
+    for directive in ("client_header_timeout 10s", "client_body_timeout 10s",
+                      "client_max_body_size 1m", "proxy_request_buffering on",
+                      "proxy_buffering on", "X-Forwarded-For $remote_addr"):
+        assert directive in conf
+    for status, code in ((408, "request_timeout"), (413, "payload_too_large"),
+                         (414, "uri_too_long"), (400, "bad_request")):
+        assert f'return {status} \'{{"error": {{"status": {status}, "code": "{code}"' in conf
