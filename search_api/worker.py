@@ -174,6 +174,9 @@ class BufferingWorker(ThreadWorker):  # type: ignore[misc]
             if reading.deadline <= now:
                 del self.reading[conn]
                 self._unregister(conn)
+                if not reading.data:  # an idle connection (a browser's preconnect): just close
+                    self._close(conn)
+                    continue
                 self._refuse(conn, 408, f"request not received within {self.read_timeout:g} s")
 
     def _refuse(self, conn: TConn, status: int, message: str) -> None:

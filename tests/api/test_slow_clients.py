@@ -184,3 +184,10 @@ def test_a_chunked_draft_within_the_limit_is_answered(port: int) -> None:
     status, _head, body = raw_exchange(port, head + chunked(draft, size=100))
     assert status == 200, body[:300]
     assert isinstance(json.loads(body), dict)
+
+
+@pytest.mark.slow
+def test_a_connection_that_sends_nothing_is_closed_without_an_answer(port: int) -> None:
+    """(A browser's preconnect: an answer it never asked for would only be noise.)"""
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
+        assert sock.recv(4096) == b""
