@@ -65,7 +65,7 @@ class AnswerCache(Protocol):
         ...
 
 
-def answer_key(kind: str, version: str | None, *parts: object) -> str:
+def answer_key(kind: str, version: object, *parts: object) -> str:
     """The key of an answer: what was asked, and of which live index version.
 
     JSON keeps the parts apart unambiguously (a query may hold any character) and spells the

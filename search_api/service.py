@@ -11,7 +11,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from typing import Any
 
 from indexer.engines import make_engine
@@ -50,6 +50,7 @@ class SearchService:
         self.settings = settings
         self._engine = engine
         self._owns_engine = engine is None
+        self._searcher: Searcher | None = None
         self._factory = engine_factory
         self._lock = threading.Lock()
         # Recent answers, for as long as browsers and shared caches may keep them anyway
@@ -59,7 +60,7 @@ class SearchService:
         self._generation_ttl = (
             GENERATION_TTL_S[settings.backend] if generation_ttl is None else generation_ttl
         )
-        self._generation: tuple[float, str | None] = (-float("inf"), None)
+        self._generation: tuple[float, Hashable] = (-float("inf"), None)
 
     @property
     def engine(self) -> Engine:
@@ -84,8 +85,12 @@ class SearchService:
 
     @property
     def searcher(self) -> Searcher:
-        """The search flow over the engine (opened on first use, as `engine`)."""
-        return Searcher(self.engine, self.settings)
+        """The search flow over the engine (opened on first use, as `engine`); one per
+        service, so that it keeps the live version's vocabulary between requests."""
+        searcher = self._searcher
+        if searcher is None or searcher.engine is not self.engine:
+            searcher = self._searcher = Searcher.from_settings(self.engine, self.settings)
+        return searcher
 
     def search(self, params: SearchParams) -> dict[str, Any]:
         """The /api/search answer for validated parameters."""
@@ -152,7 +157,7 @@ class SearchService:
             return None
         return answer_key(kind, generation, self.settings.backend, *parts)
 
-    def generation(self) -> str | None:
+    def generation(self) -> Hashable:
         """The engine's generation (`Engine.generation`), read at most once per
         `generation_ttl` seconds (every time for tantivy)."""
         read_at, generation = self._generation
@@ -186,10 +191,7 @@ class SearchService:
         Returns whether the engine was warmed.
         """
         try:
-            engine = self.engine
-            warm = getattr(engine, "warm_up", None)  # not part of Engine: tantivy has it
-            if callable(warm):
-                warm()
+            self.searcher.warm_up()
             self.generation()
         except Exception as exc:
             log.warning("could not warm up the %s engine: %s", self.settings.backend, exc)

@@ -11,6 +11,7 @@ import json
 import logging
 import threading
 import time
+from collections.abc import Hashable
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,8 @@ import diskcache
 import pytest
 
 from indexer.engines.tantivy.engine import TantivyEngine
-from indexer.search.values import SearchRequest, SearchResult
+from indexer.search.clauses import Retrieval
+from indexer.search.port import RawResult
 from indexer.settings import Settings, load_settings
 from search_api.answers import BYTES_PER_ENTRY, SharedAnswers, answer_key
 from search_api.params import SearchParams, SuggestParams
@@ -28,15 +30,16 @@ MAGNESIUM = SearchParams(q="magnesium")
 
 
 class CountingEngine(TantivyEngine):
-    """A real TantivyEngine that counts the searches it was asked to make."""
+    """A real TantivyEngine that counts the searches it was asked to make (the article
+    queries: each search counts its matches once)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.searches = 0
 
-    def search(self, request: SearchRequest, version: str | None = None) -> SearchResult:
-        self.searches += 1
-        return super().search(request, version)
+    def run(self, retrieval: Retrieval, version: str | None = None) -> RawResult:
+        self.searches += retrieval.count
+        return super().run(retrieval, version)
 
 
 def engine_on(settings: Settings) -> CountingEngine:
@@ -130,10 +133,10 @@ def test_the_generation_is_read_once_per_ttl(seed_workers_settings: Settings) ->
     reads = 0
 
     class GenerationCounting(CountingEngine):
-        def generation(self) -> str | None:
+        def generation(self, version: str | None = None) -> Hashable:
             nonlocal reads
             reads += 1
-            return super().generation()
+            return super().generation(version)
 
     engine = GenerationCounting.from_settings(seed_workers_settings)
     try:
