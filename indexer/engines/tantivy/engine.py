@@ -49,7 +49,7 @@ from indexer.settings import Settings
 _WRITER_HEAP = 64_000_000
 _LOCK_WAIT = 10.0  # seconds a writer waits for another process's writer to finish
 # Fields a hit gets from the version's catalog of articles, without a document read.
-_CATALOG_FIELDS = frozenset({"article_id", "title", "title_key"})
+_CATALOG_FIELDS = frozenset({"article_id", "title", "title_key", "url", "labels", "entity"})
 
 
 @dataclass
@@ -276,8 +276,8 @@ class TantivyEngine:
         )
 
     def _catalog(self, live: _Live, searcher: tantivy.Searcher) -> dict[int, dict[str, Any]]:
-        """Article key -> the article's id, title and title key, for this version as it is
-        now (read once per commit)."""
+        """Article key -> the article's fields a hit shows (id, title, title key, URL, labels,
+        entities), for this version as it is now (read once per commit)."""
         key = self._generation_of(live, searcher)
         if live.catalog is not None and live.catalog_key == key:
             return live.catalog
@@ -287,6 +287,9 @@ class TantivyEngine:
                     "article_id": str(doc["id"]),
                     "title": str(doc.get("title") or ""),
                     "title_key": str(doc.get("title_key") or ""),
+                    "url": doc.get("url") or "",
+                    "labels": tuple(doc.get("labels") or ()),
+                    "entity": tuple(doc.get("entity") or ()),
                 }
                 for doc in self._all(searcher, self.translator.term("doc_type", ARTICLE))
             }
