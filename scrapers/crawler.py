@@ -32,7 +32,8 @@ import httpx
 
 from indexer.atomic import write_atomic
 from indexer.errors import InputError
-from indexer.pages.html import extract_page, page_links, page_text
+from indexer.pages.html import extract_page, page_text
+from indexer.pages.htmldoc import page_links, parse_html
 from indexer.pages.parsing import page_id, parse_text
 from indexer.pages.rawstore import (
     HTML,
@@ -337,12 +338,18 @@ class Crawler:
         ident: str | None = None
         if result.content_type in ("text/html", "application/xhtml+xml"):
             content_type = HTML
-            links, noindex, _ = page_links(result.body, final)
             try:
-                page = extract_page(result.body, final)
-                text, ident = page_text(page), page.id
+                document = parse_html(result.body)
             except InputError as exc:
-                error = str(exc)
+                error = f"{final}: {exc}"
+            else:
+                found = page_links(document, final)  # before extraction: it prunes the tree
+                links, noindex = found.links, found.noindex
+                try:
+                    page = extract_page(document, final)
+                    text, ident = page_text(page), page.id
+                except InputError as exc:
+                    error = str(exc)
         else:
             decoded = result.body.decode("utf-8", errors="replace")
             content_type = PAGE_EXPORT if "top of page" in decoded.lower() else PLAIN_TEXT
@@ -376,10 +383,9 @@ class Crawler:
         if record.content_type != HTML:
             return []
         try:
-            links, _, _ = page_links(self.store.body(record.url), record.url)
+            return page_links(self.store.body(record.url), record.url).links
         except Exception:  # an unreadable stored body only costs its links
             return []
-        return links
 
     def _conditional_headers(self, url: str) -> dict[str, str]:
         record = self.store.get(url)

@@ -64,6 +64,9 @@ class Page(_Frozen):
     sections: tuple[Section, ...] = ()
     labels: tuple[str, ...] = ()
     related: tuple[RelatedLink, ...] = ()
+    # Other titles of the page (an HTML page's <title> and og:title where they differ from the
+    # display title `title`): indexed as title text, never shown as the title.
+    alt_titles: tuple[str, ...] = ()
     content_hash: str
 
     def passages(self) -> list[Passage]:
