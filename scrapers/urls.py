@@ -3,23 +3,30 @@
 Normalisation (courlan's `normalize_url`, plus what it leaves to us): resolve against the
 page's base URL, only http/https, lower-case scheme and host, default port dropped, dot
 segments resolved, percent-encoding normalised, query parameters sorted with tracking
-parameters (utm_*, fbclid, gclid, msclkid, mc_*, ...) removed, fragment dropped.
+parameters (utm_*, fbclid, gclid, msclkid, mc_*, ...) removed, fragment dropped, and a
+folder's index file dropped (`/a/index.html` is `/a/`: servers answer both with one page).
+A server that insists on the index file (redirects `/a/` to `/a/index.html`) is followed by
+the fetcher (`keep_index`), and the page keeps its one URL.
 """
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from courlan import normalize_url
 
 _SCHEMES = ("http", "https")
+_INDEX_FILE = re.compile(r"/index\.html?$", re.I)
 
 
 class UrlRejected(ValueError):
     """A URL the crawler will not follow; the message says why."""
 
 
-def normalise_url(url: str, base: str | None = None, max_length: int = 2048) -> str:
+def normalise_url(
+    url: str, base: str | None = None, max_length: int = 2048, keep_index: bool = False
+) -> str:
     """The one form of `url` (resolved against `base`); raise UrlRejected with the reason.
 
     Rejected: other schemes (mailto:, javascript:, ftp: ...), URLs without a host, URLs with
@@ -49,6 +56,8 @@ def normalise_url(url: str, base: str | None = None, max_length: int = 2048) -> 
     except ValueError as exc:
         raise UrlRejected(f"URL cannot be normalised: {exc}") from None
     clean = urlsplit(normal)._replace(fragment="")
+    if not keep_index:
+        clean = clean._replace(path=_INDEX_FILE.sub("/", clean.path))
     if not clean.path:
         clean = clean._replace(path="/")
     result = urlunsplit(clean)

@@ -15,6 +15,7 @@ import pytest
 from crawl_testsite import crawl_settings
 
 from scrapers.addresses import AddressPolicy, AddressRefused
+from scrapers.config import CrawlConfig
 from scrapers.fetch import Fetcher, FetchError, inflate_bounded, parse_retry_after
 from scrapers.pacing import Pacer
 from scrapers.robots import ROBOTS_MAX_BYTES, read_robots
@@ -195,7 +196,7 @@ def server() -> Iterator[tuple[str, _Answers]]:
 def _fetcher(tmp_path: Path, **overrides: object) -> Fetcher:
     # A generous timeout: a loaded CI machine must not turn a 500 into a timeout.
     settings = crawl_settings(tmp_path / "data", **{"crawl_timeout": 10.0, **overrides})
-    return Fetcher(settings, AddressPolicy(["127.0.0.1"]), Pacer(0.0))
+    return Fetcher(CrawlConfig.from_settings(settings), AddressPolicy(["127.0.0.1"]), Pacer(0.0))
 
 
 @pytest.mark.parametrize(
@@ -263,7 +264,8 @@ def test_retry_after_is_capped(server: tuple[str, _Answers], tmp_path: Path) -> 
     answers.routes["/later"] = (503, {"Retry-After": "3600"}, b"")
     waits: list[float] = []
     settings = crawl_settings(tmp_path / "data", crawl_retries=1, crawl_max_backoff=0.01)
-    fetcher = Fetcher(settings, AddressPolicy(["127.0.0.1"]), Pacer(0.0), sleep=waits.append)
+    fetcher = Fetcher(CrawlConfig.from_settings(settings), AddressPolicy(["127.0.0.1"]), Pacer(0.0),
+                      sleep=waits.append)
     assert fetcher.fetch(base + "/later").status == 503
     assert waits == [0.01]
 
