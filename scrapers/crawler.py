@@ -52,7 +52,7 @@ from scrapers.pacing import Pacer
 from scrapers.robots import RobotsCache, RobotsRules
 from scrapers.sitemaps import read_sitemaps
 from scrapers.summary import CrawlSummary, Outcome, OutcomeKind
-from scrapers.traps import TrapGuard, page_fingerprint
+from scrapers.traps import TrapGuard, group_of, page_fingerprint
 from scrapers.urls import UrlRejected, normalise_url, origin, same_site
 
 __all__ = ["STATE_FILE", "CrawlSummary", "Crawler", "Outcome", "StartUnreachable", "crawl_site"]
@@ -200,42 +200,49 @@ class Crawler:
             summary.resumed.append(outcome.url)
         if outcome.final_url and outcome.final_url != outcome.url:
             summary.redirected[outcome.url] = outcome.final_url
+        self._done.append(outcome.url)
+        group = group_of(final)
+        new_elsewhere = 0
+        for link in outcome.links:
+            if (added := self._enqueue(link, final, depth + 1)) and group_of(added) != group:
+                new_elsewhere += 1
         if outcome.fingerprint is not None and (note := self.guard.observe(
-            final, outcome.fingerprint
+            final, outcome.fingerprint, new_elsewhere
         )):
             summary.notes.append(note)
-        self._done.append(outcome.url)
-        for link in outcome.links:
-            self._enqueue(link, final, depth + 1)
         if self._on_outcome is not None:
             self._on_outcome(outcome)
 
     # --- the frontier
-    def _enqueue(self, link: str, base: str | None, depth: int, trusted: bool = False) -> None:
+    def _enqueue(
+        self, link: str, base: str | None, depth: int, trusted: bool = False
+    ) -> str | None:
+        """Put the URL of `link` in the frontier unless it is refused; the URL if it is."""
         try:
             url = normalise_url(link, base=base, max_length=self.config.max_url_length)
         except UrlRejected as exc:
             if "longer than" in str(exc):
                 self.summary.skip(link[:200], str(exc))
-            return
+            return None
         if not same_site(url, self.start_url):
             self.summary.offsite_links += 1
-            return
+            return None
         if url in self._seen:
-            return
+            return None
         self._seen.add(url)
         if trusted:
             self._trusted.add(url)
         elif depth > self.config.max_depth:
             self.summary.skip(url, f"deeper than crawl_max_depth ({self.config.max_depth})")
-            return
+            return None
         elif reason := self.guard.refusal(url, base):
             self.summary.skip(url, reason)
-            return
+            return None
         if refusal := self.robots.refusal(url):
             self.summary.skip(url, refusal)
-            return
+            return None
         self._frontier.append((url, depth))
+        return url
 
     def _seed(self) -> None:
         stage_end = self._clock() + self.config.sitemap_deadline

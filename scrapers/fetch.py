@@ -248,20 +248,21 @@ class Fetcher:
         if parts.scheme == "https":
             extensions["sni_hostname"] = host
         deadline = self.config.response_deadline
-        try:
-            with self.backend.deadline(deadline), self.pool.stream(
-                "GET", pinned, headers=request_headers, extensions=extensions
-            ) as response:
-                with self._lock:
-                    self._answered.add(origin(url))
-                return self._answer(url, response, accept, limit, truncate)
-        except httpcore.TimeoutException:
-            if not self.backend.expired():
-                raise
-            raise FetchError(
-                f"geen volledig antwoord binnen {deadline:g} s: de server stuurt te traag "
-                "(crawl_response_deadline)"
-            ) from None
+        with self.backend.deadline(deadline):
+            try:
+                with self.pool.stream(
+                    "GET", pinned, headers=request_headers, extensions=extensions
+                ) as response:
+                    with self._lock:
+                        self._answered.add(origin(url))
+                    return self._answer(url, response, accept, limit, truncate)
+            except httpcore.TimeoutException:
+                if not self.backend.expired():
+                    raise
+                raise FetchError(
+                    f"geen volledig antwoord binnen {deadline:g} s: de server stuurt te traag "
+                    "(crawl_response_deadline)"
+                ) from None
 
     def _answer(
         self, url: str, response: httpcore.Response, accept: frozenset[str], limit: int,

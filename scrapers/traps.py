@@ -12,11 +12,12 @@ The evidence, each refusal naming its kind:
 4. Date-like parameters without end: a date-like value that no calendar has (month 13,
    day 32, a year more than `YEARS_AHEAD` ahead or `YEARS_BACK` back), and at most
    `max_per_pattern` link-found URLs per date-like pattern (digits folded).
-5. Near-identical pages: when `NEAR_MIN` pages of one group (the same path with its last
-   segment and query values left open, digits folded) are near-identical to another page of
-   the group (a 64-bit simhash of word shingles with digits folded, within `NEAR_BITS` bits),
-   and they are at least half of the group's pages, the group's other link-found URLs are
-   refused.
+5. Near-identical pages that lead nowhere new: when `NEAR_MIN` pages of one group (the same
+   path with its last segment and query values left open, digits folded) are near-identical
+   to another page of the group (a 64-bit simhash of word shingles with digits folded, within
+   `NEAR_BITS` bits) and brought no new link outside their group, and they are at least half
+   of the group's pages, the group's other link-found URLs are refused. (Archive and list
+   pages of numbered articles look alike once digits are folded, but each brings new pages.)
 
 URLs that the site's sitemaps list (and pages already in the raw store) are the crawler's
 to trust: it never asks this guard about them.
@@ -125,7 +126,7 @@ class TrapGuard:
         if reason := self._impossible_date(segments, query):
             return f"crawl trap: {reason}"
         if self._is_dated(segments, query):
-            pattern = fold_digits(parts.path + "?" + parts.query)
+            pattern = fold_digits(parts.path + ("?" + parts.query if parts.query else ""))
             if self._dated[pattern] >= self.max_per_pattern:
                 return (f"crawl trap: more than crawl_max_per_pattern ({self.max_per_pattern}) "
                         f"date-like URLs like {pattern}")
@@ -145,12 +146,15 @@ class TrapGuard:
                     "near-identical")
         return None
 
-    def observe(self, url: str, fingerprint: int) -> str | None:
-        """Learn from a fetched page; a note when this page shows its group to be a trap."""
+    def observe(self, url: str, fingerprint: int, new_elsewhere: int) -> str | None:
+        """Learn from a fetched page (its fingerprint, and how many new URLs outside its group
+        its links brought); a note when this page shows its group to be a trap."""
         key = group_of(url)
         group = self._groups.setdefault(key, _Group())
         group.pages += 1
-        if any((fingerprint ^ seen).bit_count() <= NEAR_BITS for seen in group.recent):
+        if not new_elsewhere and any(
+            (fingerprint ^ seen).bit_count() <= NEAR_BITS for seen in group.recent
+        ):
             group.near += 1
         group.recent.append(fingerprint)
         if not group.trap and group.near >= NEAR_MIN and group.near * 2 >= group.pages:
@@ -196,9 +200,11 @@ class TrapGuard:
         this_year = self.today.year
         if not this_year - YEARS_BACK <= int(year) <= this_year + YEARS_AHEAD:
             return False
-        if month is not None and not 1 <= int(month) <= 12:
+        try:
+            date(int(year), int(month or 1), int(day or 1))
+        except ValueError:
             return False
-        return day is None or 1 <= int(day) <= 31
+        return True
 
     @staticmethod
     def _is_dated(segments: list[str], query: list[tuple[str, str]]) -> bool:

@@ -12,6 +12,7 @@ the fetcher (`keep_index`), and the page keeps its one URL.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from courlan import normalize_url
@@ -36,6 +37,12 @@ def normalise_url(
     if len(url) > max_length:
         raise UrlRejected(f"URL longer than {max_length} characters")
     absolute = urljoin(base, url) if base else url
+    return _normalise_absolute(absolute, max_length, keep_index)
+
+
+@lru_cache(maxsize=65536)
+def _normalise_absolute(absolute: str, max_length: int, keep_index: bool) -> str:
+    # Cached: every page of a site links the same menu, footer and neighbours.
     try:
         parts = urlsplit(absolute)
         port = parts.port
