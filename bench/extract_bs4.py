@@ -22,7 +22,6 @@ from indexer.pages.html import (
     CHROME_ROLES,
     CONTAINERS,
     DROP_TAGS,
-    HEADINGS,
     LABELS_START,
     RELATED_TEXT,
     SKIP_TEXTS,
@@ -31,7 +30,7 @@ from indexer.pages.html import (
     TEXT_BLOCKS,
     BlockBuilder,
 )
-from indexer.pages.htmldoc import SPACED, clean
+from indexer.pages.htmldoc import HEADINGS, SPACED, clean
 from indexer.pages.models import Page, RelatedLink
 from indexer.pages.parsing import LABELS_LINE, RELATED_LINE, build_page, parse_labels
 

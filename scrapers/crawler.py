@@ -28,7 +28,6 @@ are read from the stored body. The file is removed when a crawl completes.
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from collections import deque
@@ -38,17 +37,17 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from indexer.atomic import write_atomic
 from indexer.errors import InputError
-from indexer.pages.html import extract_page, page_text
-from indexer.pages.htmldoc import page_links, parse_html
-from indexer.pages.parsing import page_id, parse_text
-from indexer.pages.rawstore import HTML, PAGE_EXPORT, PLAIN_TEXT, RawRecord, RawStore, utc_now
+from indexer.pages.htmldoc import page_links
+from indexer.pages.rawstore import HTML, RawRecord, RawStore, utc_now
 from indexer.settings import Settings
 from scrapers.addresses import AddressPolicy, Resolver, system_resolver
 from scrapers.config import CrawlConfig
 from scrapers.fetch import PAGE_TYPES, Fetcher, FetchError, FetchResult
+from scrapers.identity import PageIdentity
 from scrapers.pacing import Pacer
+from scrapers.reading import read_answer
+from scrapers.resume import STATE_FILE, CrawlState, load_state
 from scrapers.robots import RobotsCache, RobotsRules
 from scrapers.sitemaps import read_sitemaps
 from scrapers.summary import CrawlSummary, Outcome, OutcomeKind
@@ -56,9 +55,6 @@ from scrapers.traps import TrapGuard, group_of, page_fingerprint
 from scrapers.urls import UrlRejected, normalise_url, origin, same_site
 
 __all__ = ["STATE_FILE", "CrawlSummary", "Crawler", "Outcome", "StartUnreachable", "crawl_site"]
-
-STATE_FILE = "crawl-state.json"
-
 
 class StartUnreachable(InputError):
     """Nothing answers at the start URL's site: there is nothing to crawl."""
@@ -99,6 +95,7 @@ class Crawler:
         self.fetcher = Fetcher(config, policy, self.pacer)
         self.robots = RobotsCache(self.fetcher, config.user_agent)
         self.guard = TrapGuard(config.max_per_pattern)
+        self.identity = PageIdentity(self.start_url, config.max_url_length)
         self.state_path = config.data_dir / STATE_FILE
         self.summary = CrawlSummary(start_url=self.start_url)
         self._on_outcome = on_outcome
@@ -109,8 +106,6 @@ class Crawler:
         self._trusted: set[str] = set()
         self._claimed: set[str] = set()
         self._lock = threading.Lock()
-        self._canonical_of: dict[str, str] = {}
-        self._loose: dict[str, tuple[str, str]] = {}
         self._done: list[str] = []
         self._started_at = utc_now()
         self._resuming = False
@@ -322,89 +317,23 @@ class Crawler:
 
     def _store_page(self, url: str, result: FetchResult) -> Outcome:
         final = result.url
-        links: list[str] = []
-        noindex = False
-        canonical: str | None = None
-        error: str | None = None
-        text = ""
-        ident: str | None = None
-        content: str | None = None
-        if result.content_type in ("text/html", "application/xhtml+xml"):
-            content_type = HTML
-            try:
-                document = parse_html(result.body)
-            except InputError as exc:
-                error = f"{final}: {exc}"
-            else:
-                found = page_links(document, final)  # before extraction: it prunes the tree
-                links, noindex = found.links, found.noindex
-                canonical = self._canonical(found.canonical, final)
-                try:
-                    page = extract_page(document, final)
-                    text, ident, content = page_text(page), page.id, page.content_hash
-                except InputError as exc:
-                    error = str(exc)
-        else:
-            decoded = result.body.decode("utf-8", errors="replace")
-            content_type = PAGE_EXPORT if "top of page" in decoded.lower() else PLAIN_TEXT
-            text = decoded
-            if content_type == PAGE_EXPORT:
-                try:
-                    first = parse_text(decoded, url=final).pages[0]
-                    text, ident, content = page_text(first), first.id, first.content_hash
-                except InputError as exc:
-                    error = str(exc)
-            else:
-                ident = page_id("", final)
-        if noindex:
+        reading = read_answer(result)
+        links = reading.links
+        if reading.noindex:
             self.store.mark_gone(final)
             return Outcome(url, "skipped", "robots meta tag says noindex", links, final)
-        if canonical is not None:
+        if canonical := self.identity.canonical(reading.canonical, final):
             self.store.mark_gone(final)
             return Outcome(url, "skipped", f"the page names {canonical} as its URL (canonical)",
                            [*links, canonical], final)
-        if content is not None and (twin := self._twin(final, content)):
+        if reading.content is not None and (twin := self.identity.twin(final, reading.content)):
             self.store.mark_gone(final)
             return Outcome(url, "skipped", f"the same page as {twin}", links, final)
-        record = RawRecord(
-            url=final,
-            status=200,
-            etag=result.headers.get("etag"),
-            last_modified=result.headers.get("last-modified"),
-            content_type=content_type,
-            text=text,
-            page_id=ident,
-            error=error,
-        )
+        record = reading.record
         changed = self.store.put(record, result.body)
         kind: OutcomeKind = "fetched" if changed else "unchanged"
-        fingerprint = page_fingerprint(text) if text else None
-        return Outcome(url, kind, error or "", links, final, fingerprint)
-
-    def _canonical(self, declared: str | None, final: str) -> str | None:
-        """The other URL of this site that the page names as its own (None: it is itself)."""
-        if not declared:
-            return None
-        try:
-            canonical = normalise_url(declared, max_length=self.config.max_url_length)
-        except UrlRejected:
-            return None
-        if not same_site(canonical, self.start_url) or _same_page(canonical, final):
-            return None
-        with self._lock:
-            if self._canonical_of.get(canonical) == final:
-                return None  # the two name each other: this one is kept
-            self._canonical_of[final] = canonical
-        return canonical
-
-    def _twin(self, url: str, content: str) -> str | None:
-        """A page stored in this crawl under the same URL but for a trailing slash, with the
-        same content (the server answers both forms)."""
-        parts = urlsplit(url)
-        key = parts._replace(path=parts.path.rstrip("/")).geturl()
-        with self._lock:
-            stored = self._loose.setdefault(key, (url, content))
-        return stored[0] if stored[0] != url and stored[1] == content else None
+        fingerprint = page_fingerprint(record.text) if record.text else None
+        return Outcome(url, kind, record.error or "", links, final, fingerprint)
 
     def _stored_links(self, record: RawRecord) -> list[str]:
         if record.content_type != HTML:
@@ -436,57 +365,38 @@ class Crawler:
             self._claimed.add(url)
         return None
 
-    # --- resumable state
+    # --- resumable state (scrapers.resume)
     def _save_state(self, in_flight: list[tuple[str, int]]) -> None:
-        state = {
-            "start_url": self.start_url,
-            "started_at": self._started_at,
-            "frontier": [list(item) for item in [*in_flight, *self._frontier]],
-            "seen": sorted(self._seen),
-            "trusted": sorted(self._trusted),
-            "done": self._done,
-            "guard": self.guard.state(),
-        }
-        self.state_path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(self.state_path, json.dumps(state, ensure_ascii=False).encode("utf-8"))
+        CrawlState(
+            self.start_url, self._started_at, [*in_flight, *self._frontier], self._seen,
+            self._trusted, self._done, self.guard.state(),
+        ).save(self.state_path)
 
     def _load_state(self) -> bool:
         try:
-            state = json.loads(self.state_path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            return False
+            state = load_state(self.state_path)
         except (OSError, ValueError) as exc:
             self.summary.notes.append(f"crawl state {self.state_path} unreadable ({exc}): ignored")
             return False
-        if state.get("start_url") != self.start_url:
+        if state is None:
+            return False
+        if state.start_url != self.start_url:
             self.summary.notes.append(
-                f"crawl state of another start URL ({state.get('start_url')}) ignored"
+                f"crawl state of another start URL ({state.start_url}) ignored"
             )
             return False
         self._start_rules()
         self._resuming = True
-        self._started_at = str(state["started_at"])
-        self._frontier = deque((str(u), int(d)) for u, d in state["frontier"])
-        self._seen = set(state["seen"])
-        self._trusted = set(state.get("trusted", ()))
-        self._done = list(state["done"])
+        self._started_at = state.started_at
+        self._frontier = deque(state.frontier)
+        self._seen, self._trusted, self._done = state.seen, state.trusted, state.done
         self._claimed = set(self._done)
-        self.guard.restore(state.get("guard", {}))
+        self.guard.restore(state.guard)
         self.summary.notes.append(
             f"resumed the crawl started at {self._started_at}: {len(self._done)} URL(s) done, "
             f"{len(self._frontier)} in the frontier"
         )
         return True
-
-
-def _same_page(a: str, b: str) -> bool:
-    """Whether two URLs differ at most in http/https and a leading "www."."""
-    first, second = urlsplit(a), urlsplit(b)
-    return (
-        first.netloc.removeprefix("www.") == second.netloc.removeprefix("www.")
-        and first.path == second.path
-        and first.query == second.query
-    )
 
 
 def crawl_site(

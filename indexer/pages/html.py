@@ -37,11 +37,14 @@ from lxml import etree  # type: ignore[import-untyped]
 
 from indexer.errors import InputError
 from indexer.pages.htmldoc import (
+    HEADINGS,
     Document,
     attached,
     clean,
     detach,
     drop,
+    head_titles,
+    heading_anchor,
     page_links,
     parse_html,
     plain_text,
@@ -80,7 +83,6 @@ TAG_CLASS = re.compile(r"(?:^|[-_])(?:tags?|labels?|hashtags?)(?:$|[-_])", re.I)
 TAG_HREF = re.compile(r"/(?:labels?|tags?|hashtags?|onderwerpen)/([^/?#]+)", re.I)
 LABELS_START = re.compile(r"(?i)^\s*labels\s*:")
 RELATED_TEXT = re.compile(r"(?i)gerelateerde\s+artikelen")
-HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 TEXT_BLOCKS = ("p", "blockquote", "pre", "figcaption", "dd", "dt", "address", "caption")
 BLOCKY = frozenset((*HEADINGS, *TEXT_BLOCKS, "ul", "ol", "table", "div"))
 CONTAINERS = frozenset((
@@ -154,7 +156,7 @@ def extract_page(html: bytes | str | Document, url: str) -> Page:
         root = parse_html(html) if isinstance(html, (bytes, str)) else html
     except InputError as exc:
         raise InputError(f"{url}: no title ({exc})") from None
-    document_title, og_title, site_name = _head(root)
+    document_title, og_title, site_name = head_titles(root)
     _remove_chrome(root)
     labels = _take_labels(root)
     related = _take_related(root, url)
@@ -176,19 +178,6 @@ def extract_page(html: bytes | str | Document, url: str) -> Page:
         if alt and alt.casefold() != title.casefold()
     ]
     return build_page(builder.page, source=url, url=url)
-
-
-def _head(root: Document) -> tuple[str, str, str]:
-    """(<title>, og:title, the site's name from og:site_name or application-name), cleaned."""
-    title = root.find(".//title")
-    og_title = site_name = ""
-    for meta in root.iter("meta"):
-        key = (meta.get("property") or meta.get("name") or "").lower()
-        if key == "og:title" and not og_title:
-            og_title = clean(meta.get("content") or "")
-        elif key in ("og:site_name", "application-name") and not site_name:
-            site_name = clean(meta.get("content") or "")
-    return clean(plain_text(title)) if title is not None else "", og_title, site_name
 
 
 def _without_site_name(title: str, site_name: str) -> str:
@@ -367,7 +356,7 @@ def _walk(node: Document, builder: BlockBuilder) -> None:
     for child in list(node):
         name = child.tag
         if name in HEADINGS:
-            builder.heading(int(name[1]), text_of(child), _anchor(child))
+            builder.heading(int(name[1]), text_of(child), heading_anchor(child))
         elif name in ("ul", "ol"):
             builder.flush()
             builder.items(_list_items(child))
@@ -402,35 +391,6 @@ def _list_items(listing: Document) -> list[str]:
         for sub in nested:
             items.extend(_list_items(sub))
     return items
-
-
-def _anchor(heading: Document) -> str | None:
-    """The page's own id for this heading (see the module docstring), or None."""
-    own = (heading.get("id") or "").strip()
-    if own:
-        return own
-    for inner in heading.iter("a"):
-        name = (inner.get("id") or inner.get("name") or "").strip()
-        if name:
-            return name
-    before = heading.getprevious()
-    if (
-        before is not None
-        and before.tag == "a"
-        and not (before.tail or "").strip()
-        and not plain_text(before).strip()
-    ):
-        name = (before.get("id") or before.get("name") or "").strip()
-        if name:
-            return name
-    for ancestor in heading.iterancestors():
-        if ancestor.tag in ("article", "main", "body"):
-            break
-        if ancestor.tag == "section":
-            first = next(ancestor.iter(*HEADINGS), None)
-            ident = (ancestor.get("id") or "").strip()
-            return ident if first is heading and ident else None
-    return None
 
 
 def page_text(page: Page) -> str:

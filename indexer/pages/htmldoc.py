@@ -4,6 +4,8 @@
   else the page's own `<meta charset>` / XML declaration, else UTF-8 when the bytes are valid
   UTF-8, else windows-1252), because libxml2 reads undeclared bytes as Latin-1.
 - `page_links`: the links to follow, the robots meta directives and the canonical URL.
+- `head_titles`, `heading_anchor`: the page's <title>, og:title and site name; the page's own
+  id for a heading (what `url#id` jumps to).
 - `text_of`: an element's text as a reader sees it: a space around each block element and for
   each `<br>`, so that words of adjacent blocks stay apart while `<b>Mag</b>nesium` stays one
   word.
@@ -40,6 +42,7 @@ _DECLARED = re.compile(
     rb"""|<\?xml[^>]*?encoding\s*=\s*["']([a-z0-9_.:-]+)""",
     re.I,
 )
+HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")  # what normalise_text removes
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*>")
 # What browsers do with these labels (WHATWG Encoding): Latin-1 is read as windows-1252, and a
@@ -205,3 +208,46 @@ def attached(element: Document, root: Document) -> bool:
     while (parent := top.getparent()) is not None:
         top = parent
     return top is root
+
+
+def head_titles(root: Document) -> tuple[str, str, str]:
+    """(<title>, og:title, the site's name from og:site_name or application-name), cleaned."""
+    title = root.find(".//title")
+    og_title = site_name = ""
+    for meta in root.iter("meta"):
+        key = (meta.get("property") or meta.get("name") or "").lower()
+        if key == "og:title" and not og_title:
+            og_title = clean(meta.get("content") or "")
+        elif key in ("og:site_name", "application-name") and not site_name:
+            site_name = clean(meta.get("content") or "")
+    return clean(plain_text(title)) if title is not None else "", og_title, site_name
+
+
+def heading_anchor(heading: Document) -> str | None:
+    """The page's own id for a heading, so that `url#id` jumps to it: the heading's id, an
+    <a id/name> in it or right before it, or the id of the <section> it opens; else None."""
+    own = (heading.get("id") or "").strip()
+    if own:
+        return own
+    for inner in heading.iter("a"):
+        name = (inner.get("id") or inner.get("name") or "").strip()
+        if name:
+            return name
+    before = heading.getprevious()
+    if (
+        before is not None
+        and before.tag == "a"
+        and not (before.tail or "").strip()
+        and not plain_text(before).strip()
+    ):
+        name = (before.get("id") or before.get("name") or "").strip()
+        if name:
+            return name
+    for ancestor in heading.iterancestors():
+        if ancestor.tag in ("article", "main", "body"):
+            break
+        if ancestor.tag == "section":
+            first = next(ancestor.iter(*HEADINGS), None)
+            ident = (ancestor.get("id") or "").strip()
+            return ident if first is heading and ident else None
+    return None

@@ -298,6 +298,11 @@ def _handler(site: Site) -> type[BaseHTTPRequestHandler]:
         def log_message(self, format: str, *args: object) -> None:
             return
 
+        def handle(self) -> None:
+            # A crawler that gives up on an answer (a deadline) resets the connection.
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                super().handle()
+
         def do_GET(self) -> None:
             with site.lock:
                 site.requests.append(
