@@ -152,6 +152,14 @@ class Crawler:
                         self._claimed.add(url)
                     running[pool.submit(self._visit, url)] = (url, depth)
                     dispatched += 1
+                if stop and self._frontier and not self.summary.stopped:
+                    # (the pages in flight are still taken; none is started any more)
+                    self.summary.stopped = True
+                    if late:
+                        self.summary.notes.append(
+                            f"stopped after crawl_deadline ({self.config.deadline:g} s): "
+                            "run the same command again to go on"
+                        )
                 if not running:
                     break
                 finished, _ = wait(running, return_when=FIRST_COMPLETED)
@@ -162,13 +170,6 @@ class Crawler:
                 if since_save >= self.config.state_every:
                     self._save_state(list(running.values()))
                     since_save = 0
-                if stop and not self.summary.stopped:
-                    self.summary.stopped = True
-                    if late:
-                        self.summary.notes.append(
-                            f"stopped after crawl_deadline ({self.config.deadline:g} s): "
-                            "run the same command again to go on"
-                        )
         if self.summary.stopped:
             self._save_state([])
             return

@@ -108,3 +108,18 @@ def test_killed_crawl_command_resumes_to_the_same_store(quiet_site: Site, tmp_pa
     reference = crawl_settings(tmp_path / "reference")
     crawl_site(reference, quiet_site.url("/"))
     assert _content(store) == _content(RawStore(reference.data_dir / "raw"))
+
+
+def test_crawl_deadline_stops_a_crawl_that_resumes_later(quiet_site: Site, tmp_path: Path) -> None:
+    _grow(quiet_site)
+    settings = crawl_settings(tmp_path / "a", crawl_deadline=5.0)
+    store = RawStore(settings.data_dir / "raw")
+    ticks = iter(float(n) for n in range(1000))  # a second per look at the clock
+    stopped = Crawler(CrawlConfig.from_settings(settings), store, quiet_site.url("/"),
+                      clock=lambda: next(ticks)).run()
+    assert stopped.stopped
+    assert any("crawl_deadline" in note for note in stopped.notes)
+    assert (settings.data_dir / STATE_FILE).is_file()
+    assert len(stopped.fetched) < 5 + len(NEWS)
+    resumed = Crawler(CrawlConfig.from_settings(settings), store, quiet_site.url("/")).run()
+    assert not resumed.stopped and not (settings.data_dir / STATE_FILE).exists()
