@@ -60,16 +60,13 @@ class Page(_Frozen):
     url: str | None = None
     source: str | None = None
     title: str
-    # Other titles the page goes by (an HTML page's <title> when it differs from its h1): found
-    # by search as title text; `title` stays the one shown.
+    # Other titles the page goes by (an HTML page's <title> and og:title where they differ from
+    # its display title): found by search as title text; `title` stays the one shown.
     alt_titles: tuple[str, ...] = ()
     intro: tuple[str, ...] = ()
     sections: tuple[Section, ...] = ()
     labels: tuple[str, ...] = ()
     related: tuple[RelatedLink, ...] = ()
-    # Other titles of the page (an HTML page's <title> and og:title where they differ from the
-    # display title `title`): indexed as title text, never shown as the title.
-    alt_titles: tuple[str, ...] = ()
     content_hash: str
 
     def passages(self) -> list[Passage]:
