@@ -252,7 +252,7 @@ def _take_labels(root: Document) -> list[str]:
         if element.tag != "a":
             labels.extend(_label_texts(element))
         detach(element)
-    for parent in _text_holders(root, "labels", _LABELS_TEXTS, LABELS_START.match):
+    for parent in _text_holders(root, "labels", LABELS_START.match):
         if not attached(parent, root):
             continue
         block = parent if parent.tag in TEXT_BLOCKS else next(
@@ -266,24 +266,15 @@ def _take_labels(root: Document) -> list[str]:
     return list(dict.fromkeys(label for label in labels if label))
 
 
-def _texts_with(word: str) -> etree.XPath:
-    """An XPath query for the text nodes holding `word` (lower case) in any case."""
-    return etree.XPath(f"//text()[contains(translate(., '{word.upper()}', '{word}'), '{word}')]")
-
-
-_LABELS_TEXTS = _texts_with("labels")
-_RELATED_TEXTS = _texts_with("artikelen")
-
-
-def _text_holders(
-    root: Document, word: str, query: etree.XPath, test: Callable[[str], object]
-) -> list[Document]:
-    """The elements that directly hold a text node found by `query` (in C) and passing
-    `test`, in document order."""
+def _text_holders(root: Document, word: str, test: Callable[[str], object]) -> list[Document]:
+    """The elements that directly hold a text node with `word` (lower case, in any case) that
+    passes `test`, in document order."""
     found: list[Document] = []
     if word not in etree.tostring(root, method="text", encoding="unicode").lower():
         return found  # one pass in C settles most pages
-    for text in query(root):
+    # (an XPath query compiled per call: a compiled XPath object must not serve two threads)
+    query = f"//text()[contains(translate(., '{word.upper()}', '{word}'), '{word}')]"
+    for text in root.xpath(query):
         if test(text):
             parent = text.getparent()
             if text.is_tail:
@@ -308,7 +299,7 @@ def _label_texts(element: Document) -> list[str]:
 
 def _take_related(root: Document, url: str) -> list[RelatedLink]:
     related: list[RelatedLink] = []
-    for heading in _text_holders(root, "artikelen", _RELATED_TEXTS, RELATED_TEXT.search):
+    for heading in _text_holders(root, "artikelen", RELATED_TEXT.search):
         if not attached(heading, root):
             continue
         heading_match = RELATED_LINE.match(clean(text_of(heading)))
