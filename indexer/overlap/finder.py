@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ConfigDict
 
 from indexer.errors import InputError, NotFound
+from indexer.nlp.embed import EmbedConfig, load_embedder
 from indexer.nlp.fingerprints import Words, passage_bands, text_words
 from indexer.pages.models import EnrichedPage, EnrichedPassage, Page
 from indexer.search.related import related_articles as more_like_this
@@ -333,6 +334,7 @@ class OverlapService:
         self.engine = engine
         self.settings = settings
         self.limits = Thresholds.from_settings(settings)
+        self.embed = EmbedConfig.from_settings(settings)  # paraphrases of drafts
         self._nlp = nlp
         self._nlp_factory = nlp_factory
         self._lock = threading.Lock()
@@ -366,7 +368,10 @@ class OverlapService:
         nlp = self.nlp
         with self._enrich_lock:  # one pipeline per process, shared by the server's threads
             enriched = enrich_pages(nlp, [page])[0]
-        return find_overlaps(self.engine, enriched, None, self.limits)
+        report = find_overlaps(self.engine, enriched, None, self.limits)
+        from indexer.overlap.paraphrase import with_paraphrases
+
+        return with_paraphrases(report, self.engine, enriched, load_embedder(self.embed))
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")

@@ -9,6 +9,7 @@ snippets from each hit's best passage, facets, "bedoelde u ...?" and the words h
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from collections.abc import Hashable, Sequence
@@ -17,7 +18,8 @@ from typing import Any
 
 from indexer.errors import QueryError
 from indexer.nlp.analysis import Analyzer, lemma_of
-from indexer.search import facets, plan, ranking
+from indexer.nlp.embed import EmbedConfig
+from indexer.search import facets, hybrid, plan, ranking
 from indexer.search.clauses import Bool, MatchAll, OneOf, Query, Retrieval, Term
 from indexer.search.documents import ARTICLE
 from indexer.search.port import Engine, RawHit
@@ -50,6 +52,8 @@ class SearchConfig:
     max_page_size: int = 50
     max_result_window: int = 1000
     facet_entity_types: tuple[str, ...] = ()
+    semantic_ratio: float = 0.0  # the default weight of the semantic ranking (hybrid.py)
+    embed: EmbedConfig = EmbedConfig(model="off")
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SearchConfig:
@@ -58,6 +62,8 @@ class SearchConfig:
             max_page_size=settings.max_page_size,
             max_result_window=settings.max_result_window,
             facet_entity_types=tuple(settings.facet_entity_types),
+            semantic_ratio=settings.semantic_ratio,
+            embed=EmbedConfig.from_settings(settings),
         )
 
 
@@ -69,6 +75,8 @@ class _Ranked:
     hit: RawHit
     partial: bool = False
     missing: tuple[str, ...] = ()
+    title: float = 0.0  # how well its title answers the query (ranking.title_score)
+    coverage: float = 1.0  # the share of the query's weight it holds (less when partial)
 
     @property
     def article_id(self) -> str:
@@ -88,6 +96,7 @@ class Searcher:
         self.config = config
         self._vocabulary: tuple[Hashable, Vocabulary] | None = None
         self._lock = threading.Lock()
+        self.semantic = hybrid.SemanticLeg(engine, config.embed)
 
     @classmethod
     def from_settings(cls, engine: Engine, settings: Settings) -> Searcher:
@@ -134,9 +143,14 @@ class Searcher:
             return _result(request, started)
         planned = plan.plan_query(query, self.analyzer, vocabulary)
         filters = plan.article_filters(request.labels, request.entities)
-        ranked, total, counts = self._rank(planned, filters, offset, request.size, version)
+        ratio = config.semantic_ratio if request.semantic is None else request.semantic
+        # Quotes ask for exact text: meaning does not count then.
+        near = (None if planned.is_empty or planned.phrases
+                else self.semantic.neighbours(query, ratio, version))
+        ranked, total, counts = self._rank(planned, filters, offset, request.size, version,
+                                           near)
         shown = ranked[offset : offset + request.size]
-        hits = self._hits(planned, shown, version)
+        hits = self._hits(planned, shown, version, near)
         missing = _missing_from_all(planned, shown)
         completed = frozenset(w.folded for w in planned.words if w.completed)
         suggestion = (vocabulary.correct(query, self.analyzer, completed)
@@ -146,11 +160,12 @@ class Searcher:
 
     def _rank(
         self, planned: plan.QueryPlan, filters: tuple[Query, ...], offset: int, size: int,
-        version: str | None,
+        version: str | None, near: hybrid.Neighbours | None = None,
     ) -> tuple[list[_Ranked], int, Any]:
-        """The article hits up to `offset + size`, in their final order, with the number of
-        matches and the facet counts over all of them; the hits shown (from `offset`) name
-        the words they lack."""
+        """The article hits up to `offset + size`, in their final order (fused with the
+        articles `near` the query's meaning), with the number of matches and the facet
+        counts over the lexical ones; the hits shown (from `offset`) name the words they
+        lack."""
         wanted = offset + size
         if planned.is_empty:  # filters alone
             found = self.engine.run(Retrieval(
@@ -174,7 +189,36 @@ class Searcher:
             partial = [h for h in some.hits if str(h.fields["article_id"]) not in have_all]
             ranked += self._by_share(planned, partial, version)
             total, counts = some.total, some.facets
+        if near is not None:
+            ranked, total = self._fused(ranked, total, filters, planned, near, version,
+                                        add=full.total == 0)
         return self._named_missing(planned, ranked, offset, size, version), total, counts
+
+    def _fused(
+        self, ranked: list[_Ranked], total: int, filters: tuple[Query, ...],
+        planned: plan.QueryPlan, near: hybrid.Neighbours, version: str | None, add: bool,
+    ) -> tuple[list[_Ranked], int]:
+        """The lexical hits in the order fused with the articles near the query's meaning
+        (`hybrid.fuse`), with the number of matches. With `add` (no article has every word:
+        the visitor's words are not the site's), the articles near its meaning join them:
+        they must pass the request's filters and exclusions, and may lack every word."""
+        pinned = 0
+        while pinned < len(ranked) and ranked[pinned].title >= hybrid.PINNED_TITLE:
+            pinned += 1
+        lexical = {r.article_id: r for r in ranked}
+        new = tuple(a for a in near.articles if a not in lexical) if add else ()
+        found = self.engine.run(Retrieval(
+            Bool(must=(MatchAll(),), filter=(*filters, OneOf("article_id", new)),
+                 must_not=plan.exclusions(planned)),
+            limit=len(new), fields=_HIT_FIELDS), version) if new else None
+        only_near = {str(h.fields["article_id"]): _Ranked(h, partial=True)
+                     for h in (found.hits if found else ())}
+        fused = hybrid.fuse([(r.article_id, r.coverage) for r in ranked],
+                            [a for a in near.articles if a in lexical or a in only_near],
+                            near.ratio, pinned)
+        every = {**only_near, **lexical}
+        return [dataclasses.replace(every[a], hit=RawHit(score, every[a].hit.fields))
+                for a, score in fused], total + len(only_near)
 
     def _reranked(self, planned: plan.QueryPlan, hits: Sequence[RawHit]) -> list[_Ranked]:
         """Hits re-ranked by their titles within the window; the rest in the engine's order."""
@@ -186,7 +230,8 @@ class Searcher:
         scored = [(h.score, ranking.title_score(words, str(h.fields.get("title_key") or ""),
                                                  stopwords, joined)) for h in window]
         order = ranking.rerank(scored)
-        return [_Ranked(window[i]) for i in order] + [_Ranked(h) for h in rest]
+        return [_Ranked(window[i], title=scored[i][1]) for i in order] + [
+            _Ranked(h) for h in rest]
 
     def _by_share(
         self, planned: plan.QueryPlan, hits: Sequence[RawHit], version: str | None
@@ -202,7 +247,9 @@ class Searcher:
 
         ordered = sorted(window, key=lambda r: (-round(share(r.article_id), 6),
                                                 position[r.article_id]))
-        return [_Ranked(r.hit, partial=True) for r in ordered] + [
+        weight = sum(w.weight for w in planned.words) or 1.0
+        return [_Ranked(r.hit, partial=True, coverage=share(r.article_id) / weight)
+                for r in ordered] + [
             _Ranked(h, partial=True) for h in hits[ranking.RERANK_WINDOW :]
         ]
 
@@ -240,7 +287,8 @@ class Searcher:
         return holders
 
     def _hits(
-        self, planned: plan.QueryPlan, shown: Sequence[_Ranked], version: str | None
+        self, planned: plan.QueryPlan, shown: Sequence[_Ranked], version: str | None,
+        near: hybrid.Neighbours | None = None,
     ) -> tuple[Hit, ...]:
         """The hits shown: stored fields, best passage and snippet of each."""
         if not shown:
@@ -250,6 +298,10 @@ class Searcher:
             n for w in planned.words for n in w.near
         )
         passages = self._best_passages(planned, ids, matcher, version)
+        if near is not None:
+            nearest = self.semantic.passages(near, ids, version)
+            passages = {i: chosen for i in ids if (chosen := hybrid.pick_passage(
+                passages.get(i), nearest.get(i, ()), matcher, near.ratio)) is not None}
         return tuple(_hit(r, passages.get(r.article_id), matcher) for r in shown)
 
     def _best_passages(

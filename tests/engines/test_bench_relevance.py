@@ -109,7 +109,9 @@ def test_marked_share_counts_the_hits_whose_snippet_marks_a_word(
 ) -> None:
     pages = [page("title-only", "IJzer", "Een mineraal dat het bloed nodig heeft."),
              page("in-text", "Spinazie", "In spinazie zit ijzer.")]
-    engine = TantivyEngine.from_settings(load_settings(data_dir=tmp_path / "data"))
+    # Words only (no passage vectors): a page about iron is near "spinazie" in meaning.
+    engine = TantivyEngine.from_settings(load_settings(data_dir=tmp_path / "data",
+                                                       embedding_model="off"))
     version = engine.create_version()
     engine.write(version, enrich_pages(nlp, pages))
     engine.switch(version)

@@ -24,12 +24,13 @@ import elastic_transport
 from elasticsearch import ApiError, Elasticsearch, NotFoundError, UnsupportedProductError, helpers
 
 from indexer.engines.elastic.bulk import bulk_write
-from indexer.engines.elastic.mappings import index_body
-from indexer.engines.elastic.queries import aggregations, query_body
+from indexer.engines.elastic.mappings import VECTOR_FIELD, index_body
+from indexer.engines.elastic.queries import aggregations, knn_body, query_body, similarity
 from indexer.errors import EngineUnavailable, NotFound
 from indexer.nlp.analysis import Analyzer
+from indexer.nlp.embed import EmbedConfig, Embedder, load_embedder, page_embeddings
 from indexer.pages.models import EnrichedPage
-from indexer.search.clauses import Retrieval
+from indexer.search.clauses import Nearest, Retrieval
 from indexer.search.documents import ARTICLE, PASSAGE, page_documents
 from indexer.search.port import (
     PreparedPage,
@@ -81,10 +82,18 @@ def build_client(settings: Settings) -> Elasticsearch:
     return Elasticsearch(settings.es_url, **options)
 
 
-def prepare_page(analyzer: Analyzer, page: EnrichedPage) -> PreparedPage:
-    """`page` as this engine indexes it: its `indexer.search.documents` dicts
-    (`Engine.preparer`)."""
-    return PreparedPage.of(page, page_documents(page, analyzer))
+def prepare_page(analyzer: Analyzer, embedder: Embedder | None, page: EnrichedPage
+                 ) -> PreparedPage:
+    """`page` as this engine indexes it: its `indexer.search.documents` dicts, each passage
+    with its `vector` when there is an embedder (`Engine.preparer`)."""
+    documents = page_documents(page, analyzer)
+    embedded = page_embeddings(embedder, page)
+    if embedded is not None:
+        rows = dict(zip(embedded.ids, embedded.vectors.tolist(), strict=True))
+        for document in documents:
+            if document["id"] in rows:
+                document[VECTOR_FIELD] = rows[document["id"]]
+    return PreparedPage.of(page, documents)
 
 
 class ElasticBulk:
@@ -132,6 +141,7 @@ class ElasticEngine:
         self._alias = settings.index_name
         self._url = public_url(settings.es_url)
         self._analyzer = analyzer or Analyzer.from_config(settings.config_dir)
+        self._embed = EmbedConfig.from_settings(settings)
         self._version_name = re.compile(rf"^{re.escape(self._alias)}-v(\d+)$")
         # (version, its document count, when loaded, vocabulary): reloaded when the alias moves
         # or the document count changes, checked at most once a minute.
@@ -196,10 +206,12 @@ class ElasticEngine:
     def create_version(self) -> str:
         existing = self.versions()
         number = int(existing[-1].rsplit("-v", 1)[1]) if existing else 0
+        embedder = self.embedder
         body = index_body(
             shards=self._settings.es_shards,
             replicas=self._settings.es_replicas,
             max_result_window=self._settings.max_result_window,
+            vector_dims=embedder.spec.dim if embedder is not None else None,
         )
         for attempt in range(number + 1, number + 6):
             name = f"{self._alias}-v{attempt}"
@@ -253,8 +265,13 @@ class ElasticEngine:
 
     # --- writing
 
+    @property
+    def embedder(self) -> Embedder | None:
+        """The model embedding this engine's passages (None: off or not installed)."""
+        return load_embedder(self._embed)
+
     def preparer(self) -> Callable[[EnrichedPage], PreparedPage]:
-        return partial(prepare_page, self._analyzer)
+        return partial(prepare_page, self._analyzer, self.embedder)
 
     @contextmanager
     def bulk(self, version: str) -> Iterator[ElasticBulk]:
@@ -388,6 +405,8 @@ class ElasticEngine:
         index = self._index_for(version)
         if index is None:
             return RawResult()
+        if isinstance(retrieval.query, Nearest):
+            return self._nearest(index, retrieval.query, retrieval)
         size = retrieval.limit if not retrieval.group_by else min(retrieval.limit, 10_000)
         fields = list(retrieval.fields)
         if retrieval.group_by and retrieval.group_by not in fields:
@@ -422,6 +441,27 @@ class ElasticEngine:
             for f in retrieval.facets
         }
         return RawResult(hits=tuple(hits), total=total, facets=counts)
+
+    def _nearest(self, index: str, node: Nearest, retrieval: Retrieval) -> RawResult:
+        """Passages by the similarity of their vectors (kNN); nothing when the index has no
+        vectors (made with the model off) or vectors of another size."""
+        wanted = retrieval.offset + retrieval.limit
+        if wanted <= 0:
+            return RawResult()
+        fields = list(retrieval.fields)
+        try:
+            with self._calling("nearest passages"):
+                answer = self._client.search(
+                    index=index, knn=knn_body(node, wanted), size=wanted,
+                    source={"includes": fields} if fields else False)
+        except ApiError as exc:
+            if exc.status_code != 400:
+                raise
+            return RawResult()  # no vector field, or one of another model's size
+        hits = tuple(RawHit(similarity(float(h["_score"] or 0.0)),
+                            _fields(h.get("_source") or {}, fields))
+                     for h in answer["hits"]["hits"][retrieval.offset :])
+        return RawResult(hits=hits, total=len(hits) if retrieval.count else 0)
 
     def generation(self, version: str | None = None) -> Hashable:
         if version is not None:

@@ -20,6 +20,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import tantivy
 
 from indexer.engines.tantivy.schema import (
@@ -30,11 +31,19 @@ from indexer.engines.tantivy.schema import (
     stored,
     tantivy_json_documents,
 )
+from indexer.engines.tantivy.vectors import VectorFiles
 from indexer.engines.tantivy.versions import VersionStore
 from indexer.errors import IndexingError, NotFound
 from indexer.nlp.analysis import Analyzer
+from indexer.nlp.embed import (
+    EmbedConfig,
+    Embedder,
+    PassageEmbeddings,
+    load_embedder,
+    page_embeddings,
+)
 from indexer.pages.models import EnrichedPage
-from indexer.search.clauses import Retrieval
+from indexer.search.clauses import Nearest, Retrieval
 from indexer.search.documents import ARTICLE, PASSAGE, page_documents
 from indexer.search.port import (
     PreparedPage,
@@ -70,12 +79,17 @@ class TantivyEngine:
 
     name = "tantivy"
 
-    def __init__(self, root: Path, index_name: str, analyzer: Analyzer) -> None:
+    def __init__(
+        self, root: Path, index_name: str, analyzer: Analyzer,
+        embed: EmbedConfig = EmbedConfig(model="off"),
+    ) -> None:
         self.root = root
         self.analyzer = analyzer
+        self.embed = embed
         self.schema = build_schema()
         self.translator = Translator(self.schema)
         self.store = VersionStore(root, index_name, self.schema)
+        self.vectors = VectorFiles(root)
         self._live: _Live | None = None
         self._lock = threading.Lock()
 
@@ -86,6 +100,7 @@ class TantivyEngine:
             root=settings.data_dir / "tantivy",
             index_name=settings.index_name,
             analyzer=Analyzer.from_config(settings.config_dir),
+            embed=EmbedConfig.from_settings(settings),
         )
 
     # --- versions and the live pointer (see VersionStore)
@@ -108,22 +123,29 @@ class TantivyEngine:
 
     def drop(self, version: str) -> None:
         self.store.drop(version)
+        self.vectors.forget(version)
 
     def _index(self, version: str) -> tantivy.Index:
         return self.store.index(version)
 
     # --- writing
 
+    @property
+    def embedder(self) -> Embedder | None:
+        """The model embedding this engine's passages (None: off or not installed)."""
+        return load_embedder(self.embed)
+
     def preparer(self) -> Callable[[EnrichedPage], PreparedPage]:
-        return partial(prepare_page, self.analyzer)
+        return partial(prepare_page, self.analyzer, self.embedder)
 
     @contextmanager
     def bulk(self, version: str) -> Iterator[TantivyBulk]:
         """One writer (and one commit, at the end) for every batch of the block."""
         index = self._index(version)
         writer = self._writer(index, version)
+        bulk = TantivyBulk(writer, self.preparer())
         try:
-            yield TantivyBulk(writer, self.preparer())
+            yield bulk
             writer.commit()
         except BaseException:
             writer.rollback()
@@ -132,6 +154,7 @@ class TantivyEngine:
             # Ends the writer: its lock is released now, not when the object is collected
             # (an exception's traceback keeps it alive).
             writer.wait_merging_threads()
+        self.vectors.update(version, bulk.written, bulk.embedded)
         self._reload(version, index)
 
     def write(self, version: str, pages: Iterable[EnrichedPage | PreparedPage]) -> WriteReport:
@@ -148,6 +171,7 @@ class TantivyEngine:
             writer.delete_documents_by_term("article_id", article_id)
         writer.commit()
         writer.wait_merging_threads()
+        self.vectors.update(version, ids, ())
         self._reload(version, index)
         return len(present)
 
@@ -216,6 +240,8 @@ class TantivyEngine:
         if live is None:
             return RawResult()
         searcher = live.index.searcher()
+        if isinstance(retrieval.query, Nearest):
+            return self._nearest(live.version, searcher, retrieval.query, retrieval)
         query = self.translator.query(retrieval.query)
         total = 0
         if retrieval.limit <= 0:
@@ -237,6 +263,38 @@ class TantivyEngine:
                                   for b in aggregated[name]["buckets"]) for name in spec}
         hits = self._fields(live, searcher, found, retrieval.fields)
         return RawResult(hits=hits, total=total, facets=counts)
+
+    def _nearest(
+        self, version: str, searcher: tantivy.Searcher, node: Nearest, retrieval: Retrieval
+    ) -> RawResult:
+        """Passages by the similarity of their vectors (the version's vector table, exact);
+        nothing when the version has no vectors of the query's model."""
+        table = self.vectors.table(version)
+        if table is None or table.model != node.model:
+            return RawResult()
+        rows = table.nearest(np.asarray(node.vector, dtype=np.float32),
+                             retrieval.offset + retrieval.limit, node.articles, node.excluded)
+        rows = rows[retrieval.offset :]
+        names = retrieval.fields
+        if set(names) <= {"id", "article_id"}:
+            found = [(score, {"id": str(table.ids[row]), "article_id": str(table.articles[row])})
+                     for score, row in rows]
+        else:
+            docs = self._passages_by_id(searcher, [str(table.ids[row]) for _, row in rows])
+            found = [(score, docs[str(table.ids[row])]) for score, row in rows
+                     if str(table.ids[row]) in docs]
+        hits = tuple(RawHit(score, _pick(doc, names)) for score, doc in found)
+        return RawResult(hits=hits, total=len(hits) if retrieval.count else 0)
+
+    def _passages_by_id(
+        self, searcher: tantivy.Searcher, ids: Sequence[str]
+    ) -> dict[str, dict[str, Any]]:
+        if not ids:
+            return {}
+        query = tantivy.Query.term_set_query(self.schema, "id", list(ids))
+        hits = searcher.search(query, limit=len(ids), count=False).hits
+        docs = (stored(searcher.doc(address)) for _, address in hits)
+        return {str(doc["id"]): doc for doc in docs}
 
     def _grouped(
         self, searcher: tantivy.Searcher, query: tantivy.Query, retrieval: Retrieval
@@ -409,9 +467,12 @@ class TantivyEngine:
             yield stored(searcher.doc(address))
 
 
-def prepare_page(analyzer: Analyzer, page: EnrichedPage) -> PreparedPage:
-    """`page` as this engine indexes it: its documents as tantivy JSON (`Engine.preparer`)."""
-    return PreparedPage.of(page, tantivy_json_documents(page_documents(page, analyzer)))
+def prepare_page(analyzer: Analyzer, embedder: Embedder | None, page: EnrichedPage
+                 ) -> PreparedPage:
+    """`page` as this engine indexes it: its documents as tantivy JSON, and its passages'
+    vectors when there is an embedder (`Engine.preparer`)."""
+    return PreparedPage.of(page, tantivy_json_documents(page_documents(page, analyzer)),
+                           page_embeddings(embedder, page))
 
 
 class TantivyBulk:
@@ -422,6 +483,10 @@ class TantivyBulk:
     ) -> None:
         self.writer = writer
         self.prepare = prepare
+        # What the commit changes in the version's vectors: the ids written (their old rows
+        # go) and the vectors of the pages indexed.
+        self.written: list[str] = []
+        self.embedded: list[tuple[str, PassageEmbeddings]] = []
 
     def write(self, pages: Iterable[EnrichedPage | PreparedPage]) -> WriteReport:
         indexed, failed = 0, dict[str, str]()
@@ -431,6 +496,7 @@ class TantivyBulk:
                 continue
             # The page replaces whatever this id had (also earlier in this block).
             self.writer.delete_documents_by_term("article_id", ready.id)
+            self.written.append(ready.id)
             try:
                 for document in ready.documents:
                     self.writer.add_json(document)
@@ -438,6 +504,8 @@ class TantivyBulk:
                 self.writer.delete_documents_by_term("article_id", ready.id)
                 failed[ready.id] = f"{type(exc).__name__}: {exc}"
                 continue
+            if ready.vectors is not None:
+                self.embedded.append((ready.id, ready.vectors))
             indexed += 1
         return WriteReport(indexed=indexed, failed=failed)
 
