@@ -175,7 +175,8 @@ class CachedEmbedder:
         if not self._recall((True, text), out, 0):
             out[0] = self._inner.query(text)
             self._remember((True, text), out[0])
-        return out[0]
+        vector: Vectors = out[0]
+        return vector
 
     def _recall(self, key: tuple[bool, str], out: Vectors, row: int) -> bool:
         with self._lock:

@@ -13,7 +13,7 @@ import dataclasses
 import threading
 import time
 from collections.abc import Hashable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from indexer.errors import QueryError
@@ -53,7 +53,7 @@ class SearchConfig:
     max_result_window: int = 1000
     facet_entity_types: tuple[str, ...] = ()
     semantic_ratio: float = 0.0  # the default weight of the semantic ranking (hybrid.py)
-    embed: EmbedConfig = EmbedConfig(model="off")
+    embed: EmbedConfig = field(default_factory=lambda: EmbedConfig(model="off"))
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SearchConfig:

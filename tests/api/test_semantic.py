@@ -4,8 +4,7 @@ weight above 0 also finds what a lay question means; bad values are a 400 that n
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -45,7 +44,9 @@ def semantic_client(
                                 embedding_model="e5", answer_cache_entries=0)
     engine: Engine
     if request.param == "elasticsearch":
-        cluster = request.getfixturevalue("es_cluster")
+        from tests.engines_es.es_cluster import shared_cluster
+
+        cluster = shared_cluster()
         gap = cluster.missing("knn")
         if gap:
             pytest.xfail(gap)

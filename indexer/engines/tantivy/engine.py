@@ -81,11 +81,11 @@ class TantivyEngine:
 
     def __init__(
         self, root: Path, index_name: str, analyzer: Analyzer,
-        embed: EmbedConfig = EmbedConfig(model="off"),
+        embed: EmbedConfig | None = None,
     ) -> None:
         self.root = root
         self.analyzer = analyzer
-        self.embed = embed
+        self.embed = embed or EmbedConfig(model="off")  # no passage vectors unless asked
         self.schema = build_schema()
         self.translator = Translator(self.schema)
         self.store = VersionStore(root, index_name, self.schema)
