@@ -52,8 +52,10 @@ lint: setup
 
 # --- benchmarks (real Dutch HTML from Debian's packages, never committed; wrk drives the API) --
 bench-data: | $(APT_STAMP)
-	@test -d /usr/share/gimp/2.0/help/nl || test -d /usr/share/doc/gimp-help/html/nl || \
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gimp-help-nl debian-faq-nl >/dev/null
+	@test -d /usr/share/gimp/2.0/help/nl || \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gimp-help-nl >/dev/null
+	@test -d /usr/share/doc/debian/FAQ/nl || \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debian-faq-nl >/dev/null
 	@command -v wrk >/dev/null || \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
 
