@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from bench.lemmas import LexiconForms
 from indexer.nlp.analysis import Synonyms, decompound, fold, spacy_lookup, tokenize
 from indexer.pages.models import Page
 
@@ -44,7 +45,6 @@ TITLE_KINDS = frozenset({"title", "title typo", "question", "title varied", "inf
                          "synonym"})
 MIN_TYPO_WORD = 5
 MIN_RARE_WORD = 7
-_COMMON_FORM = 2.0  # wordfreq's Zipf scale: about once in 10 million words
 _STEM_CUT = 3  # "a word that begins as it does, less its last 3 letters" is the same word
 _QUESTION_WORDS = frozenset({"hoe", "wat", "waarom", "wanneer", "waar", "welke", "wie", "kan",
                              "kun", "moet", "is", "zijn", "heeft", "hoeveel", "mag", "wordt"})
@@ -135,57 +135,6 @@ def typed_apart(word: str) -> str | None:
         if rest.startswith(link) and rest[len(link) :].startswith(parts[1][:3]):
             return f"{parts[0]} {rest[len(link):]}"
     return None
-
-
-class LexiconForms:
-    """Word forms and their lemmas as the lemma lists state them (spaCy's Dutch lookup table
-    and the supplement shipped in indexer/nlp/data), folded."""
-
-    def __init__(self, pairs: Iterable[tuple[str, str]]) -> None:
-        self.lemma: dict[str, str] = {}
-        for form, lemma in pairs:
-            self.lemma.setdefault(fold(form), fold(lemma))
-        forms: dict[str, set[str]] = defaultdict(set)
-        for form, lemma in self.lemma.items():
-            forms[lemma].update((form, lemma))
-        # The lemma itself first, then the other forms in alphabetical order.
-        self.forms = {lemma: sorted(found, key=lambda f: (f != lemma, f))
-                      for lemma, found in forms.items()}
-
-    @classmethod
-    def installed(cls) -> LexiconForms:
-        pairs = list(spacy_lookup("nl", "lemma_lookup").items())
-        supplement = Path(__file__).resolve().parent.parent / "indexer/nlp/data/lemmas_nl.tsv"
-        if supplement.is_file():
-            for line in supplement.read_text(encoding="utf-8").splitlines():
-                form, _, lemma = line.partition("\t")
-                if lemma and not line.startswith("#"):
-                    pairs.append((form, lemma))
-        return cls(pairs)
-
-    def lemma_of(self, word: str) -> str:
-        folded = fold(word)
-        return self.lemma.get(folded, folded)
-
-    def other_number(self, word: str, nouns: frozenset[str]) -> str | None:
-        """A noun in the other number: a plural's singular (its lemma), or a singular's
-        most frequent plural (a form ending in -en or -s, in common use: not "slagskes");
-        None for other words."""
-        folded = fold(word)
-        lemma = self.lemma_of(folded)
-        if lemma not in nouns:
-            return None
-        if lemma != folded:
-            return lemma
-        plurals = [f for f in self.forms.get(lemma, []) if f != folded
-                   and f.endswith(("en", "s")) and f[:2] == folded[:2]
-                   and not f.endswith("jes") and _zipf(f) >= _COMMON_FORM]
-        return max(plurals, key=lambda f: (_zipf(f), f)) if plurals else None
-
-    def other_form(self, word: str) -> str | None:
-        """Another form of the word's lemma (the lemma itself first), if the lists know one."""
-        folded = fold(word)
-        return next((f for f in self.forms.get(self.lemma_of(folded), []) if f != folded), None)
 
 
 class QueryMaker:

@@ -97,6 +97,24 @@ def spacy_lookup(lang: str, table: str) -> dict[str, str]:
     return raw
 
 
+# Frequent Dutch forms that spaCy's lookup table lacks, with their lemmas (made by
+# bench/lemmas.py; sources and licences in indexer/nlp/data/README.md).
+LEMMA_SUPPLEMENT = Path(__file__).parent / "data" / "lemmas_nl.tsv"
+
+
+def lemma_supplement(path: Path = LEMMA_SUPPLEMENT) -> list[tuple[str, str]]:
+    """(form, lemma) of each line of the supplement ("form<TAB>lemma<TAB>source"; lines
+    starting with '#' are comments)."""
+    pairs = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            form, _, rest = line.partition("\t")
+            lemma = rest.partition("\t")[0]
+            if form and lemma:
+                pairs.append((form, lemma))
+    return pairs
+
+
 @lru_cache(maxsize=1)
 def lemma_table() -> dict[str, str]:
     """Folded word -> folded lemma, from spaCy's Dutch lookup table (spacy-lookups-data)."""

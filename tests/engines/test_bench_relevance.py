@@ -13,6 +13,7 @@ import pytest
 from rapidfuzz.distance import DamerauLevenshtein
 
 from bench.corpus import CorpusMissing, HtmlPage, html_corpus
+from bench.lemmas import LexiconForms
 from bench.relevance import (
     Answer,
     figures,
@@ -24,7 +25,6 @@ from bench.relevance import (
 )
 from bench.relevance_queries import (
     KINDS,
-    LexiconForms,
     Query,
     QueryMaker,
     misspelt,
