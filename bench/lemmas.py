@@ -2,7 +2,7 @@
 
     .venv/bin/python -m bench.lemmas            what the supplement covers (from the repo root)
     .venv/bin/python -m bench.lemmas build      make indexer/nlp/data/lemmas_nl.tsv again
-                                                (`make lemmas`: needs hunspell-nl and spylls)
+                                                (`make lemmas`: installs hunspell-nl)
 
 spaCy's Dutch lookup table (spacy-lookups-data `nl_lemma_lookup`) leaves most frequent
 inflected forms out: "maanden", "kinderen", "studies", "ziekenhuizen". The supplement fills
@@ -13,7 +13,7 @@ lacks (stop words left out: they are never search terms):
    lemmatizer's irregular forms, "kinderen" -> "kind", "kwam" -> "komen"); where a form has
    several lemmas, the one most frequent in Dutch ("maanden": maand, not manen); a noun or
    adjective is never made a verb ("mond" stays, not "monden");
-2. else the OpenTaal Hunspell dictionary (Debian's hunspell-nl), read with spylls: a noun's
+2. else the OpenTaal Hunspell dictionary (Debian's hunspell-nl): a noun's
    plural or an adjective's inflected form (affix classes tagged NN2 and AJe) maps to its
    dictionary stem ("zorgorganisaties" -> "zorgorganisatie"), when spaCy's lemma index
    also has the stem as a noun or adjective and the form is no dictionary word or verb in
@@ -31,6 +31,7 @@ process).
 from __future__ import annotations
 
 import argparse
+import re
 import statistics
 import sys
 import time
@@ -41,7 +42,13 @@ from pathlib import Path
 import wordfreq
 
 from indexer.nlp import analysis
-from indexer.nlp.analysis import LEMMA_SUPPLEMENT, fold, lemma_supplement, spacy_lookup
+from indexer.nlp.analysis import (
+    LEMMA_SUPPLEMENT,
+    fold,
+    lemma_supplement,
+    merged_lemmas,
+    spacy_lookup,
+)
 
 MIN_ZIPF = 2.0  # wordfreq's Zipf scale: about once in 10 million words of Dutch text
 HUNSPELL = Path("/usr/share/hunspell/nl")  # .aff and .dic of Debian's hunspell-nl
@@ -53,7 +60,7 @@ _MISREAD = frozenset({
     "noren", "tropen", "wake", "watten", "karen", "lieden", "hole", "vete", "twaalven",
     "tweetten", "krijgsgevangene", "pasgeborene", "uitverkorene", "verlate", "grands",
     "dijkhuizen", "historica", "politica", "trivia", "ammonia", "enfants", "manches",
-    "russells", "medica", "elkanders", "zevenen", "jappen", "loungen",
+    "russells", "medica", "elkanders", "zevenen", "jappen", "loungen", "finnen",
 })
 _HEADER = """\
 # Dutch word form -> lemma, for the forms of wordfreq's Dutch list (Zipf >= {zipf}) that
@@ -95,63 +102,72 @@ def exception_lemma(form: str, exceptions: dict[str, dict[str, list[str]]],
 
 
 class OpenTaal:
-    """The OpenTaal Hunspell dictionary: which stem a plural or inflected adjective is of."""
+    """The OpenTaal Hunspell dictionary: which stem a plural or inflected adjective is of.
+
+    Read directly: the stems of nl.dic with the suffix rules of nl.aff whose tag is in
+    _TAGS applied to them (one suffix, as Hunspell's `unmunch` would). (The pure-Python
+    Hunspell port spylls installs a top-level package named `tests`, which hides ours.)
+    """
 
     def __init__(self, path: Path = HUNSPELL) -> None:
-        from spylls.hunspell import Dictionary  # type: ignore[import-untyped]
-
-        self.dictionary = Dictionary.from_files(str(path))
-        self.tags = _affix_tags(path.with_suffix(".aff").read_text(encoding="utf-8"))
+        rules = _suffix_rules(path.with_suffix(".aff").read_text(encoding="utf-8"))
         index: dict[str, list[str]] = spacy_lookup("nl", "lemma_index")  # type: ignore[assignment]
         self.verbs = frozenset(index["verb"])
         self.lemmas = {"NN2": frozenset(index["noun"]), "AJe": frozenset(index["adj"])}
+        self.words: set[str] = set()
+        self.readings: dict[str, set[tuple[str, str]]] = defaultdict(set)
+        lines = path.with_suffix(".dic").read_text(encoding="utf-8").splitlines()[1:]
+        for line in lines:
+            stem, _, flags = (line.split() or [""])[0].partition("/")
+            self.words.add(_plain(stem))
+            for flag in (flags[i : i + 2] for i in range(0, len(flags), 2)):  # FLAG long
+                for strip, add, condition, tag in rules.get(flag, ()):
+                    if condition.search(stem):
+                        form = stem[: len(stem) - len(strip)] + add
+                        self.readings[_plain(form)].add((_plain(stem), tag))
 
     def stem(self, form: str) -> str | None:
         """The dictionary stem of which `form` is a plural (NN2) or an inflected adjective
         (AJe), the most frequent when there are several (and only a stem in common use);
         None for a form that is a dictionary word or a verb in its own right
         ("ontkrachten" is no plural of "ontkracht"), or no such form."""
-        spelt = self._spelt(form)
-        if (form in _MISREAD or form in self.verbs
-                or self.dictionary.dic.homonyms(spelt, ignorecase=True)):
+        if form in _MISREAD or form in self.verbs or form in self.words:
             return None
-        stems: set[str] = set()
-        for analysed in self.dictionary.lookuper.good_forms(spelt):
-            suffix = getattr(analysed, "suffix", None)
-            if suffix is None or analysed.prefix is not None:
-                continue
-            tag = self.tags.get((suffix.flag, suffix.strip, suffix.add, suffix.condition))
-            stem = str(analysed.stem).replace("ĳ", "ij").replace("Ĳ", "IJ").lower()
-            # The stem must be a noun (for a plural) or adjective that spaCy's Dutch lemma
-            # index also knows, and in common use: else the reading is a coincidence of
-            # spelling ("immers" is no plural of "immer", "noren" none of "nor").
-            if tag in _TAGS and stem in self.lemmas[tag] and _zipf(stem) >= _COMMON_FORM:
-                stems.add(stem)
-        stems.discard(form)
-        if not stems:
-            return None
-        return max(sorted(stems), key=_zipf)
-
-    def _spelt(self, word: str) -> str:
-        # OpenTaal writes the digraph ij as one letter (ĳ); its ICONV table says so.
-        for typed, stored in self.dictionary.aff.ICONV.pairs:
-            word = word.replace(typed, stored)
-        return str(word)
+        # The stem must be a noun (for a plural) or adjective that spaCy's Dutch lemma index
+        # also knows, and in common use: else the reading is a coincidence of spelling
+        # ("immers" is no plural of "immer", "noren" none of "nor").
+        stems = {stem for stem, tag in self.readings.get(form, ())
+                 if stem != form and stem in self.lemmas[tag] and _zipf(stem) >= _COMMON_FORM}
+        return max(sorted(stems), key=_zipf) if stems else None
 
 
-def _affix_tags(aff: str) -> dict[tuple[str, str, str, str], str]:
-    """(flag, strip, add, condition) of each suffix rule -> its `ts:` tag."""
-    tags = {}
+def _plain(word: str) -> str:
+    # OpenTaal writes the digraph ij as one letter (ĳ, its ICONV table says so).
+    return word.replace("ĳ", "ij").replace("Ĳ", "IJ").lower()
+
+
+def _suffix_rules(aff: str) -> dict[str, list[tuple[str, str, re.Pattern[str], str]]]:
+    """flag -> (strip, add, condition on the stem's end, tag) of each suffix rule whose
+    `ts:` tag is in _TAGS."""
+    rules: dict[str, list[tuple[str, str, re.Pattern[str], str]]] = defaultdict(list)
     for line in aff.splitlines():
         fields = line.split()
         if len(fields) < 6 or fields[0] != "SFX":
             continue
         tag = next((f[3:] for f in fields[5:] if f.startswith("ts:")), None)
-        if tag:
+        add = fields[3].split("/")[0]
+        if tag in _TAGS and "-" not in add:
             strip = "" if fields[2] == "0" else fields[2]
-            add = fields[3].split("/")[0]
-            tags[(fields[1], strip, "" if add == "0" else add, fields[4])] = tag
-    return tags
+            condition = re.compile(_condition(fields[4]) + "$")
+            rules[fields[1]].append((strip, "" if add == "0" else add, condition, tag))
+    return rules
+
+
+def _condition(condition: str) -> str:
+    """A Hunspell affix condition as a regular expression ([...], [^...] and . as they are,
+    other characters literal)."""
+    return "".join(part if part.startswith("[") or part == "." else re.escape(part)
+                   for part in re.findall(r"\[[^\]]*\]|.", condition))
 
 
 def build(min_zipf: float = MIN_ZIPF, target: Path = LEMMA_SUPPLEMENT) -> dict[str, int]:
@@ -265,7 +281,8 @@ def _rows() -> list[tuple[str, str, str]]:
 
 
 def _load_times() -> str:
-    """lemma_table() built afresh (its file reads included) against spaCy's table alone."""
+    """lemma_table() built afresh (its file reads included) against spaCy's table alone, and
+    the supplement's own share."""
     full, spacy = [], []
     for _ in range(5):
         analysis.spacy_lookup.cache_clear()
@@ -275,11 +292,17 @@ def _load_times() -> str:
         full.append((time.perf_counter() - started) * 1000)
         analysis.spacy_lookup.cache_clear()
         started = time.perf_counter()
-        {fold(k): fold(v) for k, v in spacy_lookup("nl", "lemma_lookup").items()}
+        merged_lemmas(spacy_lookup("nl", "lemma_lookup").items(), [])
         spacy.append((time.perf_counter() - started) * 1000)
+    supplement = []
+    for _ in range(5):
+        started = time.perf_counter()
+        merged_lemmas([], lemma_supplement())
+        supplement.append((time.perf_counter() - started) * 1000)
     ours, base = statistics.median(full), statistics.median(spacy)
     return (f"{ours:.0f} with the supplement, {base:.0f} spaCy's table alone, "
-            f"ratio {ours / base:.2f}")
+            f"ratio {ours / base:.2f}; the supplement read and folded alone: "
+            f"{statistics.median(supplement):.1f}")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,8 +1,9 @@
 """Dutch analysis computed once in Python, so that every engine indexes and queries the same terms.
 
 What a word becomes: its folded form (lower case, diacritics stripped: "Patiënten" ->
-"patienten"), its folded lemma (spaCy's Dutch lookup table, also reachable from a folded
-spelling: "patienten" -> "patient"), the parts of a compound ("magnesiumtekort" -> "magnesium",
+"patienten"), its folded lemma (spaCy's Dutch lookup table with the frequent forms it lacks
+filled in from indexer/nlp/data/lemmas_nl.tsv, also reachable from a folded spelling:
+"patienten" -> "patient"), the parts of a compound ("magnesiumtekort" -> "magnesium",
 "tekort") and synonyms from `config/synonyms.txt`. Dutch stop words come from
 `config/stopwords_nl.txt` when present, else from spaCy's Dutch list.
 
@@ -117,14 +118,25 @@ def lemma_supplement(path: Path = LEMMA_SUPPLEMENT) -> list[tuple[str, str]]:
 
 @lru_cache(maxsize=1)
 def lemma_table() -> dict[str, str]:
-    """Folded word -> folded lemma, from spaCy's Dutch lookup table (spacy-lookups-data)."""
-    table: dict[str, str] = {}
+    """Folded word -> folded lemma: spaCy's Dutch lookup table (spacy-lookups-data), its gaps
+    filled from `LEMMA_SUPPLEMENT` (frequent forms it lacks: "maanden" -> "maand")."""
+    return merged_lemmas(spacy_lookup("nl", "lemma_lookup").items(), lemma_supplement())
+
+
+def merged_lemmas(
+    table: Iterable[tuple[str, str]], supplement: Iterable[tuple[str, str]]
+) -> dict[str, str]:
+    """Folded form -> folded lemma from `table`, then from `supplement` for the forms the
+    table lacks (the table's lemma always wins)."""
+    merged: dict[str, str] = {}
     # A key spelled exactly so wins over one that only matches once folded ("Patiënten").
-    for word, lemma in spacy_lookup("nl", "lemma_lookup").items():
+    for word, lemma in table:
         key = fold(word)
-        if word == key or key not in table:
-            table[key] = fold(lemma)
-    return table
+        if word == key or key not in merged:
+            merged[key] = fold(lemma)
+    for form, lemma in supplement:
+        merged.setdefault(fold(form), fold(lemma))
+    return merged
 
 
 def lemma_of(word: str) -> str:
