@@ -54,6 +54,12 @@ MIN_ZIPF = 2.0  # wordfreq's Zipf scale: about once in 10 million words of Dutch
 HUNSPELL = Path("/usr/share/hunspell/nl")  # .aff and .dic of Debian's hunspell-nl
 _EXCEPTION_KINDS = ("noun", "verb", "adj")
 _TAGS = ("NN2", "AJe")  # OpenTaal's affix tags: a noun's plural, an adjective's -e form
+_RARER = 1.5  # Zipf: a lemma 30 times rarer than its form is another word's reading
+# spaCy exceptions checked by hand and found wrong for the common reading of the form
+# ("links" is left more often than hyperlinks; "waarden" are values, not "waren").
+_WRONG = frozenset({"links", "rechts", "straks", "waarden", "voren", "ware", "engels",
+                    "missen", "et", "polen", "zweden", "kiezen", "hoeven", "stellen"})
+_AS_COMMON = 0.5
 # OpenTaal readings checked by hand and found wrong: a name, another word's plural, or an
 # English word ("lieden" are people, not songs; "karen" is a name, "noren" are Norwegians).
 _MISREAD = frozenset({
@@ -82,23 +88,34 @@ def frequent_words(min_zipf: float = MIN_ZIPF) -> list[str]:
 
 
 def exception_lemma(form: str, exceptions: dict[str, dict[str, list[str]]],
-                    nouns_and_adjectives: frozenset[str], verbs: frozenset[str]) -> str | None:
+                    index: dict[str, frozenset[str]]) -> str | None:
     """The lemma spaCy's exception lists give a form (the most frequent one in Dutch when
-    they give several), if it is not the form itself. A noun or adjective in its own right
-    is not made a verb (the verb lists also hold each verb's stem: "mond" would become
-    "monden", "wolf" "wolven"), and an infinitive becomes only a noun ("laten" is no form
-    of the adjective "laat")."""
+    they give several), if it is not the form itself, and if:
+    - the form is no noun in its own right ("nieuws" is no form of "nieuw"; the verb lists
+      also hold each verb's stem: "mond" would become "monden");
+    - an adjective in its own right becomes only an adjective ("hoog" is no form of "oog");
+    - an infinitive becomes only a noun about as common ("vormen": vorm; "laten" is no form
+      of "laat");
+    - the lemma is not far rarer than the form ("genomen" is rarely the genome's plural);
+    - the form is not one found wrong by hand (`_WRONG`).
+    `index`: spaCy's Dutch lemma index, "noun", "adj" and "verb" lemmas.
+    """
+    if form in _WRONG or form in index["noun"]:
+        return None
     lemmas = {lemma.strip(): kind for kind in _EXCEPTION_KINDS
               for lemma in exceptions.get(kind, {}).get(form, [])}
     lemmas.pop(form, None)
     lemmas.pop("", None)
-    if form in nouns_and_adjectives:
-        lemmas = {lemma: kind for lemma, kind in lemmas.items() if kind != "verb"}
-    if form in verbs:  # an infinitive is only ever a plural besides ("vormen": vorm)
-        lemmas = {lemma: kind for lemma, kind in lemmas.items() if kind == "noun"}
+    if form in index["verb"]:  # (the adjective list also holds a few infinitives)
+        lemmas = {lemma: kind for lemma, kind in lemmas.items()
+                  if kind == "noun" and _zipf(lemma) >= _zipf(form) - _AS_COMMON}
+    elif form in index["adj"]:
+        lemmas = {lemma: kind for lemma, kind in lemmas.items() if kind == "adj"}
+    floor = _zipf(form) - _RARER
+    lemmas = {lemma: kind for lemma, kind in lemmas.items() if _zipf(lemma) >= floor}
     if not lemmas:
         return None
-    return max(sorted(lemmas), key=lambda lemma: wordfreq.zipf_frequency(lemma, "nl"))
+    return max(sorted(lemmas), key=_zipf)
 
 
 class OpenTaal:
@@ -176,16 +193,15 @@ def build(min_zipf: float = MIN_ZIPF, target: Path = LEMMA_SUPPLEMENT) -> dict[s
 
     known = {fold(word) for word in spacy_lookup("nl", "lemma_lookup")}
     exceptions: dict[str, dict[str, list[str]]] = spacy_lookup("nl", "lemma_exc")  # type: ignore[assignment]
-    index: dict[str, list[str]] = spacy_lookup("nl", "lemma_index")  # type: ignore[assignment]
-    nouns_and_adjectives = frozenset(index["noun"]) | frozenset(index["adj"])
-    verbs = frozenset(index["verb"])
+    lists: dict[str, list[str]] = spacy_lookup("nl", "lemma_index")  # type: ignore[assignment]
+    index = {kind: frozenset(lists[kind]) for kind in _EXCEPTION_KINDS}
     opentaal = OpenTaal()
     rows: list[tuple[str, str, str]] = []
     for form in frequent_words(min_zipf):
         # A stop word is never a search term ("het" would become "hebben").
         if fold(form) in known or form in STOP_WORDS:
             continue
-        lemma = exception_lemma(form, exceptions, nouns_and_adjectives, verbs)
+        lemma = exception_lemma(form, exceptions, index)
         source = "spacy-exc"
         if lemma is None:
             lemma, source = opentaal.stem(form), "opentaal"

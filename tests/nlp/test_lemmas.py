@@ -126,13 +126,18 @@ def test_opentaal_plurals_and_adjective_forms_map_to_their_stem(tmp_path: Path) 
 def test_spacy_exceptions_prefer_the_frequent_lemma_and_never_make_a_noun_a_verb() -> None:
     from bench.lemmas import exception_lemma
 
-    exceptions = {"noun": {"maanden": ["maand"], "vormen": ["vorm"]},
+    exceptions = {"noun": {"maanden": ["maand"], "vormen": ["vorm"], "hoog": ["oog"],
+                           "nieuws": ["nieuw"]},
                   "verb": {"maanden": ["manen"], "mond": ["monden"], "kwam": ["komen"],
-                           "vormen": ["vormen"]},
+                           "gedraaid": ["draaien"]},
                   "adj": {"laten": ["laat"]}}
-    nouns, verbs = frozenset({"mond", "maand", "vorm"}), frozenset({"laten", "vormen"})
-    assert exception_lemma("maanden", exceptions, nouns, verbs) == "maand"
-    assert exception_lemma("kwam", exceptions, nouns, verbs) == "komen"
-    assert exception_lemma("mond", exceptions, nouns, verbs) is None
-    assert exception_lemma("laten", exceptions, nouns, verbs) is None
-    assert exception_lemma("vormen", exceptions, nouns, verbs) == "vorm"
+    index = {"noun": frozenset({"mond", "maand", "vorm", "nieuws"}),
+             "adj": frozenset({"hoog", "vormen"}), "verb": frozenset({"laten", "vormen"})}
+    assert exception_lemma("maanden", exceptions, index) == "maand"  # not manen (rare)
+    assert exception_lemma("kwam", exceptions, index) == "komen"
+    assert exception_lemma("mond", exceptions, index) is None  # a noun stays a noun
+    assert exception_lemma("nieuws", exceptions, index) is None
+    assert exception_lemma("hoog", exceptions, index) is None  # an adjective no noun
+    assert exception_lemma("laten", exceptions, index) is None  # an infinitive no adjective
+    assert exception_lemma("vormen", exceptions, index) == "vorm"
+    assert exception_lemma("gedraaid", exceptions, index) == "draaien"
