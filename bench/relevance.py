@@ -13,8 +13,8 @@ from up to `--pages` of its pages that read as Dutch (bench/relevance_queries.py
 per kind), with a fixed seed.
 
 Ours: each page through the crawler's extraction (`indexer.pages.html.extract_page`), the
-Dutch enrichment and the default engine (`make_engine`), searched through
-`Searcher.search` on a fresh engine (no answer cache is involved in-process).
+Dutch enrichment and the default engine (`make_engine`), searched through `Searcher.search`
+(a fresh `Searcher.from_settings` on a fresh engine; no answer cache is involved in-process).
 Plain BM25, in the same run: tantivy with its default tokenizer (lower case, no Dutch
 analysis, no typo tolerance), a title field holding `<title>` and the h1 title, boosted x2,
 and a body field with the same extracted text; any query word may match (BM25's OR).
@@ -126,7 +126,7 @@ def our_search(pages: Sequence[HtmlPage], settings: Settings,
     engine.write(version, enrich_pages(nlp, [p.page for p in pages],
                                        batch_size=settings.nlp_batch_size))
     engine.switch(version)
-    searcher = Searcher(engine, settings)
+    searcher = Searcher.from_settings(engine, settings)
 
     def search(text: str) -> Answer:
         try:
