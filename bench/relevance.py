@@ -270,7 +270,7 @@ def shortfalls(results: dict[str, dict[str, KindFigures]]) -> list[str]:
                              f"plain {row.plain['MRR@10']:.3f}")
             goal = ACCEPTANCE_MRR.get(kind)
             if goal is not None and row.ours["MRR@10"] < goal:
-                lines.append(f"{corpus}, {kind}: MRR@10 ours {row.ours['MRR@10']:.3f} < {goal}")
+                lines.append(f"{corpus}, {kind}: MRR@10 ours {row.ours['MRR@10']:.4f} < {goal}")
     return lines
 
 
