@@ -52,14 +52,17 @@ class PlannedWord:
     stem: str
     parts: tuple[str, ...]  # compound parts (all must match), () when not a compound
     near: tuple[str, ...]  # known words within the typo distance, or that it starts
-    optional: bool  # held by most articles: ranks, never required
+    optional: bool  # a filler, or held by most articles: ranks, never required
     weight: float  # how telling the word is (its idf): rarer words weigh more
     completed: bool = False  # `near` are the known words it is the start of
+    filler: bool = False  # put around what is looked for ("hoe werkt", "informatie")
+    unknown: bool = False  # the index has the word in no form
 
     @property
-    def lemmas(self) -> frozenset[str]:
-        """The lemmas a title word may have to count as this word."""
-        return frozenset(lemma_of(w) for w in (*self.forms, *self.near))
+    def spellings(self) -> frozenset[str]:
+        """The folded words and lemmas a title word may have to count as this word."""
+        words = (*self.forms, *self.near)
+        return frozenset(words) | frozenset(lemma_of(w) for w in words)
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,12 +95,14 @@ def plan_query(query: ParsedQuery, analyzer: Analyzer, vocabulary: Vocabulary) -
         count = vocabulary.frequencies.get(folded, 0)
         near: list[str] = []
         completed = False
+        unknown = not any(form in vocabulary for form in variants.forms)
         if folded.isalpha() and not vocabulary.knows(folded, analyzer):
             near = vocabulary.near(folded, fuzzy_distance(folded))
             if not near and position == len(content) - 1 and len(folded) >= MIN_PREFIX:
                 near = vocabulary.starting_with(folded, PREFIX_EXPANSIONS)
                 completed = bool(near)
             count = max((vocabulary.frequencies.get(w, 0) for w in near), default=0)
+        filler = len(content) > 1 and folded in analyzer.fillers
         words.append(PlannedWord(
             text=text,
             folded=folded,
@@ -105,12 +110,14 @@ def plan_query(query: ParsedQuery, analyzer: Analyzer, vocabulary: Vocabulary) -
             stem=stem_of(folded),
             parts=variants.parts,
             near=tuple(n for n in near if n not in variants.forms),
-            optional=(len(content) > 1 and articles >= COMMON_FROM
-                      and count > COMMON_SHARE * articles),
+            optional=filler or (len(content) > 1 and articles >= COMMON_FROM
+                                and count > COMMON_SHARE * articles),
             weight=math.log(1 + articles / max(1, count)),
             completed=completed,
+            filler=filler,
+            unknown=unknown,
         ))
-    if words and all(w.optional for w in words):  # nothing rare: every word counts
+    if words and all(w.optional for w in words):  # nothing but fillers or common words
         words = [_required(w) for w in words]
     excluded = sorted({f for w in query.excluded for f in analyzer.variants(w).forms})
     runs = compound_runs(content, vocabulary.has_form)
@@ -124,7 +131,7 @@ def plan_query(query: ParsedQuery, analyzer: Analyzer, vocabulary: Vocabulary) -
 
 
 def _required(word: PlannedWord) -> PlannedWord:
-    return dataclasses.replace(word, optional=False)
+    return dataclasses.replace(word, optional=False, filler=False)
 
 
 # --- the plan as queries
@@ -138,11 +145,13 @@ def word_query(word: PlannedWord, grain: str) -> Query:
     should.append(Term("stems", word.stem, ranking.STEM_BOOST))
     if word.parts:
         parts = [any_of([Term(field, part) for field, _ in fields]) for part in word.parts]
+        # The parts stand in for a compound the index lacks; beside one it has, they only
+        # help a little.
+        boost = ranking.PARTS_BOOST if word.unknown else ranking.PARTS_KNOWN_BOOST
         if grain == ARTICLE:  # a compound typed whole: an article with all its parts
-            should.append(Bool(must=tuple(parts), boost=ranking.PARTS_BOOST))
+            should.append(Bool(must=tuple(parts), boost=boost))
         else:  # a passage with some of them still shows why its article matched
-            share = ranking.PARTS_BOOST / len(parts)
-            should.extend(Bool(must=(part,), boost=share) for part in parts)
+            should.extend(Bool(must=(part,), boost=boost / len(parts)) for part in parts)
     for near in word.near[: ranking.MAX_NEAR]:
         should.extend(Term(field, near, boost * ranking.FUZZY_BOOST)
                       for field, boost in fields if field in ranking.NEAR_FIELDS)

@@ -13,6 +13,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
+from indexer.nlp.analysis import lemma_of
+
 # Field boosts: title > headings > entities > body (terms computed in Python, matched exactly).
 ARTICLE_FIELDS = (
     ("title_terms", 5.0), ("heading_terms", 2.5), ("entity_terms", 2.0), ("body_terms", 1.0),
@@ -23,7 +25,8 @@ PASSAGE_FIELDS = (("heading_terms", 2.0), ("entity_terms", 1.5), ("body_terms", 
 NEAR_FIELDS = frozenset({"title_terms", "heading_terms", "body_terms"})
 MAX_NEAR = 6
 STEM_BOOST = 0.5  # a word found only through its Dutch stem
-PARTS_BOOST = 0.7  # all parts of a compound, below the compound itself
+PARTS_BOOST = 0.7  # all parts of a compound the index lacks, below a word it has
+PARTS_KNOWN_BOOST = 0.15  # all parts of a compound the index has, far below the compound
 FUZZY_BOOST = 0.4  # a word within the typo distance, well below the word itself
 JOINED_BOOST = 8.0  # a compound typed apart, found whole (tuned with bench/relevance.py)
 PROXIMITY_BOOST = 2.0  # the query's words next to each other, in order
@@ -45,11 +48,26 @@ MLT_TERMS = 25  # telling terms of a text compared by "more like this"
 
 @dataclass(frozen=True, slots=True)
 class QueryWord:
-    """A query word as titles are compared with it: the lemmas it may have there, and whether
-    it is a stop word (never needed in a title)."""
+    """A query word as titles are compared with it: the folded words and lemmas a title word
+    may have to count as it, and how telling it is."""
 
-    lemmas: frozenset[str]
+    spellings: frozenset[str]
     weight: float
+
+
+# Numbering visitors do not type: "Hoofdstuk 16.", "5.3.", "Deel 2:" before a title's words.
+_NUMBERED = frozenset({"hoofdstuk", "deel", "bijlage", "sectie", "paragraaf", "stap", "les",
+                       "chapter", "appendix", "part", "section"})
+
+
+def title_words(line: str, stopwords: frozenset[str], keep_numbers: bool) -> list[str]:
+    """The words of one title (folded, a line of `title_key`) that a query must account for:
+    no stop words, and no numbering unless the query has numbers."""
+    words = line.split()
+    if not keep_numbers:
+        words = [w for i, w in enumerate(words) if not w.isdigit() and not (
+            w in _NUMBERED and i + 1 < len(words) and words[i + 1].isdigit())]
+    return [w for w in words if w not in stopwords]
 
 
 def title_score(
@@ -57,22 +75,25 @@ def title_score(
     title_keys: str,
     stopwords: frozenset[str],
     joined: Iterable[tuple[int, int, frozenset[str]]] = (),
+    keep_numbers: bool = False,
 ) -> float:
-    """How well the best of a page's titles (`title_keys`: each title's lemmas, a line each)
-    answers the query (see the TITLE_ constants). `joined`: runs of query words (start, end)
-    that also count as one compound with these lemmas ("hoofd pijn")."""
+    """How well the best of a page's titles (`title_keys`: each title's folded words, a line
+    each) answers the query (see the TITLE_ constants). `joined`: runs of query words
+    (start, end) that also count as one compound with these spellings ("hoofd pijn")."""
     if not words:
         return 0.0
     runs = list(joined)
     best = 0.0
     for line in title_keys.split("\n"):
-        title = [w for w in line.split() if w not in stopwords]
+        title = title_words(line, stopwords, keep_numbers)
         if not title:
             continue
-        matched = [_position(word, title) for word in words]
-        for start, end, lemmas in runs:
-            if any(t in lemmas for t in title) and any(m is None for m in matched[start:end]):
-                spot = next(i for i, t in enumerate(title) if t in lemmas)
+        forms = [(w, lemma_of(w)) for w in title]
+        matched = [_position(word, forms) for word in words]
+        for start, end, spellings in runs:
+            spot = next((i for i, (w, lemma) in enumerate(forms)
+                         if w in spellings or lemma in spellings), None)
+            if spot is not None and any(m is None for m in matched[start:end]):
                 for i in range(start, end):
                     matched[i] = spot
         hits = [m for m in matched if m is not None]
@@ -90,9 +111,9 @@ def title_score(
     return best
 
 
-def _position(word: QueryWord, title: list[str]) -> int | None:
-    for i, lemma in enumerate(title):
-        if lemma in word.lemmas:
+def _position(word: QueryWord, title: list[tuple[str, str]]) -> int | None:
+    for i, (folded, lemma) in enumerate(title):
+        if folded in word.spellings or lemma in word.spellings:
             return i
     return None
 

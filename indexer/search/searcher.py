@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from indexer.errors import QueryError
-from indexer.nlp.analysis import Analyzer, lemma_of
+from indexer.nlp.analysis import Analyzer
 from indexer.search import facets, plan, ranking
 from indexer.search.clauses import Bool, MatchAll, OneOf, Query, Retrieval, Term
 from indexer.search.documents import ARTICLE
@@ -179,12 +179,22 @@ class Searcher:
     def _reranked(self, planned: plan.QueryPlan, hits: Sequence[RawHit]) -> list[_Ranked]:
         """Hits re-ranked by their titles within the window; the rest in the engine's order."""
         window, rest = hits[: ranking.RERANK_WINDOW], hits[ranking.RERANK_WINDOW :]
-        words = [ranking.QueryWord(w.lemmas, w.weight) for w in planned.words]
-        joined = [(run.start, run.end, frozenset(lemma_of(t) for t in run.terms))
-                  for run in planned.runs]
-        stopwords = self.analyzer.stopwords
+        # Fillers ("hoe werkt", "informatie") need not be in a title that is the query.
+        meant = [i for i, w in enumerate(planned.words) if not w.filler] \
+            or list(range(len(planned.words)))
+        words = [ranking.QueryWord(planned.words[i].spellings, planned.words[i].weight)
+                 for i in meant]
+        place = {planned_index: i for i, planned_index in enumerate(meant)}
+        joined = [(place[run.start], place[run.end - 1] + 1, frozenset(run.terms))
+                  for run in planned.runs
+                  if all(i in place for i in range(run.start, run.end))]
+        # A query of stop words only ("andere") is compared with titles' stop words too.
+        folded = [planned.words[i].folded for i in meant]
+        stopwords = frozenset() if all(w in self.analyzer.stopwords for w in folded) \
+            else self.analyzer.stopwords
+        numbers = any(w.isdigit() for w in folded)
         scored = [(h.score, ranking.title_score(words, str(h.fields.get("title_key") or ""),
-                                                 stopwords, joined)) for h in window]
+                                                 stopwords, joined, numbers)) for h in window]
         order = ranking.rerank(scored)
         return [_Ranked(window[i]) for i in order] + [_Ranked(h) for h in rest]
 
