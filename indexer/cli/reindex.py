@@ -6,10 +6,8 @@ failed full run), 3 another reindex job holds the index's lock.
 
 from __future__ import annotations
 
-import os
 import sys
 import time
-from pathlib import Path
 from typing import Any
 
 import click
@@ -18,11 +16,6 @@ from indexer.cli.common import echo_json, forget_shared_answers, settings_or_exi
 
 EXIT_FAILED = 1
 EXIT_LOCKED = 3
-# Test hook: pause a real job at a named point (see indexer.jobs.reindex.HOOK_POINTS) so that a
-# test can kill it there. The point's name is written to the file once the job is there.
-PAUSE_AT = "SITESEARCH_TEST_PAUSE_AT"
-PAUSE_FILE = "SITESEARCH_TEST_PAUSE_FILE"
-_PAUSE_SECONDS = 120
 
 
 @click.command()
@@ -64,7 +57,7 @@ def reindex(
     except SiteSearchError as exc:
         raise click.ClickException(str(exc)) from None
     try:
-        report = run_reindex(settings, engine, options, progress=_progress(), hook=_pause_hook())
+        report = run_reindex(settings, engine, options, progress=_progress())
     except JobLocked as exc:
         warn(f"Error: {exc}")
         sys.exit(EXIT_LOCKED)
@@ -135,17 +128,3 @@ class LogProgress:
 def _progress() -> BarProgress | LogProgress:
     return BarProgress() if sys.stderr.isatty() else LogProgress()
 
-
-def _pause_hook() -> Any:
-    point = os.environ.get(PAUSE_AT)
-    if not point:
-        return None
-    marker = Path(os.environ.get(PAUSE_FILE, "reindex-paused"))
-
-    def pause(reached: str) -> None:
-        if reached != point:
-            return
-        marker.write_text(reached, encoding="utf-8")
-        time.sleep(_PAUSE_SECONDS)  # the test kills the job here
-
-    return pause
