@@ -22,10 +22,16 @@ def disk_full(exc: BaseException) -> bool:
     return any(part in text for part in _FULL_TEXTS)
 
 
-def describe(exc: BaseException, doing: str) -> str:
-    """The problem to report for `exc`, raised while `doing` (Dutch, e.g. "het schrijven
-    van de index"): a full disk in plain words, anything else by its type and message."""
+def describe(exc: BaseException, doing: str | None = None) -> str:
+    """The problem to report for `exc`, raised while `doing` (Dutch, e.g. "het bewaren van
+    x.txt"; default: what the error names): a full disk in plain words, anything else by
+    its type and message."""
     if disk_full(exc):
+        filename = getattr(exc, "filename", None)
+        if doing is None:
+            doing = (f"het schrijven van {filename}" if filename
+                     else "het schrijven" if isinstance(exc, OSError)
+                     else "het schrijven van de index")  # the engine's own error
         return (f"de schijf is vol bij {doing}: maak ruimte vrij en probeer het opnieuw "
                 f"({type(exc).__name__}: {exc})")
     return f"{type(exc).__name__}: {exc}"

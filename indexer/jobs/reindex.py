@@ -93,9 +93,7 @@ def run_job(job: Job) -> ReindexReport:
     except (OSError, ValueError, RuntimeError) as exc:
         if not isinstance(exc, OSError) and not disk_full(exc):
             raise  # a bug: let its traceback show
-        filename = getattr(exc, "filename", None)
-        job.fail(describe(exc, f"het schrijven van {filename}" if filename
-                          else "het schrijven van de index"))
+        job.fail(describe(exc))
     report.version_after = job.live()
     return report
 
