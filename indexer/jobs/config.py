@@ -30,7 +30,7 @@ class JobConfig:
     max_input_bytes: int
     nlp_batch_size: int
     smoke_hits: int  # hits looked at for a smoke check's page
-    settings: Settings  # handed on unread: build_nlp(settings), Searcher(engine, settings)
+    settings: Settings  # handed on unread: build_nlp(), Searcher.from_settings()
 
     @classmethod
     def from_settings(cls, settings: Settings) -> JobConfig:

@@ -103,7 +103,7 @@ def _smoke(job: Job, version: str, titles: Mapping[str, str]) -> None:
     job.report.smoke_queries = [check.query for check in checks]
     if not checks and titles:
         job.note("no smoke check: no page has a title of its own to search for")
-    searcher = Searcher(job.engine, job.config.settings)
+    searcher = Searcher.from_settings(job.engine, job.config.settings)
     for check in checks:
         size = job.config.smoke_hits if check.page_id else 1
         request = SearchRequest(query=check.query, size=size)

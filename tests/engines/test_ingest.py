@@ -18,6 +18,7 @@ from indexer.jobs.ingest import ingest_paths
 from indexer.search.values import SearchRequest
 from indexer.settings import Settings
 from tests.conftest import SEEDS_DIR
+from tests.searching import searcher_for
 
 ONLY_A_TITLE = "top of page\nAlleen een titel\nbottom of page\n"
 
@@ -148,7 +149,7 @@ def test_local_html_files_and_folders_are_ingested_as_the_crawler_extracts_them(
     report = ingest_paths(settings, tantivy_engine, nlp, [str(site), str(single)])
     assert (report.read, report.pages, report.indexed, report.rejected) == (3, 3, 3, [])
     assert {r.content_type for r in raw_store(settings).records()} == {HTML}
-    found = tantivy_engine.search(SearchRequest(query="vijver schaduw"))
+    found = searcher_for(tantivy_engine).search(SearchRequest(query="vijver schaduw"))
     assert [hit.title for hit in found.hits] == ["Een vijver aanleggen"]
     assert found.hits[0].url is None  # a local file is no address for a visitor
     assert "Home" not in tantivy_engine.get_page(found.hits[0].id).page.body_text()
