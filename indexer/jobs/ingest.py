@@ -16,12 +16,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from indexer.errors import IndexDamaged, InputError
+from indexer.errors import InputError
 from indexer.jobs.config import JobConfig, ReindexOptions
 from indexer.jobs.failures import describe, disk_full
 from indexer.jobs.job import Job
 from indexer.jobs.lock import JobLock
-from indexer.jobs.reindex import run_job
+from indexer.jobs.reindex import run_job, update_mode
 from indexer.jobs.report import ReindexReport
 from indexer.pages.inputs import expand_inputs, read_input
 from indexer.pages.models import Page
@@ -136,12 +136,7 @@ def _write(config: JobConfig, engine: Engine, nlp: Any, report: IngestReport,
     try:
         # Under the lock, as for reindex jobs: a page written into the live version during a
         # full rebuild would be missing from the version that replaces it.
-        try:
-            live = engine.live_version()
-        except IndexDamaged:
-            live = None  # a full build repairs it
-        job = Job(config, engine, ReindexOptions(mode="full" if live is None else "incremental"),
-                  nlp=nlp)
+        job = Job(config, engine, ReindexOptions(mode=update_mode(engine)), nlp=nlp)
         report.job = run_job(job)
         report.version = report.job.version_after
         held = engine.content_hashes(report.version) if report.version else {}

@@ -29,7 +29,7 @@ from indexer.jobs.failures import describe, disk_full
 from indexer.jobs.incremental import NothingToRefresh, refresh
 from indexer.jobs.job import Job
 from indexer.jobs.lock import JobLock, JobLocked
-from indexer.jobs.report import Progress, ReindexReport
+from indexer.jobs.report import Mode, Progress, ReindexReport
 from indexer.jobs.retention import Journal, ReindexError
 from indexer.pages.records import ParseCache
 from indexer.search.port import Engine
@@ -40,8 +40,18 @@ if TYPE_CHECKING:
 
 __all__ = [
     "JobLocked", "NothingToRefresh", "ReindexError", "ReindexOptions", "ReindexReport",
-    "run_job", "run_reindex",
+    "run_job", "run_reindex", "update_mode",
 ]
+
+
+def update_mode(engine: Engine) -> Mode:
+    """How to bring the index up to date with the raw store: "incremental" when there is a
+    live version, "full" when there is none or its pointer is damaged (a full run repairs
+    it). For `ingest` and `crawl --index`."""
+    try:
+        return "incremental" if engine.live_version() is not None else "full"
+    except IndexDamaged:
+        return "full"
 
 
 def run_reindex(

@@ -229,3 +229,21 @@ def test_a_drop_renames_the_version_away_before_deleting_it(
         .count(True) == 1
     tantivy.create_version()
     assert not list(tantivy.root.glob(".trash-*"))
+
+
+def test_ingest_into_a_damaged_index_builds_a_new_version(
+    job_settings: Settings, tantivy: TantivyEngine, store: RawStore, nlp: Any, tmp_path: Path
+) -> None:
+    from indexer.jobs.ingest import ingest_paths
+
+    from .stores import variant_text
+
+    reindex(job_settings, tantivy, nlp)
+    let_go(tantivy)
+    pointer_not_utf8(tantivy, "")
+    new = tmp_path / "nieuw.txt"
+    new.write_text(variant_text(77), encoding="utf-8")
+    report = ingest_paths(job_settings, tantivy, nlp, [str(new)])
+    assert report.ok and report.job is not None and report.job.mode == "full", report.problems
+    assert report.indexed == 1 and tantivy.live_version() == report.version
+    assert tantivy.count() == STORE_PAGES + 1
