@@ -13,7 +13,7 @@ import sys
 import click
 
 from indexer.cli.common import echo_json, forget_shared_answers, settings_or_exit, warn
-from indexer.cli.reindex import EXIT_FAILED, EXIT_LOCKED
+from indexer.cli.reindex import EXIT_FAILED, with_engine
 
 
 @click.command()
@@ -28,23 +28,10 @@ def ingest(paths: tuple[str, ...], as_json: bool) -> None:
     page is refused, and nothing of it is stored. Prints how many inputs were read, how many
     pages were indexed and which were rejected, why.
     """
-    from indexer.engines import make_engine
-    from indexer.errors import SiteSearchError
     from indexer.jobs.ingest import ingest_paths
-    from indexer.jobs.lock import JobLocked
 
     settings = settings_or_exit()
-    try:
-        engine = make_engine(settings)
-    except SiteSearchError as exc:
-        raise click.ClickException(str(exc)) from None
-    try:
-        report = ingest_paths(settings, engine, None, list(paths))
-    except JobLocked as exc:
-        warn(f"Error: {exc}")
-        sys.exit(EXIT_LOCKED)
-    finally:
-        engine.close()
+    report = with_engine(settings, lambda engine: ingest_paths(settings, engine, None, list(paths)))
     job = report.job
     if job is not None and job.mode == "incremental" and (job.indexed or job.deleted):
         forget_shared_answers(settings)

@@ -8,11 +8,18 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from indexer.cli.common import echo_json, forget_shared_answers, settings_or_exit, warn
+
+if TYPE_CHECKING:
+    from indexer.search.port import Engine
+    from indexer.settings import Settings
+
+T = TypeVar("T")
 
 EXIT_FAILED = 1
 EXIT_LOCKED = 3
@@ -42,9 +49,6 @@ def reindex(
     the live index to it; the API keeps answering from the old version until then. Versions
     beyond --keep are dropped afterwards. Only one job runs per index at a time.
     """
-    from indexer.engines import make_engine
-    from indexer.errors import SiteSearchError
-    from indexer.jobs.lock import JobLocked
     from indexer.jobs.reindex import ReindexOptions, run_reindex
 
     if rollback and full is not None:
@@ -52,17 +56,9 @@ def reindex(
     settings = settings_or_exit()
     mode = "rollback" if rollback else ("incremental" if full is False else "full")
     options = ReindexOptions(mode=mode, workers=workers, keep=keep, dry_run=dry_run)
-    try:
-        engine = make_engine(settings)
-    except SiteSearchError as exc:
-        raise click.ClickException(str(exc)) from None
-    try:
-        report = run_reindex(settings, engine, options, progress=_progress())
-    except JobLocked as exc:
-        warn(f"Error: {exc}")
-        sys.exit(EXIT_LOCKED)
-    finally:
-        engine.close()
+    report = with_engine(
+        settings, lambda engine: run_reindex(settings, engine, options, progress=_progress())
+    )
     if report.mode == "incremental" and not report.dry_run and (report.indexed or report.deleted):
         forget_shared_answers(settings)
     if as_json:
@@ -71,6 +67,27 @@ def reindex(
         click.echo(report.summary())
     if not report.ok:
         sys.exit(EXIT_FAILED)
+
+
+def with_engine(settings: Settings, job: Callable[[Engine], T]) -> T:
+    """`job(engine)` on the engine of `settings`, closed afterwards. An engine that cannot
+    be made ends the command with its message; a job lock held by another job with status
+    EXIT_LOCKED (for reindex, ingest and remove alike)."""
+    from indexer.engines import make_engine
+    from indexer.errors import SiteSearchError
+    from indexer.jobs.lock import JobLocked
+
+    try:
+        engine = make_engine(settings)
+    except SiteSearchError as exc:
+        raise click.ClickException(str(exc)) from None
+    try:
+        return job(engine)
+    except JobLocked as exc:
+        warn(f"Error: {exc}")
+        sys.exit(EXIT_LOCKED)
+    finally:
+        engine.close()
 
 
 class BarProgress:

@@ -11,7 +11,7 @@ import sys
 import click
 
 from indexer.cli.common import echo_json, forget_shared_answers, settings_or_exit, warn
-from indexer.cli.reindex import EXIT_FAILED, EXIT_LOCKED
+from indexer.cli.reindex import EXIT_FAILED, with_engine
 
 
 @click.command()
@@ -21,23 +21,10 @@ def remove(targets: tuple[str, ...], as_json: bool) -> None:
     """Delete pages from the raw store and from every index version, so that no reindex or
     rollback brings them back. TARGETS are URLs of stored pages, paths of ingested files or
     page ids (a page of a file that holds other pages too: remove the file)."""
-    from indexer.engines import make_engine
-    from indexer.errors import SiteSearchError
-    from indexer.jobs.lock import JobLocked
     from indexer.jobs.remove import remove_pages
 
     settings = settings_or_exit()
-    try:
-        engine = make_engine(settings)
-    except SiteSearchError as exc:
-        raise click.ClickException(str(exc)) from None
-    try:
-        report = remove_pages(settings, engine, list(targets))
-    except JobLocked as exc:
-        warn(f"Error: {exc}")
-        sys.exit(EXIT_LOCKED)
-    finally:
-        engine.close()
+    report = with_engine(settings, lambda engine: remove_pages(settings, engine, list(targets)))
     if any(report.deleted.values()):
         forget_shared_answers(settings)
     if as_json:

@@ -98,3 +98,18 @@ def test_help_names_the_targets() -> None:
     result = CliRunner().invoke(main, ["remove", "--help"])
     assert result.exit_code == 0 and "page ids" in result.stdout
     assert "remove" in CliRunner().invoke(main, ["--help"]).stdout
+
+
+def test_remove_and_ingest_exit_3_while_a_job_holds_the_index(
+    site: tuple[Settings, dict[str, str], Path],
+) -> None:
+    from indexer.jobs.lock import JobLock
+
+    settings, env, folder = site
+    with JobLock(settings.data_dir, settings.index_name):
+        removed = run(env, "remove", "magnesium-bij-depressie-kan-het-helpen")
+        ingested = run(env, "ingest", str(folder / DEPRESSION_SEED.name))
+    for result in (removed, ingested):
+        assert result.exit_code == 3, result.output
+        assert "another reindex job is running" in result.stderr
+    assert len(page_ids(settings)) == 5 and len(raw_store(settings)) == 4
