@@ -12,7 +12,7 @@ import sys
 
 import click
 
-from indexer.cli.common import echo_json, forget_shared_answers, settings_or_exit, warn
+from indexer.cli.common import echo_json, settings_or_exit, warn
 from indexer.cli.reindex import EXIT_FAILED, with_engine
 
 
@@ -32,9 +32,6 @@ def ingest(paths: tuple[str, ...], as_json: bool) -> None:
 
     settings = settings_or_exit()
     report = with_engine(settings, lambda engine: ingest_paths(settings, engine, None, list(paths)))
-    job = report.job
-    if job is not None and job.mode == "incremental" and (job.indexed or job.deleted):
-        forget_shared_answers(settings)
     if as_json:
         echo_json(report.to_dict())
     else:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from indexer.cli.common import echo_json, forget_shared_answers, settings_or_exit, warn
+from indexer.cli.common import echo_json, settings_or_exit, warn
 
 if TYPE_CHECKING:
     from indexer.search.port import Engine
@@ -59,8 +59,6 @@ def reindex(
     report = with_engine(
         settings, lambda engine: run_reindex(settings, engine, options, progress=_progress())
     )
-    if report.mode == "incremental" and not report.dry_run and (report.indexed or report.deleted):
-        forget_shared_answers(settings)
     if as_json:
         echo_json(report.model_dump(mode="json"))
     else:

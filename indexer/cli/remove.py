@@ -10,7 +10,7 @@ import sys
 
 import click
 
-from indexer.cli.common import echo_json, forget_shared_answers, settings_or_exit, warn
+from indexer.cli.common import echo_json, settings_or_exit, warn
 from indexer.cli.reindex import EXIT_FAILED, with_engine
 
 
@@ -25,8 +25,6 @@ def remove(targets: tuple[str, ...], as_json: bool) -> None:
 
     settings = settings_or_exit()
     report = with_engine(settings, lambda engine: remove_pages(settings, engine, list(targets)))
-    if any(report.deleted.values()):
-        forget_shared_answers(settings)
     if as_json:
         echo_json(report.model_dump(mode="json"))
     else:

@@ -34,8 +34,10 @@ from indexer.search.documents import ARTICLE, PASSAGE
 from indexer.search.query import ParsedQuery, fuzzy_distance
 from indexer.search.vocabulary import Vocabulary
 
-# A word held by more than this share of the articles is optional in a query of several words.
+# A word held by more than this share of the articles is optional in a query of several words
+# (on a site of at least COMMON_FROM articles: below that, shares say little).
 COMMON_SHARE = 0.25
+COMMON_FROM = 50
 PREFIX_EXPANSIONS = 8  # known words an unknown last word may be the start of
 MIN_PREFIX = 3
 
@@ -103,7 +105,8 @@ def plan_query(query: ParsedQuery, analyzer: Analyzer, vocabulary: Vocabulary) -
             stem=stem_of(folded),
             parts=variants.parts,
             near=tuple(n for n in near if n not in variants.forms),
-            optional=len(content) > 1 and count > COMMON_SHARE * articles,
+            optional=(len(content) > 1 and articles >= COMMON_FROM
+                      and count > COMMON_SHARE * articles),
             weight=math.log(1 + articles / max(1, count)),
             completed=completed,
         ))
@@ -202,9 +205,9 @@ def all_words_query(plan: QueryPlan, filters: tuple[Query, ...]) -> Query:
         covered = set(folded[run.start : run.end])
         rest = [q for w, q in zip(required, words, strict=True) if w.folded not in covered]
         alternatives.append(Bool(must=(compound_query(run, ARTICLE), *rest, *phrases)))
-    if len(required) >= 3:
-        alternatives.append(Bool(should=tuple(_title_query(w) for w in required),
-                                 min_should=len(required) - 1, must=tuple(phrases)))
+    if len(plan.words) >= 3:
+        alternatives.append(Bool(should=tuple(_title_query(w) for w in plan.words),
+                                 min_should=len(plan.words) - 1, must=tuple(phrases)))
     return Bool(
         must=(any_of(alternatives),),
         should=tuple(_scoring_extras(plan)),
@@ -224,9 +227,16 @@ def any_words_query(plan: QueryPlan, filters: tuple[Query, ...]) -> Query:
                 must_not=_exclusions(plan))
 
 
-def word_in_articles_query(word: PlannedWord, article_ids: tuple[str, ...]) -> Query:
-    """Which of these articles hold `word` (for the words a hit lacks)."""
-    return Bool(must=(word_query(word, ARTICLE),),
+def word_in_articles_query(
+    plan: QueryPlan, word: PlannedWord, article_ids: tuple[str, ...]
+) -> Query:
+    """Which of these articles hold `word`, or a compound typed apart that it is part of
+    (for the words a hit lacks)."""
+    position = plan.words.index(word)
+    alternatives = [word_query(word, ARTICLE)] + [
+        compound_query(run, ARTICLE) for run in plan.runs if run.start <= position < run.end
+    ]
+    return Bool(must=(any_of(alternatives),),
                 filter=(Term("doc_type", ARTICLE), OneOf("article_id", article_ids)))
 
 

@@ -30,9 +30,13 @@ PROXIMITY_BOOST = 2.0  # the query's words next to each other, in order
 
 RERANK_WINDOW = 50  # best hits re-ranked by their titles
 PARTIAL_BELOW = 10  # fewer full matches than this: articles with some of the words follow
-TITLE_EXACT = 3.0  # the title is the query
-TITLE_IN_ORDER = 1.0  # the title holds the query's words next to each other, in order
-TITLE_COVERAGE = 1.0  # times (share of the query in the title) x (share of the title matched)
+# How well a title answers the query, added to the engine's score relative to the best hit (at
+# most 1), so that these decide before the engine does:
+TITLE_CONTAINS = 1.5  # the title holds every word of the query
+TITLE_EXACT = 1.5  # ...and nothing else (stop words aside): the title is the query
+TITLE_NEAR = 1.2  # all of the title, and all but one of three or more query words
+TITLE_IN_ORDER = 0.5  # the words matched stand next to each other, in order
+TITLE_COVERAGE = 1.0  # else: (share of the query's weight in the title) x (share of the title)
 
 FACET_SIZE = 50  # label values, and values per entity type, in the facets
 PASSAGES_PER_HIT = 2  # candidate passages per hit for its snippet
@@ -54,11 +58,9 @@ def title_score(
     stopwords: frozenset[str],
     joined: Iterable[tuple[int, int, frozenset[str]]] = (),
 ) -> float:
-    """How well one of a page's titles (`title_keys`: each title's lemmas, a line each)
-    answers the query: TITLE_EXACT when a title is the query's words and nothing else (stop
-    words aside), TITLE_IN_ORDER when it holds them next to each other in order, and
-    TITLE_COVERAGE times the shares matched both ways. `joined`: runs of query words
-    (start, end) that also count as one compound with these lemmas ("hoofd pijn")."""
+    """How well the best of a page's titles (`title_keys`: each title's lemmas, a line each)
+    answers the query (see the TITLE_ constants). `joined`: runs of query words (start, end)
+    that also count as one compound with these lemmas ("hoofd pijn")."""
     if not words:
         return 0.0
     runs = list(joined)
@@ -74,16 +76,17 @@ def title_score(
                 for i in range(start, end):
                     matched[i] = spot
         hits = [m for m in matched if m is not None]
-        title_matched = len(set(hits))
-        query_share = sum(w.weight for w, m in zip(words, matched, strict=True) if m is not None)
-        query_share /= sum(w.weight for w in words) or 1.0
-        score = TITLE_COVERAGE * query_share * title_matched / len(title)
+        whole_title = len(set(hits)) == len(title)
         if len(hits) == len(words):
-            if title_matched == len(title):
-                score += TITLE_EXACT
-            if _in_order(hits):
-                score += TITLE_IN_ORDER
-        best = max(best, score)
+            score = TITLE_CONTAINS + TITLE_EXACT * whole_title
+        elif whole_title and len(words) >= 3 and len(hits) == len(words) - 1:
+            score = TITLE_NEAR
+        else:
+            share = sum(w.weight for w, m in zip(words, matched, strict=True) if m is not None)
+            share /= sum(w.weight for w in words) or 1.0
+            best = max(best, TITLE_COVERAGE * share * len(set(hits)) / len(title))
+            continue
+        best = max(best, score + TITLE_IN_ORDER * _in_order(hits))
     return best
 
 

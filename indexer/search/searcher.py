@@ -37,7 +37,8 @@ from indexer.search.values import (
 from indexer.search.vocabulary import Vocabulary
 from indexer.settings import Settings
 
-_HIT_FIELDS = ("article_id", "url", "title", "labels", "entity")
+# What an article hit needs: to be re-ranked by its titles, and shown.
+_HIT_FIELDS = ("article_id", "title_key", "url", "title", "labels", "entity")
 _PASSAGE_FIELDS = ("article_id", "section_heading", "anchor", "text")
 
 
@@ -62,11 +63,16 @@ class SearchConfig:
 
 @dataclass(frozen=True, slots=True)
 class _Ranked:
-    """A hit of the article query, re-ranked: its id, score and the words it lacks."""
+    """A hit of the article query, re-ranked: the engine's hit, whether it has only some of
+    the words, and the words it lacks."""
 
-    article_id: str
-    score: float
+    hit: RawHit
+    partial: bool = False
     missing: tuple[str, ...] = ()
+
+    @property
+    def article_id(self) -> str:
+        return str(self.hit.fields["article_id"])
 
 
 class Searcher:
@@ -143,29 +149,32 @@ class Searcher:
         version: str | None,
     ) -> tuple[list[_Ranked], int, Any]:
         """The article hits up to `offset + size`, in their final order, with the number of
-        matches and the facet counts over all of them."""
+        matches and the facet counts over all of them; the hits shown (from `offset`) name
+        the words they lack."""
         wanted = offset + size
         if planned.is_empty:  # filters alone
             found = self.engine.run(Retrieval(
-                Bool(must=(MatchAll(),), filter=filters), limit=wanted, fields=("article_id",),
+                Bool(must=(MatchAll(),), filter=filters), limit=wanted, fields=_HIT_FIELDS,
                 count=True, facets=facets.REQUESTS), version)
-            return [_Ranked(str(h.fields["article_id"]), h.score) for h in found.hits], \
-                found.total, found.facets
+            return [_Ranked(h) for h in found.hits], found.total, found.facets
         full = self.engine.run(Retrieval(
             plan.all_words_query(planned, filters), limit=max(wanted, ranking.RERANK_WINDOW),
-            fields=("article_id", "title_key"), count=True, facets=facets.REQUESTS), version)
+            fields=_HIT_FIELDS, count=True, facets=facets.REQUESTS), version)
         ranked = self._reranked(planned, full.hits)
-        if full.total >= ranking.PARTIAL_BELOW or len(planned.words) + len(planned.phrases) < 2:
-            return ranked, full.total, full.facets
-        # Few articles have every word: those with some of them follow, the rarer words
-        # they hold weighing most.
-        some = self.engine.run(Retrieval(
-            plan.any_words_query(planned, filters),
-            limit=max(wanted, ranking.RERANK_WINDOW) + full.total,
-            fields=("article_id", "title_key"), count=True, facets=facets.REQUESTS), version)
-        have_all = {r.article_id for r in ranked}
-        partial = [h for h in some.hits if str(h.fields["article_id"]) not in have_all]
-        return ranked + self._partial(planned, partial, version), some.total, some.facets
+        total, counts = full.total, full.facets
+        if full.total < ranking.PARTIAL_BELOW and len(planned.words) + len(planned.phrases) > 1:
+            # Few articles have every word: those with some of them follow, the rarer words
+            # they hold weighing most.
+            some = self.engine.run(Retrieval(
+                plan.any_words_query(planned, filters),
+                limit=max(wanted, ranking.RERANK_WINDOW) + full.total,
+                fields=_HIT_FIELDS, count=True, facets=facets.REQUESTS),
+                version)
+            have_all = {r.article_id for r in ranked}
+            partial = [h for h in some.hits if str(h.fields["article_id"]) not in have_all]
+            ranked += self._by_share(planned, partial, version)
+            total, counts = some.total, some.facets
+        return self._named_missing(planned, ranked, offset, size, version), total, counts
 
     def _reranked(self, planned: plan.QueryPlan, hits: Sequence[RawHit]) -> list[_Ranked]:
         """Hits re-ranked by their titles within the window; the rest in the engine's order."""
@@ -177,41 +186,58 @@ class Searcher:
         scored = [(h.score, ranking.title_score(words, str(h.fields.get("title_key") or ""),
                                                  stopwords, joined)) for h in window]
         order = ranking.rerank(scored)
-        return [_Ranked(str(window[i].fields["article_id"]), window[i].score) for i in order] \
-            + [_Ranked(str(h.fields["article_id"]), h.score) for h in rest]
+        return [_Ranked(window[i]) for i in order] + [_Ranked(h) for h in rest]
 
-    def _partial(
+    def _by_share(
         self, planned: plan.QueryPlan, hits: Sequence[RawHit], version: str | None
     ) -> list[_Ranked]:
         """Articles with some of the words: most of the query's weight first, then as the
-        title and the engine rank them; each with the words it lacks."""
-        window = hits[: ranking.RERANK_WINDOW]
-        ids = tuple(str(h.fields["article_id"]) for h in window)
-        holders = {w.folded: self._holding(w, ids, version) for w in planned.words}
-        total_weight = sum(w.weight for w in planned.words) or 1.0
-        ranked = self._reranked(planned, window)
-        position = {r.article_id: i for i, r in enumerate(ranked)}
+        title and the engine rank them."""
+        window = self._reranked(planned, hits[: ranking.RERANK_WINDOW])
+        holders = self._holders(planned, tuple(r.article_id for r in window), version)
+        position = {r.article_id: i for i, r in enumerate(window)}
 
         def share(article_id: str) -> float:
             return sum(w.weight for w in planned.words if article_id in holders[w.folded])
 
-        ordered = sorted(ranked, key=lambda r: (-round(share(r.article_id) / total_weight, 6),
+        ordered = sorted(window, key=lambda r: (-round(share(r.article_id), 6),
                                                 position[r.article_id]))
-        return [
-            _Ranked(r.article_id, r.score,
-                    tuple(w.text for w in planned.words if r.article_id not in holders[w.folded]))
-            for r in ordered
-        ] + [_Ranked(str(h.fields["article_id"]), h.score) for h in hits[ranking.RERANK_WINDOW :]]
+        return [_Ranked(r.hit, partial=True) for r in ordered] + [
+            _Ranked(h, partial=True) for h in hits[ranking.RERANK_WINDOW :]
+        ]
 
-    def _holding(
-        self, word: plan.PlannedWord, ids: tuple[str, ...], version: str | None
-    ) -> set[str]:
-        if not ids:
-            return set()
-        found = self.engine.run(Retrieval(
-            plan.word_in_articles_query(word, ids), limit=len(ids), fields=("article_id",)),
-            version)
-        return {str(h.fields["article_id"]) for h in found.hits}
+    def _named_missing(
+        self, planned: plan.QueryPlan, ranked: list[_Ranked], offset: int, size: int,
+        version: str | None,
+    ) -> list[_Ranked]:
+        """`ranked`, the hits shown naming the query words they lack (an article may lack
+        one when its title has the others, or when it is shown for some of the words)."""
+        shown = ranked[offset : offset + size]
+        # With every word required, only a title match of all but one of 3+ words lacks one.
+        doubtful = [r for r in shown if r.partial or len(planned.words) >= 3]
+        if len(planned.words) < 2 or not doubtful:
+            return ranked
+        holders = self._holders(planned, tuple(r.article_id for r in doubtful), version)
+        named = [
+            _Ranked(r.hit, r.partial,
+                    tuple(w.text for w in planned.words if r.article_id not in holders[w.folded]))
+            if r in doubtful else r
+            for r in shown
+        ]
+        return ranked[:offset] + named + ranked[offset + size :]
+
+    def _holders(
+        self, planned: plan.QueryPlan, ids: tuple[str, ...], version: str | None
+    ) -> dict[str, set[str]]:
+        """Per query word (folded), which of the articles `ids` hold it."""
+        holders: dict[str, set[str]] = {}
+        for word in planned.words:
+            found = self.engine.run(Retrieval(
+                plan.word_in_articles_query(planned, word, ids), limit=len(ids),
+                fields=("article_id",)), version) if ids else None
+            holders[word.folded] = {str(h.fields["article_id"]) for h in found.hits} \
+                if found else set()
+        return holders
 
     def _hits(
         self, planned: plan.QueryPlan, shown: Sequence[_Ranked], version: str | None
@@ -220,19 +246,11 @@ class Searcher:
         if not shown:
             return ()
         ids = tuple(r.article_id for r in shown)
-        stored = self.engine.run(Retrieval(
-            Bool(must=(MatchAll(),), filter=(Term("doc_type", ARTICLE),
-                                             OneOf("article_id", ids))),
-            limit=len(ids), fields=_HIT_FIELDS), version)
-        by_id = {str(h.fields["article_id"]): h.fields for h in stored.hits}
         matcher = Matcher.for_query(planned.query, self.analyzer).with_forms(
             n for w in planned.words for n in w.near
         )
         passages = self._best_passages(planned, ids, matcher, version)
-        return tuple(
-            _hit(by_id[r.article_id], r, passages.get(r.article_id), matcher)
-            for r in shown if r.article_id in by_id
-        )
+        return tuple(_hit(r, passages.get(r.article_id), matcher) for r in shown)
 
     def _best_passages(
         self, planned: plan.QueryPlan, ids: tuple[str, ...], matcher: Matcher,
@@ -240,19 +258,20 @@ class Searcher:
     ) -> dict[str, PassageCandidate]:
         """Per article, the passage that answers the query best (its first one if none)."""
         candidates: dict[str, list[PassageCandidate]] = {}
+        # One word or phrase: every candidate holds it, the engine's score decides.
+        single = len(planned.words) + len(planned.phrases) <= 1
+        per_hit = 1 if single else ranking.PASSAGES_PER_HIT
         if not planned.is_empty:
             found = self.engine.run(Retrieval(
                 plan.passage_query(planned, ids),
                 limit=ranking.PASSAGES_PER_HIT * 4 * len(ids), fields=_PASSAGE_FIELDS,
-                group_by="article_id", group_size=ranking.PASSAGES_PER_HIT), version)
+                group_by="article_id", group_size=per_hit), version)
             for hit in found.hits:
                 candidates.setdefault(str(hit.fields["article_id"]), []).append(
                     PassageCandidate.from_document(hit.score, hit.fields))
-        single = len(planned.words) + len(planned.phrases) <= 1
         chosen: dict[str, PassageCandidate] = {}
         for article_id in ids:
             mine = candidates.get(article_id, [])
-            # One word or phrase: every candidate holds it, the engine's score decides.
             best = mine[0] if mine and single else best_passage(mine, matcher)
             if best is not None:
                 chosen[article_id] = best
@@ -293,9 +312,8 @@ class Searcher:
         return related_articles(self.engine, text, exclude_article, limit, self.analyzer)
 
 
-def _hit(
-    fields: Any, ranked: _Ranked, passage: PassageCandidate | None, matcher: Matcher
-) -> Hit:
+def _hit(ranked: _Ranked, passage: PassageCandidate | None, matcher: Matcher) -> Hit:
+    fields = ranked.hit.fields
     section = None
     if passage is not None and passage.heading and passage.anchor:
         section = SectionRef(heading=passage.heading, anchor=passage.anchor)
@@ -311,7 +329,7 @@ def _hit(
         section=section,
         labels=tuple(fields.get("labels") or ()),
         entities=tuple(entities),
-        score=ranked.score,
+        score=ranked.hit.score,
         missing=ranked.missing,
     )
 

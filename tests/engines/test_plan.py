@@ -16,7 +16,7 @@ from indexer.search.vocabulary import Vocabulary
 from indexer.settings import CONFIG_DIR
 
 WORDS = {"magnesium": 3, "depressie": 2, "hoofdpijn": 1, "kinderen": 2, "patienten": 1,
-         "bisglycinaat": 1, "de": 5, "tekort": 1, "gimp": 11}
+         "bisglycinaat": 1, "de": 5, "tekort": 1, "gimp": 59}
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +26,7 @@ def analyzer() -> Analyzer:
 
 @pytest.fixture(scope="module")
 def vocabulary() -> Vocabulary:
-    titles = [(f"Pagina {i}", f"p{i}") for i in range(12)]
+    titles = [(f"Pagina {i}", f"p{i}") for i in range(60)]
     return Vocabulary.build(WORDS.items(), titles, [])
 
 

@@ -9,6 +9,7 @@ version reach tantivy's reader within about a second.
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections import Counter
@@ -48,7 +49,7 @@ from indexer.settings import Settings
 _WRITER_HEAP = 64_000_000
 _LOCK_WAIT = 10.0  # seconds a writer waits for another process's writer to finish
 # Fields a hit gets from the version's catalog of articles, without a document read.
-_CATALOG_FIELDS = frozenset({"article_id", "title", "title_key"})
+_CATALOG_FIELDS = frozenset({"article_id", "title", "title_key", "url", "labels", "entity"})
 
 
 @dataclass
@@ -61,6 +62,7 @@ class _Live:
     files: VersionFiles | None = None  # as checked when opened (rechecked before each use)
     catalog: dict[int, dict[str, Any]] | None = None
     catalog_key: Hashable = None
+    reloaded_to: str = ""  # the commit (its meta.json) the reader was last reloaded to
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -289,8 +291,8 @@ class TantivyEngine:
         )
 
     def _catalog(self, live: _Live, searcher: tantivy.Searcher) -> dict[int, dict[str, Any]]:
-        """Article key -> the article's id, title and title key, for this version as it is
-        now (read once per commit)."""
+        """Article key -> the article's fields a hit shows (id, title, title key, URL, labels,
+        entities), for this version as it is now (read once per commit)."""
         key = self._generation_of(live, searcher)
         if live.catalog is not None and live.catalog_key == key:
             return live.catalog
@@ -300,6 +302,9 @@ class TantivyEngine:
                     "article_id": str(doc["id"]),
                     "title": str(doc.get("title") or ""),
                     "title_key": str(doc.get("title_key") or ""),
+                    "url": doc.get("url") or "",
+                    "labels": tuple(doc.get("labels") or ()),
+                    "entity": tuple(doc.get("entity") or ()),
                 }
                 for doc in self._all(searcher, self.translator.term("doc_type", ARTICLE))
             }
@@ -315,7 +320,16 @@ class TantivyEngine:
         live = self._reader() if version is None else self._version_reader(version)
         if live is None:
             return None
-        return self._generation_of(live, live.index.searcher())
+        # Each commit replaces meta.json (a new inode; its mtime alone can repeat in a tick).
+        meta = os.stat(self.store.root / live.version / "meta.json")
+        written = f"{meta.st_ino}.{meta.st_mtime_ns}.{meta.st_size}"
+        if live.reloaded_to != written:
+            # Another process committed: reload now rather than after tantivy's delay, so
+            # that what is read after this call is at least this generation (the API keys
+            # its remembered answers by it).
+            live.index.reload()
+            live.reloaded_to = written
+        return (self._generation_of(live, live.index.searcher()), written)
 
     def vocabulary_source(self, version: str | None = None) -> VocabularySource | None:
         live = self._reader() if version is None else self._version_reader(version)
