@@ -39,6 +39,8 @@ TITLE_CONTAINS = 1.5  # the title holds every word of the query
 TITLE_EXACT = 1.5  # ...and nothing else (stop words aside): the title is the query
 TITLE_NEAR = 1.2  # all of the title, and all but one of three or more query words
 TITLE_IN_ORDER = 0.5  # the words matched stand next to each other, in order
+TITLE_SAME_WORDS = 0.5  # ...as typed, not only in another form ("Penseel" before "Penselen")
+TITLE_FILLER = 0.25  # ...and it also holds the query's fillers ("gebruik van ...")
 TITLE_COVERAGE = 1.0  # else: (share of the query's weight in the title) x (share of the title)
 
 FACET_SIZE = 50  # label values, and values per entity type, in the facets
@@ -49,10 +51,14 @@ MLT_TERMS = 25  # telling terms of a text compared by "more like this"
 @dataclass(frozen=True, slots=True)
 class QueryWord:
     """A query word as titles are compared with it: the folded words and lemmas a title word
-    may have to count as it, and how telling it is."""
+    may have to count as it, how telling it is, whether it is a filler ("hoe werkt",
+    "informatie": a title need not hold it) or otherwise soft (a common word: a title that is
+    the rest of the query may lack it)."""
 
     spellings: frozenset[str]
     weight: float
+    filler: bool = False
+    soft: bool = False
 
 
 # Numbering visitors do not type: "Hoofdstuk 16.", "5.3.", "Deel 2:" before a title's words.
@@ -82,6 +88,8 @@ def title_score(
     (start, end) that also count as one compound with these spellings ("hoofd pijn")."""
     if not words:
         return 0.0
+    meant = [i for i, w in enumerate(words) if not w.filler] or list(range(len(words)))
+    fillers = [i for i in range(len(words)) if i not in meant]
     runs = list(joined)
     best = 0.0
     for line in title_keys.split("\n"):
@@ -96,24 +104,34 @@ def title_score(
             if spot is not None and any(m is None for m in matched[start:end]):
                 for i in range(start, end):
                     matched[i] = spot
-        hits = [m for m in matched if m is not None]
-        whole_title = len(set(hits)) == len(title)
-        if len(hits) == len(words):
+        hits = [m for i in meant if (m := matched[i]) is not None]
+        # A filler the title holds is part of it ("Gebruik van het Snelmasker").
+        whole_title = len({m for m in matched if m is not None}) == len(title)
+        lacking = [i for i in meant if matched[i] is None]
+        if not lacking:
             score = TITLE_CONTAINS + TITLE_EXACT * whole_title
-        elif whole_title and len(words) >= 3 and len(hits) == len(words) - 1:
+            if fillers:
+                score += TITLE_FILLER * sum(matched[i] is not None for i in fillers) / len(fillers)
+        elif whole_title and len(lacking) == 1 and (len(meant) >= 3 or words[lacking[0]].soft):
             score = TITLE_NEAR
         else:
-            share = sum(w.weight for w, m in zip(words, matched, strict=True) if m is not None)
-            share /= sum(w.weight for w in words) or 1.0
+            share = sum(words[i].weight for i in meant if matched[i] is not None)
+            share /= sum(words[i].weight for i in meant) or 1.0
             best = max(best, TITLE_COVERAGE * share * len(set(hits)) / len(title))
             continue
-        best = max(best, score + TITLE_IN_ORDER * _in_order(hits))
+        same = all(forms[m][0] in words[i].spellings for i, m in enumerate(matched)
+                   if m is not None)
+        best = max(best, score + TITLE_IN_ORDER * _in_order(hits) + TITLE_SAME_WORDS * same)
     return best
 
 
 def _position(word: QueryWord, title: list[tuple[str, str]]) -> int | None:
-    for i, (folded, lemma) in enumerate(title):
-        if folded in word.spellings or lemma in word.spellings:
+    """Where the word stands in the title: as typed first, else by lemma."""
+    for i, (folded, _) in enumerate(title):
+        if folded in word.spellings:
+            return i
+    for i, (_, lemma) in enumerate(title):
+        if lemma in word.spellings:
             return i
     return None
 

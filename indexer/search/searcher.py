@@ -179,20 +179,13 @@ class Searcher:
     def _reranked(self, planned: plan.QueryPlan, hits: Sequence[RawHit]) -> list[_Ranked]:
         """Hits re-ranked by their titles within the window; the rest in the engine's order."""
         window, rest = hits[: ranking.RERANK_WINDOW], hits[ranking.RERANK_WINDOW :]
-        # Fillers ("hoe werkt", "informatie") need not be in a title that is the query.
-        meant = [i for i, w in enumerate(planned.words) if not w.filler] \
-            or list(range(len(planned.words)))
-        words = [ranking.QueryWord(planned.words[i].spellings, planned.words[i].weight)
-                 for i in meant]
-        place = {planned_index: i for i, planned_index in enumerate(meant)}
-        joined = [(place[run.start], place[run.end - 1] + 1, frozenset(run.terms))
-                  for run in planned.runs
-                  if all(i in place for i in range(run.start, run.end))]
+        words = [ranking.QueryWord(w.spellings, w.weight, w.filler, w.soft)
+                 for w in planned.words]
+        joined = [(run.start, run.end, frozenset(run.terms)) for run in planned.runs]
         # A query of stop words only ("andere") is compared with titles' stop words too.
-        folded = [planned.words[i].folded for i in meant]
-        stopwords = frozenset() if all(w in self.analyzer.stopwords for w in folded) \
+        stopwords = frozenset() if all(w.stopword for w in planned.words) \
             else self.analyzer.stopwords
-        numbers = any(w.isdigit() for w in folded)
+        numbers = any(w.folded.isdigit() for w in planned.words)
         scored = [(h.score, ranking.title_score(words, str(h.fields.get("title_key") or ""),
                                                  stopwords, joined, numbers)) for h in window]
         order = ranking.rerank(scored)
