@@ -4,10 +4,11 @@ The only syntax we honour: "quoted phrases" (quotes at word boundaries) and `-wo
 exclusions. A hyphen is Dutch text everywhere else: inside a word ("e-mail", "ADHD-diagnose",
 "10-jarig"), at its end ("in- en uitvoer") and before a word after "en", "of" or "tot", where
 Dutch leaves out the shared part of a compound ("datum en -tijd", "spier- of -zenuwpijn"):
-such a word is searched, not excluded. Repeated words count once; at most 16 words (and 4 phrases) are searched.
-Everything else that looks like query syntax (`title:x`, `*`, `/.*/`, `~`, `\\`, brackets) is
-punctuation between words. An unmatched quote is punctuation too. Whether a query can be
-searched at all, and how deep a visitor may page, is decided here (`QueryError` otherwise).
+such a word is searched, not excluded. Repeated words count once; at most 16 words (and 4
+phrases) are searched. Everything else that looks like query syntax (`title:x`, `*`, `/.*/`,
+`~`, `\\`, brackets) is punctuation between words. An unmatched quote is punctuation too.
+Whether a query can be searched at all, and how deep a visitor may page, is decided here
+(`QueryError` otherwise).
 """
 
 from __future__ import annotations
