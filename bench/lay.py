@@ -25,6 +25,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import ir_measures
+from ir_measures import RR, Success
+
 from bench.corpus import SEEDS_DIR, corpus_pages, gimp_html_files
 from indexer.engines import make_engine
 from indexer.nlp.enrich import enrich_pages
@@ -79,12 +82,20 @@ def relevant_pages(pages: Sequence[Page], query: LayQuery) -> frozenset[str]:
                      if passage.text.startswith(query.targets))
 
 
-def scores(ranked: Sequence[str], relevant: frozenset[str]) -> tuple[bool, float]:
-    """(a relevant page in the first HIT_AT, reciprocal rank of the first within TOP)."""
-    for rank, page in enumerate(ranked[:TOP], start=1):
-        if page in relevant:
-            return rank <= HIT_AT, 1.0 / rank
-    return False, 0.0
+def scores(ranked: Sequence[Sequence[str]], relevant: Sequence[frozenset[str]]
+           ) -> list[tuple[float, float]]:
+    """Per query, (hit@HIT_AT, RR@TOP) of its ranked page ids (ir-measures: Success and RR);
+    0 for a query with no answer."""
+    ids = [f"q{n}" for n in range(len(ranked))]
+    qrels = {qid: dict.fromkeys(wanted, 1) for qid, wanted in zip(ids, relevant, strict=True)}
+    # Scores from the rank, so that the library keeps our order.
+    run = {qid: {page: float(TOP - rank) for rank, page in enumerate(pages[:TOP])}
+           for qid, pages in zip(ids, ranked, strict=True) if pages}
+    values = {qid: [0.0, 0.0] for qid in ids}
+    for metric in ir_measures.iter_calc([Success @ HIT_AT, RR @ TOP], qrels, run):
+        values[metric.query_id][0 if metric.measure == Success @ HIT_AT else 1] = \
+            float(metric.value)
+    return [(values[qid][0], values[qid][1]) for qid in ids]
 
 
 @dataclass(frozen=True)
@@ -97,16 +108,13 @@ class ModeFigures:
 def evaluate(search: Callable[[str], list[tuple[str, str]]], queries: Sequence[LayQuery],
              relevant: Sequence[frozenset[str]]) -> ModeFigures:
     """hit@HIT_AT and MRR@TOP of `search` (query -> [(page id, title)]) over the queries."""
-    results = []
-    misses = []
-    for query, wanted in zip(queries, relevant, strict=True):
-        found = search(query.text)
-        hit, rr = scores([page for page, _ in found], wanted)
-        results.append((hit, rr))
-        if not hit:
-            misses.append((query.text, found[0][1] if found else "(geen hits)"))
-    return ModeFigures(statistics.fmean(h for h, _ in results),
-                       statistics.fmean(r for _, r in results), tuple(misses))
+    answers = [search(query.text) for query in queries]
+    values = scores([[page for page, _ in found] for found in answers], relevant)
+    misses = tuple((query.text, found[0][1] if found else "(geen hits)")
+                   for query, found, (hit, _) in zip(queries, answers, values, strict=True)
+                   if not hit)
+    return ModeFigures(statistics.fmean(h for h, _ in values),
+                       statistics.fmean(r for _, r in values), misses)
 
 
 MODES: dict[str, float | None] = {"lexical": 0.0, "semantic": 1.0, "hybrid": None}

@@ -152,3 +152,11 @@ def test_rows_are_replaced_per_article_and_another_model_replaces_the_table(
     table = files.table("v1")
     assert table is not None and table.model == "n" and list(table.ids) == ["c/p0"]
     assert files.table("v2") is None
+
+
+def test_a_damaged_vector_file_is_ignored_not_an_error(tmp_path: Path) -> None:
+    files = VectorFiles(tmp_path)
+    (tmp_path / "v1").mkdir()
+    files.update("v1", [], [("a", rows("m", ["a/p0"], [[1, 0]]))])
+    files.path("v1").write_bytes(files.path("v1").read_bytes()[:40])  # cut short
+    assert files.table("v1") is None

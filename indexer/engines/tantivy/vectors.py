@@ -18,6 +18,7 @@ from __future__ import annotations
 import io
 import logging
 import os
+import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -132,7 +133,12 @@ class VectorFiles:
         loaded = self._loaded.get(version)
         if loaded is not None and loaded[0] == key:
             return loaded[1]
-        table = VectorTable.from_file(path)
+        try:
+            table = VectorTable.from_file(path)
+        except (OSError, ValueError, KeyError, zipfile.BadZipFile) as exc:
+            # Search goes on by words alone; a full reindex writes the file again.
+            log.warning("passage vectors of %s cannot be read (%s): ignored", version, exc)
+            return None
         self._loaded[version] = (key, table)
         return table
 
