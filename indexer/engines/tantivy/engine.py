@@ -9,6 +9,7 @@ version reach tantivy's reader within about a second.
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import time
@@ -54,6 +55,8 @@ from indexer.search.port import (
 )
 from indexer.search.values import Health, StoredPassage, WriteReport
 from indexer.settings import Settings
+
+log = logging.getLogger(__name__)
 
 _WRITER_HEAP = 64_000_000
 _LOCK_WAIT = 10.0  # seconds a writer waits for another process's writer to finish
@@ -172,7 +175,13 @@ class TantivyEngine:
             writer.delete_documents_by_term("article_id", article_id)
         writer.commit()
         writer.wait_merging_threads()
-        self.vectors.update(version, ids, ())
+        try:
+            self.vectors.update(version, ids, ())
+        except OSError as exc:
+            # A removal must work on a full disk: rows of passages the index no longer has
+            # are never shown (the search flow shows only articles the index holds), and
+            # the next write of this version drops them.
+            log.warning("vectors of %d removed articles stay in %s: %s", len(ids), version, exc)
         self._reload(version, index)
         return len(present)
 
