@@ -158,8 +158,11 @@ def _windows(permuted: NDArray[np.uint64], window: int) -> NDArray[np.uint64]:
     if window == 1 or not len(permuted):
         return permuted
     if len(permuted) <= window:
-        return permuted.min(axis=0, keepdims=True)
-    return np.lib.stride_tricks.sliding_window_view(permuted, window, axis=0).min(axis=-1)
+        signatures: NDArray[np.uint64] = permuted.min(axis=0, keepdims=True)
+    else:
+        views = np.lib.stride_tricks.sliding_window_view(permuted, window, axis=0)
+        signatures = views.min(axis=-1)
+    return signatures
 
 
 def window_signatures(
