@@ -5,7 +5,7 @@
   which is parsed and analysed but never indexed;
 - `GET /editor`: the page where editors paste a draft or pick an article.
 
-The views call an `OverlapService` (indexer.overlap.finder) that also serves the CLI; it shares the
+The views call an `OverlapService` (indexer.overlap.service) that also serves the CLI; it shares the
 app's engine and builds the NLP pipeline on the first draft.
 """
 
@@ -17,7 +17,8 @@ from flask import Blueprint, Flask, Response, current_app, jsonify, render_templ
 from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 
 from indexer.errors import InputError, NotFound
-from indexer.overlap.finder import OverlapReport, OverlapService
+from indexer.overlap.models import OverlapReport
+from indexer.overlap.service import OverlapService
 from search_api.errors import error_response
 from search_api.params import no_params
 from search_api.search import cacheable

@@ -17,7 +17,7 @@ import click
 from indexer.cli.common import echo_json, settings_or_exit, warn
 
 if TYPE_CHECKING:
-    from indexer.overlap.finder import OverlapReport
+    from indexer.overlap.models import OverlapReport
     from indexer.overlap.report import SiteReport
 
 
@@ -42,8 +42,10 @@ def overlap(
     """
     from indexer.engines import make_engine
     from indexer.errors import SiteSearchError
-    from indexer.overlap.finder import OverlapService, Thresholds
-    from indexer.overlap.report import render_html, site_report
+    from indexer.overlap.limits import Thresholds
+    from indexer.overlap.report import site_report
+    from indexer.overlap.report_html import render_html
+    from indexer.overlap.service import OverlapService
 
     if site_wide == (article_id is not None):
         raise click.UsageError("give either an ARTICLE_ID or --report")

@@ -60,7 +60,7 @@ def test_draft_check_finds_a_copied_paragraph(
     assert response.status_code == 200
     assert response.headers["Cache-Control"] == "no-store"
     body = assert_documented(response, "/api/overlap", "post")
-    assert body["article"] == {"id": None, "title": "Mijn concept"}
+    assert body["article"] == {"id": None, "title": "Mijn concept", "url": None}
     # The paragraph itself first, then the depression article's paraphrase of it.
     assert [m["other_passage"]["id"] for m in body["matches"]] == [
         original.id, f"{seed_pages['depression'].id}/p3"

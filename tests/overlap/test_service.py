@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from indexer.errors import InputError, NotFound
-from indexer.overlap.finder import Match, OverlapReport, OverlapService, parse_draft
+from indexer.overlap.models import Match, OverlapReport
+from indexer.overlap.service import OverlapService, parse_draft
 from indexer.pages.models import Page
 from indexer.search.port import Engine
 
