@@ -9,7 +9,8 @@ keys):
    of pairs: a large site has millions); each pair of distinct texts is aligned once;
 3. clusters that do not chain: a representative passage (the one repeated by most articles
    first) and the passages that repeat it, each of which also repeats every other member
-   (verified pair by pair), so a cluster is one text, never friends of friends;
+   (verified pair by pair), so a cluster is one text, never friends of friends; every
+   verified pair stands in some cluster;
 4. order by editorial value: clusters by words repeated x articles, articles by duplicated
    words.
 """
@@ -209,6 +210,10 @@ def _articles(
 def _clusters(
     passages: Sequence[StoredPassage], edges: dict[int, dict[int, Covered]], pairs: _Pairs
 ) -> list[PassageCluster]:
+    """One cluster per text repeated: a representative and the passages of other articles
+    repeating it that also repeat one another. A passage repeating two different texts (one
+    with each of two articles) is the representative of two clusters, never a bridge."""
+
     def repeated(i: int) -> int:  # words of i that some other passage repeats
         return len(set().union(*(mine for mine, _ in edges[i].values())))
 
@@ -216,43 +221,40 @@ def _clusters(
         return len({passages[j].article_id for j in edges[i]})
 
     seeds = sorted(edges, key=lambda i: (-articles_around(i), -repeated(i), passages[i].id))
-    taken: set[int] = set()
+    shown_pairs: set[tuple[int, int]] = set()
     clusters = []
     for seed in seeds:
-        if seed in taken:
-            continue
-        members = [seed]
-        articles = {passages[seed].article_id}
-        shown: set[int] = set()
-        # The passages repeating most of the representative first.
-        around = sorted(
-            (j for j in edges[seed] if j not in taken),
-            key=lambda j: (-len(edges[seed][j][0]), passages[j].id),
-        )
-        for j in around:
-            if passages[j].article_id in articles:
-                continue
-            if all(_verified(j, m, edges, pairs) for m in members[1:]):
-                members.append(j)
-                articles.add(passages[j].article_id)
-                shown |= edges[seed][j][0]
-        if len(members) < 2:
-            continue
-        taken.update(members)
-        clusters.append(PassageCluster(
-            articles=len(articles), words=len(shown),
-            passages=tuple(stored_ref(passages[i]) for i in members),
-        ))
+        while around := [j for j in edges[seed] if _pair(seed, j) not in shown_pairs]:
+            # The passages repeating most of the representative first.
+            around.sort(key=lambda j: (-len(edges[seed][j][0]), passages[j].id))
+            members = [seed]
+            articles = {passages[seed].article_id}
+            shown: set[int] = set()
+            for j in around:
+                if passages[j].article_id in articles:
+                    continue
+                if all(_verified(j, m, edges, pairs) for m in members[1:]):
+                    members.append(j)
+                    articles.add(passages[j].article_id)
+                    shown |= edges[seed][j][0]
+            shown_pairs.update(_pair(a, b) for a in members for b in members if a < b)
+            clusters.append(PassageCluster(
+                articles=len(articles), words=len(shown),
+                passages=tuple(stored_ref(passages[i]) for i in members),
+            ))
     clusters.sort(key=lambda c: (-c.words * c.articles, c.passages[0].id))
     return clusters
+
+
+def _pair(i: int, j: int) -> tuple[int, int]:
+    return (i, j) if i < j else (j, i)
 
 
 def _verified(i: int, j: int, edges: dict[int, dict[int, Covered]], pairs: _Pairs) -> bool:
     if j in edges.get(i, {}):
         return True
     # Never candidates, or not verified: decide by aligning them (once per pair of texts).
-    a, b = min(i, j), max(i, j)
-    return pairs.outcome(a, b) is not None
+    return pairs.outcome(*_pair(i, j)) is not None
 
 
 def _boilerplate_texts(
