@@ -81,18 +81,18 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 def parse_draft(text: str, max_chars: int, title: str = "Concept") -> Page:
     """A draft's Page; InputError when it is empty, too long or not text."""
     if len(text) > max_chars:
-        raise InputError(f"draft is too long: {len(text)} characters, at most {max_chars}")
+        raise InputError(f"het concept is te lang: {len(text)} tekens, ten hoogste {max_chars}")
     controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\t\n\r")
     if "\x00" in text or controls > max(2, len(text) // 100):
-        raise InputError("draft contains binary data (control characters), not text")
+        raise InputError("het concept bevat binaire gegevens (stuurtekens), geen tekst")
     if _SURROGATE.search(text) or _SURROGATE.search(title):
         # JSON can carry "\ud800" escapes that no UTF-8 text holds.
-        raise InputError("draft contains invalid characters (unpaired UTF-16 surrogates)")
+        raise InputError("het concept bevat ongeldige tekens (losse UTF-16-surrogaten)")
     if not text.strip():
-        raise InputError("draft text is empty")
+        raise InputError("het concept is leeg")
     from indexer.pages.parsing import parse_plain_text
 
     page = parse_plain_text(text, title=title)
     if not page.passages():
-        raise InputError("draft has no paragraphs to compare")
+        raise InputError("het concept heeft geen alinea's om te vergelijken")
     return page

@@ -125,7 +125,7 @@ def test_ten_megabytes_of_text_is_413(client: FlaskClient) -> None:
 def test_a_draft_over_the_draft_limit_is_413(client: FlaskClient) -> None:
     # Under the body limit (1 MB) but over overlap_max_draft_chars (100,000).
     error = assert_error(client.post("/api/overlap", json={"text": "woord " * 20_000}), 413)
-    assert "100000" in error["message"]
+    assert "100000" in error["message"] and "te lang" in error["message"]
 
 
 def test_get_on_the_draft_endpoint_is_405(client: FlaskClient) -> None:
