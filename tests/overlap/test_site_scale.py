@@ -154,3 +154,22 @@ def test_the_boilerplate_is_stored_beside_the_index_and_reused(
     # Other thresholds are another boilerplate: computed anew, not read.
     other = load_settings(data_dir=site_settings.data_dir, overlap_boilerplate_min_pages=9)
     assert OverlapService(site_engine, other, nlp=nlp).boilerplate.current().runs == frozenset()
+
+
+def test_the_report_command_lists_the_boilerplate_apart(
+    site_engine: Engine, site_settings: Settings
+) -> None:
+    from click.testing import CliRunner
+
+    from indexer.cli import main
+
+    env = {"SITESEARCH_DATA_DIR": str(site_settings.data_dir)}
+    result = CliRunner().invoke(main, ["overlap", "--report"], env=env, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    text = result.stdout
+    assert "standaardtekst (op 5 of meer artikelen" in text
+    assert f"op 8 pagina's: {NOTE[:60]}" in text
+    assert "   0.0%  artikel-6" in text
+    name = f"boilerplate-{site_engine.live_version()}.json"
+    stored = Path(site_settings.data_dir, "overlap", name)
+    assert json.loads(stored.read_text(encoding="utf-8"))["key"]["min_pages"] == 5
