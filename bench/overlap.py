@@ -40,6 +40,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
+from functools import lru_cache
 from itertools import combinations
 from pathlib import Path
 from typing import Any
@@ -49,6 +50,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import numpy as np
 from datasketch import MinHash
 from datasketch.hashfunc import sha1_hash32
+from numpy.typing import NDArray
 
 from bench.corpus import debian_faq_html_files, gimp_html_files
 from indexer.engines import make_engine
@@ -307,6 +309,12 @@ def run_corpus(
 # --- fingerprints
 
 
+@lru_cache(maxsize=1)
+def _previous_permutations() -> tuple[NDArray[np.uint64], NDArray[np.uint64]]:
+    a, b = MinHash(num_perm=1, seed=fp.SEED, scheme="legacy").permutations
+    return np.asarray(a, dtype=np.uint64), np.asarray(b, dtype=np.uint64)
+
+
 def previous_passage_bands(lemmas: Sequence[str]) -> tuple[str, ...]:
     """The previous implementation, as the baseline: one numpy pass per passage, each
     shingle hashed every time (windows of one shingle, one band of one row)."""
@@ -315,7 +323,7 @@ def previous_passage_bands(lemmas: Sequence[str]) -> tuple[str, ...]:
     if not grams:
         return ()
     hashes = np.array([sha1_hash32(g.encode("utf-8")) for g in grams], dtype=np.uint64)
-    a, b = MinHash(num_perm=1, seed=fp.SEED, scheme="legacy").permutations
+    a, b = _previous_permutations()
     permuted = ((hashes[:, None] * a + b) % np.uint64((1 << 61) - 1)) & np.uint64((1 << 32) - 1)
     return tuple(sorted({f"0.{int(v):x}" for v in permuted[:, 0]}))
 
@@ -331,7 +339,7 @@ def datasketch_bands(lemmas: Sequence[str]) -> tuple[str, ...]:
     return tuple(sorted(keys))
 
 
-def fingerprint_figures(enriched: list[EnrichedPage], rounds: int = 5) -> dict[str, object]:
+def fingerprint_figures(enriched: list[EnrichedPage], rounds: int = 3) -> dict[str, object]:
     assert (fp.WINDOW, fp.BANDS, fp.ROWS) == (1, 1, 1), "the baselines assume the defaults"
     lemma_lists = [[p.lemmas for p in page.passages] for page in enriched]
     ways: dict[str, Callable[[], object]] = {

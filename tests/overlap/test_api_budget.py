@@ -77,10 +77,13 @@ def test_a_check_while_the_worker_is_busy_is_503_at_once(
     gate: threading.BoundedSemaphore = app.extensions[GATE]
     assert gate.acquire(blocking=False)  # another check is running in this worker
     try:
-        for response in (
-            client.post("/api/overlap", json={"text": "Een concept van een paar woorden."}),
-            client.get(f"/api/articles/{seed_pages['adhd'].id}/overlap"),
+        for response, path, method in (
+            (client.post("/api/overlap", json={"text": "Een concept van een paar woorden."}),
+             "/api/overlap", "post"),
+            (client.get(f"/api/articles/{seed_pages['adhd'].id}/overlap"),
+             "/api/articles/{id}/overlap", "get"),
         ):
+            assert_documented(response, path, method)
             error = assert_error(response, 503)
             assert error["code"] == "overlap_busy"
             assert response.headers["Retry-After"] == "2"
@@ -99,7 +102,9 @@ def test_the_checks_have_their_own_lower_rate_limit(
     client = app.test_client()
     check = f"/api/articles/{seed_pages['adhd'].id}/overlap"
     assert [client.get(check).status_code for _ in range(2)] == [200, 200]
-    error = assert_error(client.get(check), 429)
+    limited = client.get(check)
+    assert_documented(limited, "/api/articles/{id}/overlap")
+    error = assert_error(limited, 429)
     assert error["code"] == "rate_limited"
     assert int(client.get(check).headers["Retry-After"]) >= 1
     assert_error(client.post("/api/overlap", json={"text": "Nog een concept."}), 429)
