@@ -267,7 +267,7 @@ def baseline_figures(
     return {
         "sample_pages": len(chosen), "sample_passages": len(subset),
         "brute_force_pairs": len(truth), "brute_force_s": round(brute_s, 2),
-        "report_s": round(report_s, 2), "ratio": round(brute_s / report_s, 1),
+        "sample_report_s": round(report_s, 2), "ratio": round(brute_s / report_s, 1),
         "recall": round(recall, 3),
     }
 

@@ -99,6 +99,7 @@ class Words:
     ends: tuple[int, ...]
     content: tuple[bool, ...]
     content_terms: frozenset[str]
+    content_sequence: tuple[str, ...] = ()  # the content terms in order
 
     def __len__(self) -> int:
         return len(self.terms)
@@ -119,12 +120,14 @@ def text_words(text: str) -> Words:
     forms = [_word_form(m.group()) for m in matches]
     terms = tuple(form for form, _ in forms)
     content = tuple(flag for _, flag in forms)
+    sequence = tuple(t for t, flag in zip(terms, content, strict=True) if flag)
     return Words(
         terms=terms,
         starts=tuple(m.start() for m in matches),
         ends=tuple(m.end() for m in matches),
         content=content,
-        content_terms=frozenset(t for t, flag in zip(terms, content, strict=True) if flag),
+        content_terms=frozenset(sequence),
+        content_sequence=sequence,
     )
 
 

@@ -36,12 +36,14 @@ def masked(words: Words, positions: Collection[int]) -> Words:
     for position in positions:
         terms[position] = f"\x00{next(_MASKS)}"
         content[position] = False
+    sequence = tuple(t for t, flag in zip(terms, content, strict=True) if flag)
     return Words(
         terms=tuple(terms),
         starts=words.starts,
         ends=words.ends,
         content=tuple(content),
-        content_terms=frozenset(t for t, flag in zip(terms, content, strict=True) if flag),
+        content_terms=frozenset(sequence),
+        content_sequence=sequence,
     )
 
 
@@ -56,32 +58,42 @@ def align(a: Words, b: Words, limits: Thresholds) -> list[Span]:
     """
     if not a or not b or len(a.content_terms & b.content_terms) < MIN_SPAN_CONTENT:
         return []  # no span can share enough content words: skip the alignment
-    if LCSseq.similarity(a.terms, b.terms) < limits.min_matched_words():
-        return []  # fewer matching words in all than one span needs
-    blocks = [
-        (block.a, block.b, block.size)
-        for block in Indel.opcodes(a.terms, b.terms).as_matching_blocks()
-        if block.size
-    ]
+    # What any span needs, in the two texts as wholes: content words in the same order, and
+    # matching words in all.
+    if LCSseq.similarity(a.content_sequence, b.content_sequence) < MIN_SPAN_CONTENT:
+        return []
+    need = limits.min_matched_words()
+    if LCSseq.similarity(a.terms, b.terms) < need:
+        return []
+    gap = limits.max_gap
     spans: list[Span] = []
     chain: list[tuple[int, int, int]] = []
-    for block in [*blocks, (len(a) + limits.max_gap + 1, len(b) + limits.max_gap + 1, 0)]:
+    matched = 0
+    for block in Indel.opcodes(a.terms, b.terms).as_matching_blocks():
+        i, j, n = block.a, block.b, block.size
+        if not n:
+            continue
         if chain:
             pi, pj, pn = chain[-1]
-            if block[0] - (pi + pn) <= limits.max_gap and block[1] - (pj + pn) <= limits.max_gap:
-                chain.append(block)
+            if i - (pi + pn) <= gap and j - (pj + pn) <= gap:
+                chain.append((i, j, n))
+                matched += n
                 continue
-            span = _span(a, b, chain, limits)
-            if span is not None:
-                spans.append(span)
-        chain = [block]
+            if matched >= need:  # else no span: too few matching words
+                span = _span(a, b, chain, limits)
+                if span is not None:
+                    spans.append(span)
+        chain = [(i, j, n)]
+        matched = n
+    if chain and matched >= need:
+        span = _span(a, b, chain, limits)
+        if span is not None:
+            spans.append(span)
     return spans
 
 
 def _span(a: Words, b: Words, chain: list[tuple[int, int, int]], limits: Thresholds) -> Span | None:
-    # Cheap rejections first: trimming the chain below only makes it shorter.
-    if sum(n for _, _, n in chain) < limits.min_matched_words():
-        return None
+    # A cheap rejection first: trimming the chain below only makes it shorter.
     if chain[-1][0] + chain[-1][2] - chain[0][0] < limits.min_span_words \
             and chain[-1][1] + chain[-1][2] - chain[0][1] < limits.min_span_words:
         return None

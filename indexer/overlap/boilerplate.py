@@ -2,10 +2,9 @@
 text (notes, instructions, navigation sentences), not an editor's copy.
 
 A run of `run_words` consecutive comparison terms (or a whole short passage) standing on at
-least `Thresholds.boilerplate_pages(articles)` articles is boilerplate; so is an LSH band key
-that many articles carry. Boilerplate words are masked before two texts are aligned (they match
-nothing), are left out of every duplicated fraction, never join a cluster, and their band keys
-never propose a candidate. The site report lists them once, in a section of their own.
+least `Thresholds.boilerplate_pages(articles)` articles is boilerplate. Boilerplate words are
+masked before two texts are aligned (they match nothing), are left out of every duplicated
+fraction and never join a cluster. The site report lists them once, in a section of their own.
 
 `find_boilerplate` computes it from the stored passages (one pass, numpy for the counting);
 `BoilerplateStore` keeps it for the checks of the live version: in memory, and in a file beside
@@ -19,7 +18,7 @@ import json
 import logging
 import threading
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -42,7 +41,7 @@ log = logging.getLogger("indexer.overlap")
 MIN_RUN_WORDS = 5
 # A passage shorter than a run is boilerplate as a whole when it has this many words.
 MIN_SHORT_WORDS = 3
-_FORMAT = 1
+_FORMAT = 2
 
 
 def run_words(limits: Thresholds) -> int:
@@ -53,14 +52,15 @@ def run_words(limits: Thresholds) -> int:
 
 @dataclass(frozen=True)
 class Boilerplate:
-    """What is boilerplate on one site: the word runs and band keys standing on at least
-    `pages` of its `articles` articles."""
+    """What is boilerplate on one site: the word runs standing on at least `pages` of its
+    `articles` articles; and, to ask the engine for the rarest band keys first, on how many
+    articles each common band key stands (those on at least `boilerplate_min_pages`)."""
 
     pages: int
     articles: int
     size: int  # words per run
     runs: frozenset[tuple[str, ...]] = field(default=frozenset())
-    bands: frozenset[str] = field(default=frozenset())
+    band_articles: Mapping[str, int] = field(default_factory=dict)
 
     def positions(self, words: Words) -> frozenset[int]:
         """The indexes of the words of `words` that are boilerplate."""
@@ -79,7 +79,8 @@ class Boilerplate:
     def as_json(self) -> dict[str, Any]:
         return {
             "pages": self.pages, "articles": self.articles, "size": self.size,
-            "runs": sorted(list(run) for run in self.runs), "bands": sorted(self.bands),
+            "runs": sorted(list(run) for run in self.runs),
+            "band_articles": dict(sorted(self.band_articles.items())),
         }
 
     @classmethod
@@ -87,7 +88,7 @@ class Boilerplate:
         return cls(
             pages=int(data["pages"]), articles=int(data["articles"]), size=int(data["size"]),
             runs=frozenset(tuple(str(t) for t in run) for run in data["runs"]),
-            bands=frozenset(str(band) for band in data["bands"]),
+            band_articles={str(k): int(v) for k, v in data["band_articles"].items()},
         )
 
 
@@ -135,8 +136,11 @@ def find_boilerplate(
         else:
             runs.update(its_words.terms[s : s + size] for s in starts)
             positions.append(frozenset(k for s in starts for k in range(s, s + size)))
-    bands = frozenset(band for band, held in band_articles.items() if len(held) >= pages)
-    boilerplate = Boilerplate(pages, len(articles), size, frozenset(runs), bands)
+    common = {
+        band: len(held) for band, held in band_articles.items()
+        if len(held) >= limits.boilerplate_min_pages
+    }
+    boilerplate = Boilerplate(pages, len(articles), size, frozenset(runs), common)
     return SiteBoilerplate(boilerplate, positions)
 
 

@@ -1,8 +1,9 @@
 """The overlap finder: which passages of an article (or of a draft) already stand elsewhere.
 
 Three stages, so that a check costs one engine call plus a little arithmetic:
-1. candidates: the passages' LSH band keys (indexer.nlp.fingerprints), less the site's
-   boilerplate keys, in ONE `engine.passages_by_bands` call;
+1. candidates: the passages' LSH band keys (indexer.nlp.fingerprints), the rarest on the site
+   first as long as the passages they are expected to bring fit the budget, in ONE
+   `engine.passages_by_bands` call;
 2. verification (indexer.overlap.align), pairs sharing the most keys first, with the site's
    boilerplate words masked so that template text never counts as duplication;
 3. topical overlap, ranked apart: `engine.more_like_this` plus the entities both articles name.
@@ -44,7 +45,7 @@ if TYPE_CHECKING:
 @dataclass(frozen=True, slots=True)
 class Probe:
     """A passage to check: its reference, its words (`compare`: with the boilerplate masked),
-    the indexes of its boilerplate words, and its band keys (boilerplate keys left out)."""
+    the indexes of its boilerplate words, and its band keys."""
 
     ref: PassageRef
     words: Words
@@ -72,7 +73,7 @@ def _probe(
     )
     words = text_words(p.text)
     mask = boilerplate.positions(words)
-    bands = frozenset(passage_bands(passage.lemmas)) - boilerplate.bands
+    bands = frozenset(passage_bands(passage.lemmas))
     compared = len(words) - len(mask) >= limits.min_passage_words and bool(bands)
     return Probe(ref, words, masked(words, mask), mask, bands, compared)
 
@@ -154,11 +155,11 @@ def _verified_matches(
     """Every verified (probe, stored passage) match, within the budget's candidates and
     comparisons; pairs sharing more band keys are aligned first."""
     compared = [p for p in probes if p.compared]
-    all_bands = sorted(set().union(*(p.bands for p in compared))) if compared else []
-    if not all_bands:
+    bands = _rarest_bands(set().union(*(p.bands for p in compared)), boilerplate, budget)
+    if not bands:
         return []
     candidates = engine.passages_by_bands(
-        all_bands, exclude_article=article_id, limit=budget.max_candidates
+        bands, exclude_article=article_id, limit=budget.max_candidates
     )
     if len(candidates) >= budget.max_candidates:
         truncated.append(Truncation(limit="candidates", value=budget.max_candidates))
@@ -191,6 +192,20 @@ def _verified_matches(
             matches.append(as_match(compared[number], stored, outcomes[key]))
     matches.sort(key=lambda m: (m.passage.index, -m.similarity, m.other_passage.id))
     return matches
+
+
+def _rarest_bands(bands: set[str], boilerplate: Boilerplate, budget: Budget) -> list[str]:
+    """The band keys to ask for: the rarest on the site first, as long as the articles that
+    carry them fit the candidate budget (a key only a few articles carry is always asked)."""
+    counts = boilerplate.band_articles
+    chosen = []
+    expected = 0
+    for band in sorted(bands, key=lambda b: (counts.get(b, 0), b)):
+        expected += counts.get(band, 0)
+        if expected > budget.max_candidates:
+            break
+        chosen.append(band)
+    return chosen
 
 
 def _stored_words(stored: StoredPassage, limits: Thresholds, boilerplate: Boilerplate) -> Words:

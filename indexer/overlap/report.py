@@ -3,10 +3,12 @@ passages repeat one another (clusters), and which text is the site's boilerplate
 
 One pass over the live index (`engine.iter_passages`, which carries each passage's LSH band
 keys):
-1. boilerplate: word runs and band keys on many articles (indexer.overlap.boilerplate); its
-   words are masked, and its band keys propose no candidates;
-2. candidates: passages of different articles sharing a band key, per passage (no global list
-   of pairs: a large site has millions); each pair of distinct texts is aligned once;
+1. boilerplate: word runs on many articles (indexer.overlap.boilerplate); its words are
+   masked;
+2. candidates: passages of different articles sharing a pair of consecutive content words of
+   their own text, rarest pairs first within a budget of pairs per passage, enumerated per
+   passage (no global list of pairs: a large site has millions); each pair of distinct texts
+   is aligned once;
 3. clusters that do not chain: a representative passage (the one repeated by most articles
    first) and the passages that repeat it, each of which also repeats every other member
    (verified pair by pair), so a cluster is one text, never friends of friends; every
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from itertools import pairwise
 from typing import TYPE_CHECKING, TypeVar
 
 from pydantic import BaseModel, ConfigDict
@@ -35,6 +38,8 @@ if TYPE_CHECKING:
     from indexer.search.values import StoredPassage
 
 _T = TypeVar("_T")
+# Candidate pairs a report may propose, per passage of the site (see `_largest_bucket`).
+PAIRS_PER_PASSAGE = 40
 
 
 class _Value(BaseModel):
@@ -144,18 +149,23 @@ def analyse(
     eligible = [
         len(w) - len(m) >= limits.min_passage_words for w, m in zip(words, masks, strict=True)
     ]
-    buckets: dict[str, list[int]] = defaultdict(list)
-    for number, passage in enumerate(passages):
-        if eligible[number]:
-            for band in passage.bands:
-                if band not in site.boilerplate.bands:
-                    buckets[band].append(number)
+    keys = [
+        _pair_keys(w, m) if ok else frozenset()
+        for w, m, ok in zip(words, masks, eligible, strict=True)
+    ]
+    buckets: dict[int, list[int]] = defaultdict(list)
+    for number, its_keys in enumerate(keys):
+        for key in its_keys:
+            buckets[key].append(number)
+    largest = _largest_bucket(buckets, PAIRS_PER_PASSAGE * len(passages))
     edges: dict[int, dict[int, Covered]] = defaultdict(dict)
     candidates = 0
     for i in _bar(range(len(passages)), progress, "passages"):
         if not eligible[i]:
             continue
-        others = {j for band in passages[i].bands for j in buckets.get(band, ()) if j > i}
+        others = {
+            j for key in keys[i] if len(buckets[key]) <= largest for j in buckets[key] if j > i
+        }
         for j in sorted(others):
             if passages[j].article_id == passages[i].article_id:
                 continue
@@ -173,6 +183,30 @@ def analyse(
         clusters=tuple(_clusters(passages, edges, pairs)),
         boilerplate=tuple(_boilerplate_texts(passages, words, masks)),
     ), site.boilerplate
+
+
+def _pair_keys(words: Words, mask: frozenset[int]) -> frozenset[int]:
+    """The candidate keys of a passage: each pair of consecutive content words of its own
+    text (boilerplate left out), as the band keys of the index are made of pairs of content
+    lemmas; here of the very words that verification aligns."""
+    content = [t for k, (t, c) in enumerate(zip(words.terms, words.content, strict=True))
+               if c and k not in mask]
+    return frozenset(hash(pair) for pair in pairwise(content))
+
+
+def _largest_bucket(buckets: dict[int, list[int]], budget: int) -> int:
+    """The largest bucket that proposes candidates: buckets from the smallest up, as long as
+    the pairs they propose fit `budget`. A copied sentence shares its rarer word pairs too;
+    the commonest pairs of words ("het gereedschap", "de afbeelding") would propose most of
+    the site to most of the site."""
+    proposed = 0
+    largest = 1
+    for size in sorted(len(members) for members in buckets.values()):
+        proposed += size * (size - 1) // 2
+        if proposed > budget:
+            break
+        largest = size
+    return largest
 
 
 def _articles(

@@ -139,7 +139,7 @@ def test_the_boilerplate_is_stored_beside_the_index_and_reused(
 ) -> None:
     first = OverlapService(site_engine, site_settings, nlp=nlp)
     found = first.boilerplate.current()
-    assert found.pages == 5 and found.runs and found.bands
+    assert found.pages == 5 and found.runs and found.band_articles
     stored = list(Path(site_settings.data_dir, "overlap").glob("boilerplate-*.json"))
     assert [p.name for p in stored] == [f"boilerplate-{site_engine.live_version()}.json"]
     # Another process (a second worker) reads the file instead of reading every passage:
