@@ -83,6 +83,14 @@ class Settings(BaseSettings):
     max_page_size: int = Field(50, ge=1, le=50, description="Largest page of hits.")
     max_result_window: int = Field(1000, ge=1, description="Deepest hit reachable by paging.")
     max_query_chars: int = Field(500, ge=1, description="Longest query accepted.")
+    facet_entity_types: list[str] = Field(
+        default_factory=lambda: [
+            "CONDITION", "SYMPTOM", "SIDE_EFFECT", "TREATMENT", "NUTRIENT", "SUPPLEMENT",
+            "NEUROTRANSMITTER", "RECEPTOR", "STUDY_TYPE",
+        ],
+        description="Entity types offered as filters (facets), in this order; a value found "
+                    "under several types is shown under the first of them with most articles.",
+    )
 
     # --- API
     host: str = Field("127.0.0.1", description="Address `sitesearch serve` binds to.")
@@ -100,8 +108,38 @@ class Settings(BaseSettings):
         default_factory=list, description="Origins allowed to call the API from a browser."
     )
     rate_limit_enabled: bool = Field(True, description="Apply rate limits to the API.")
-    rate_limit: str = Field("120/minute;20/second", description="flask-limiter limit per client.")
+    rate_limit: str = Field(
+        "120/minute;20/second",
+        description="flask-limiter limit per client, counted over all the API's workers.",
+    )
+    rate_limit_storage: str | None = Field(
+        None,
+        description=(
+            "Where the rate-limit counters live (a `limits` storage URI): default a folder "
+            "<data_dir>/ratelimits shared by the workers of this machine; redis://host:6379 or "
+            "memcached://host:11211 when several machines serve the API; memory:// counts per "
+            "worker."
+        ),
+    )
+    trusted_proxies: int = Field(
+        0, ge=0, le=5,
+        description=(
+            "Reverse proxies in front of the API whose X-Forwarded-For/-Proto are trusted "
+            "(hops); 0: none, the connecting address is the client's."
+        ),
+    )
+    request_read_timeout: float = Field(
+        10.0, gt=0, le=300,
+        description=(
+            "Seconds a client has to send a whole request (headers and body) to `sitesearch "
+            "serve`; slower ones are answered 408 and closed. Requests reach a worker thread "
+            "only once complete."
+        ),
+    )
     max_body_bytes: int = Field(1_000_000, ge=1, description="Largest request body accepted.")
+    max_json_depth: int = Field(
+        32, ge=2, le=500, description="Deepest nesting of arrays/objects in a JSON request body."
+    )
     cache_max_age: int = Field(60, ge=0, description="Cache-Control max-age of search answers.")
     answer_cache_entries: int = Field(
         4096, ge=0,
@@ -131,7 +169,24 @@ class Settings(BaseSettings):
     crawl_max_depth: int = Field(10, ge=0, description="Link depth from the start URL.")
     crawl_max_url_length: int = Field(2048, ge=16, description="Longest URL followed.")
     crawl_max_bytes: int = Field(5_000_000, ge=1, description="Largest response (decoded).")
-    crawl_timeout: float = Field(10.0, gt=0, description="Connect and read timeout (s).")
+    crawl_timeout: float = Field(
+        10.0, gt=0, description="Connect timeout and longest wait for one read (s)."
+    )
+    crawl_response_deadline: float = Field(
+        30.0, gt=0,
+        description="Longest time (s) for one response, connect + headers + body: a server "
+                    "that sends more slowly fails the page (not retried), the crawl goes on.",
+    )
+    crawl_sitemap_deadline: float = Field(
+        120.0, gt=0,
+        description="Longest time (s) spent reading robots.txt and sitemaps before crawling; "
+                    "sitemaps not read by then are noted in the summary.",
+    )
+    crawl_deadline: float = Field(
+        0.0, ge=0,
+        description="Longest time (s) a crawl runs; then it stops and the same command "
+                    "resumes it (0: no limit).",
+    )
     crawl_retries: int = Field(3, ge=0, description="Retries on 429/5xx/timeouts.")
     crawl_max_redirects: int = Field(5, ge=0, description="Redirect hops followed.")
     crawl_allowed_private_hosts: list[str] = Field(
@@ -146,7 +201,9 @@ class Settings(BaseSettings):
     )
     crawl_max_per_pattern: int = Field(
         200, ge=1,
-        description="URLs fetched per path pattern (digits folded): stops calendar-like traps.",
+        description="URLs followed from links per date-like pattern (calendar and archive "
+                    "pages, digits folded). Numbered pages that are not dates, and URLs the "
+                    "sitemaps list, are never capped.",
     )
     crawl_state_every: int = Field(
         10, ge=1, description="Pages between two saves of the resumable crawl state."

@@ -6,7 +6,8 @@ Three stages, so that a check costs one engine call plus a little arithmetic:
    `engine.passages_by_bands` call;
 2. verification (indexer.overlap.align), pairs sharing the most keys first, with the site's
    boilerplate words masked so that template text never counts as duplication;
-3. topical overlap, ranked apart: `engine.more_like_this` plus the entities both articles name.
+3. topical overlap, ranked apart: more like this (`indexer.search.related`) plus the entities
+   both articles name.
 
 A check has a budget (`Budget`): the passages read, the pairs aligned and the matches listed
 are bounded; a check cut short says so (`truncated_by`), and every passage's coverage is still
@@ -36,6 +37,7 @@ from indexer.overlap.models import (
     Truncation,
 )
 from indexer.pages.models import EnrichedPage, EnrichedPassage
+from indexer.search.related import related_articles as more_like_this
 
 if TYPE_CHECKING:
     from indexer.search.port import Engine
@@ -262,7 +264,7 @@ def related_articles(
     text = "\n\n".join([page.page.title, page.page.body_text()])
     mine = _entity_values(page)
     found = []
-    for related in engine.more_like_this(text, exclude_article=article_id, limit=limit):
+    for related in more_like_this(engine, text, exclude_article=article_id, limit=limit):
         url: str | None = None
         try:
             other = engine.get_page(related.article_id)
