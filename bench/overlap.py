@@ -149,14 +149,16 @@ def index(settings: Settings, enriched: list[EnrichedPage]) -> None:
 
 
 def cluster_figures(
-    report: SiteReport, boilerplate: Boilerplate, limits: Thresholds
+    report: SiteReport, boilerplate: Boilerplate, limits: Thresholds, order: dict[str, int]
 ) -> dict[str, object]:
     """The largest cluster, its member pairs verified again, and what chaining would make."""
     figures: dict[str, object] = {"clusters": len(report.clusters)}
     if not report.clusters:
         return figures
     largest = max(report.clusters, key=lambda c: (c.articles, len(c.passages)))
-    words = [fp.text_words(p.text) for p in largest.passages]
+    # Aligned in the report's order (alignment is not quite symmetric at a span's edges).
+    members = sorted(largest.passages, key=lambda p: order[p.id])
+    words = [fp.text_words(p.text) for p in members]
     prepared = [masked(w, boilerplate.positions(w)) for w in words]
     pairs = list(combinations(range(len(prepared)), 2))
     verified = sum(1 for i, j in pairs if align(prepared[i], prepared[j], limits))
@@ -249,7 +251,8 @@ def brute_force(passages: Sequence[StoredPassage], limits: Thresholds) -> set[tu
 def baseline_figures(
     passages: Sequence[StoredPassage], sample: int, limits: Thresholds
 ) -> dict[str, object]:
-    chosen = sorted({p.article_id for p in passages})[:sample]
+    articles = sorted({p.article_id for p in passages})
+    chosen = articles[:: max(1, len(articles) // sample)][:sample]  # spread over the site
     wanted = set(chosen)
     subset = [p for p in passages if p.article_id in wanted]
     started = time.perf_counter()
@@ -298,7 +301,8 @@ def run_corpus(
             "boilerplate_pages": report.boilerplate_pages,
             "boilerplate_texts": len(report.boilerplate),
         }
-        figures.update(cluster_figures(report, boilerplate, limits))
+        order = {p.id: number for number, p in enumerate(passages)}
+        figures.update(cluster_figures(report, boilerplate, limits, order))
         service = OverlapService(engine, settings, nlp=nlp)
         service.boilerplate.store(boilerplate)
         figures.update(draft_figures(service, pages, seeds, args.drafts))
