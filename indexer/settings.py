@@ -251,6 +251,11 @@ class Settings(BaseSettings):
         "20/minute;2/second",
         description="flask-limiter limit per client of the overlap checks (instead of rate_limit).",
     )
+    overlap_check_nice: int = Field(
+        10, ge=0, le=19,
+        description="CPU priority (nice) of the process that runs an API worker's overlap "
+                    "checks, so that searches get the CPU first.",
+    )
     overlap_checks_per_worker: int = Field(
         1, ge=1,
         description="Overlap checks one API worker runs at once; a check beyond them is "

@@ -5,8 +5,9 @@
   which is parsed and analysed but never indexed;
 - `GET /editor`: the page where editors paste a draft or pick an article.
 
-The views call an `OverlapService` (indexer.overlap.service) that also serves the CLI; it
-shares the app's engine and builds the NLP pipeline on the first draft.
+The views call an `OverlapService` (indexer.overlap.service, which also serves the CLI) in a
+child process of lower CPU priority (search_api.overlap_process), so that a check never holds
+the interpreter lock that the worker's searches need; tests install one in their process.
 
 A check costs far more than a search, so the two checks are guarded apart: their own, lower
 rate limit per client, shared by the two (`overlap_rate_limit`, instead of `rate_limit`), at most
@@ -21,7 +22,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Protocol
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, render_template, request
 from flask.blueprints import BlueprintSetupState
@@ -30,9 +31,11 @@ from flask_limiter.util import get_remote_address
 from werkzeug.exceptions import BadRequest, UnsupportedMediaType
 
 from indexer.errors import InputError, NotFound
+from indexer.overlap.limits import Budget
 from indexer.overlap.models import OverlapReport
-from indexer.overlap.service import OverlapService
+from indexer.settings import Settings
 from search_api.errors import error_response
+from search_api.overlap_process import CheckProcess
 from search_api.params import no_params
 from search_api.search import cacheable
 from search_api.service import MAX_ARTICLE_ID_CHARS, current_service
@@ -51,19 +54,29 @@ BUSY_RETRY_AFTER = 2
 CHECKS = ("overlap.article_overlap", "overlap.draft_overlap")
 
 
-def install(app: Flask, service: OverlapService) -> None:
-    """Use `service` for the overlap views of `app` (e.g. one sharing an NLP pipeline)."""
+class Checks(Protocol):
+    """What the views need: an OverlapService in this process, or a CheckProcess."""
+
+    settings: Settings
+
+    def article(self, article_id: str) -> OverlapReport: ...
+
+    def draft(self, text: str, title: str = "Concept") -> OverlapReport: ...
+
+
+def install(app: Flask, service: Checks) -> None:
+    """Use `service` for the overlap checks of `app` (e.g. an OverlapService sharing an NLP
+    pipeline, in this process)."""
     app.extensions[EXTENSION] = service
 
 
-def overlap_service() -> OverlapService:
-    """The app's OverlapService, made on first use from the search service's engine."""
-    service = current_app.extensions.get(EXTENSION)
+def overlap_service() -> Checks:
+    """The app's checks: unless one was installed, a CheckProcess (a child process of lower
+    CPU priority, made on the first check)."""
+    service: Checks | None = current_app.extensions.get(EXTENSION)
     if service is None:
-        search = current_service()
-        service = OverlapService(search.engine, search.settings)
+        service = CheckProcess(current_service().settings)
         current_app.extensions[EXTENSION] = service
-    assert isinstance(service, OverlapService)
     return service
 
 
@@ -114,7 +127,7 @@ def draft_overlap() -> Response:
     no_params(request.args)
     text, title = _draft_body()
     service = overlap_service()
-    limit = service.budget.max_draft_chars
+    limit = Budget.from_settings(service.settings).max_draft_chars
     if len(text) > limit:
         return error_response(
             413, "payload_too_large",

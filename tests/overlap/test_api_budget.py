@@ -119,3 +119,34 @@ def test_a_malformed_overlap_rate_limit_stops_start_up(overlap_settings: Setting
 
     with pytest.raises(SettingsError, match="overlap_rate_limit"):
         load_settings(data_dir=overlap_settings.data_dir, overlap_rate_limit="veel")
+
+
+def test_the_checks_run_in_a_child_process_of_lower_priority(
+    overlap_engine: Engine, overlap_settings: Settings, seed_pages: dict[str, Page]
+) -> None:
+    import os
+
+    from search_api import create_app
+    from search_api.overlap import EXTENSION
+    from search_api.overlap_process import CheckProcess
+
+    settings = load_settings(data_dir=overlap_settings.data_dir, rate_limit_enabled=False)
+    app = create_app(settings, engine=overlap_engine)  # nothing installed: the production path
+    client = app.test_client()
+    try:
+        original = next(p for p in seed_pages["adhd"].passages() if "NMDA" in p.text)
+        response = client.post("/api/overlap", json={"text": original.text})
+        body = assert_documented(response, "/api/overlap", "post")
+        assert body["matches"][0]["other_passage"]["id"] == original.id
+        checks = app.extensions[EXTENSION]
+        assert isinstance(checks, CheckProcess)
+        (child,) = checks._executor._processes.values()  # type: ignore[union-attr]
+        assert child.pid != os.getpid()
+        assert os.getpriority(os.PRIO_PROCESS, child.pid) >= settings.overlap_check_nice
+        # The check's own errors come back as they were raised.
+        assert_error(client.get("/api/articles/geen-artikel/overlap"), 404)
+        binary = client.post("/api/overlap", json={"text": "tekst\x00\x01\x02 rommel"})
+        assert assert_error(binary, 400)["code"] == "invalid_draft"
+        assert client.get(f"/api/articles/{seed_pages['adhd'].id}/overlap").status_code == 200
+    finally:
+        app.extensions[EXTENSION].close()
