@@ -33,7 +33,7 @@ from __future__ import annotations
 from typing import Any
 
 from indexer.nlp.analysis import MAX_WORD, WORD, Analyzer, fold, plain_tokens
-from indexer.nlp.fingerprints import passage_bands
+from indexer.nlp.fingerprints import page_bands
 from indexer.pages.models import EnrichedPage, EnrichedPassage, Entity
 
 ARTICLE = "article"
@@ -96,8 +96,10 @@ def article_document(
     }
 
 
-def passage_document(page: EnrichedPage, passage: EnrichedPassage, analyzer: Analyzer) -> Document:
-    """The passage-grain document of one passage of a page."""
+def passage_document(
+    page: EnrichedPage, passage: EnrichedPassage, analyzer: Analyzer, bands: tuple[str, ...]
+) -> Document:
+    """The passage-grain document of one passage of a page (`bands`: its LSH band keys)."""
     item = passage.passage
     heading = item.section_heading or ""
     return {
@@ -116,13 +118,17 @@ def passage_document(page: EnrichedPage, passage: EnrichedPassage, analyzer: Ana
         "passage_plain": [plain_tokens(text) for text in (heading, item.text) if text],
         "entity": sorted({entity_key(e) for e in passage.entities}),
         "entity_value": sorted({e.value for e in passage.entities}),
-        "bands": list(passage_bands(passage.lemmas)),
+        "bands": list(bands),
     }
 
 
 def page_documents(page: EnrichedPage, analyzer: Analyzer) -> list[Document]:
     """The article document followed by its passage documents."""
-    passages = [passage_document(page, passage, analyzer) for passage in page.passages]
+    bands = page_bands([passage.lemmas for passage in page.passages])
+    passages = [
+        passage_document(page, passage, analyzer, keys)
+        for passage, keys in zip(page.passages, bands, strict=True)
+    ]
     article = article_document(page, analyzer, [p["passage_terms"] for p in passages])
     return [article, *passages]
 
