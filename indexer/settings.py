@@ -7,6 +7,7 @@ stops start-up with a `SettingsError` that names it.
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Any, Literal
@@ -337,3 +338,24 @@ def _describe(exc: ValidationError) -> str:
                 f"setting {name} ({ENV_PREFIX}{name.upper()}) = {shown}: {error['msg']}"
             )
     return "; ".join(problems)
+
+
+def settings_table() -> str:
+    """Every setting as a Markdown table row (name, environment variable, default, what it
+    is for), in declaration order: the README's settings table is this text."""
+    rows = ["| setting | environment variable | default | what it is for |",
+            "|---|---|---|---|"]
+    for name, field in Settings.model_fields.items():
+        default = field.get_default(call_default_factory=True)
+        if isinstance(default, Path):
+            default = f"<repo>/{default.relative_to(REPO_ROOT)}" \
+                if default.is_relative_to(REPO_ROOT) else str(default)
+        shown = "(none)" if default is None else json.dumps(default, ensure_ascii=False) \
+            if isinstance(default, (list, bool)) else str(default)
+        about = (field.description or "").replace("|", "\\|")
+        rows.append(f"| `{name}` | `{ENV_PREFIX}{name.upper()}` | `{shown}` | {about} |")
+    return "\n".join(rows) + "\n"
+
+
+if __name__ == "__main__":
+    print(settings_table(), end="")
