@@ -24,8 +24,10 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 from indexer.nlp.embed import Embedder
-from indexer.overlap.finder import ArticleRef, OverlapReport, PassageRef, stored_ref
+from indexer.overlap.finder import stored_ref
+from indexer.overlap.models import ArticleRef, OverlapReport, PassageRef
 from indexer.search.clauses import Nearest, Retrieval
+from indexer.search.documents import PASSAGE
 from indexer.search.values import StoredPassage
 
 if TYPE_CHECKING:
@@ -101,7 +103,7 @@ def find_paraphrases(
         nearest = engine.run(Retrieval(
             Nearest(tuple(vector.tolist()), embedder.spec.name,
                     excluded=(report.article.id,) if report.article.id else ()),
-            limit=NEAREST, fields=_FIELDS))
+            limit=NEAREST, fields=_FIELDS, grain=PASSAGE))
         for hit in nearest.hits:
             if hit.score < threshold or (probe.id, str(hit.fields["id"])) in copied:
                 continue

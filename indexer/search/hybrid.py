@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 
 from indexer.nlp.embed import EmbedConfig, Embedder, load_embedder
 from indexer.search.clauses import Nearest, Retrieval
+from indexer.search.documents import PASSAGE
 from indexer.search.port import Engine
 from indexer.search.query import ParsedQuery
 from indexer.search.snippets import Matcher, PassageCandidate
@@ -80,7 +81,7 @@ class SemanticLeg:
         vector = tuple(embedder.query(text).tolist())
         found = self.engine.run(Retrieval(
             Nearest(vector, embedder.spec.name), limit=SEMANTIC_PASSAGES,
-            fields=("article_id",)), version)
+            fields=("article_id",), grain=PASSAGE), version)
         if not found.hits:
             return None
         best: dict[str, float] = {}
@@ -98,7 +99,8 @@ class SemanticLeg:
             return {}
         found = self.engine.run(Retrieval(
             Nearest(neighbours.vector, neighbours.model, articles=tuple(article_ids)),
-            limit=PASSAGES_PER_HIT * len(article_ids), fields=_PASSAGE_FIELDS), version)
+            limit=PASSAGES_PER_HIT * len(article_ids), fields=_PASSAGE_FIELDS, grain=PASSAGE),
+            version)
         by_article: dict[str, list[ScoredPassage]] = {}
         for hit in found.hits:
             by_article.setdefault(str(hit.fields["article_id"]), []).append(

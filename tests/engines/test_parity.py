@@ -19,11 +19,14 @@ pytestmark = [pytest.mark.elasticsearch, pytest.mark.timeout(300)]
 
 QUERIES = [
     "depressies", "depressieve klachten", "magnesiumtekort", "patienten", "magnesuim depressie",
-    "magnesium bisglycinaat", "aandachtstekortstoornis", "magnesium", "melatonine",
+    "magnesium bisglycinaat", "aandachtstekortstoornis", "melatonine",
     "glutamaat", "kinderen", "slaap", "hersenen", "receptor", "supplementen",
-    "magnesium hoofdpijn", "hoe werkt magnesium", "nmda receptor", "vermoeidheid",
+    "nmda receptor", "vermoeidheid",
     "adhd kinderen", '"chronische vermoeidheid"', "zenuwcellen", "magnesium -adhd",
 ]
+# Two long articles with "Magnesium" in their titles: BM25 over their long texts decides, which
+# the osmem test server does not compute as Lucene does (its probe's "bm25" gap).
+DECIDED_BY_BM25 = ["magnesium", "magnesium hoofdpijn", "hoe werkt magnesium"]
 
 
 @pytest.fixture(scope="module")
@@ -43,13 +46,17 @@ def engines(
         engine.close()
 
 
-@pytest.mark.parametrize("query", QUERIES)
+@pytest.mark.parametrize("query", QUERIES + DECIDED_BY_BM25)
 def test_both_engines_rank_the_contract_pages_alike(
     engines: dict[str, Any], query: str, request: pytest.FixtureRequest
 ) -> None:
+    cluster = request.getfixturevalue("es_cluster")
+    if query in DECIDED_BY_BM25:
+        gap = cluster.missing("bm25")
+        if gap:
+            request.applymarker(pytest.mark.xfail(reason=gap, strict=True))
     # Meaning counts alike only where both engines hold passage vectors (osmem has no kNN).
-    words_only = request.getfixturevalue("es_cluster").missing("knn")
-    options = {"semantic": 0.0} if words_only else {}
+    options = {"semantic": 0.0} if cluster.missing("knn") else {}
     tantivy, elastic = (search(engines[n], query, **options)
                         for n in ("tantivy", "elasticsearch"))
     assert tantivy.hits, query
