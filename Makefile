@@ -70,7 +70,8 @@ $(HUNSPELL_NL): | $(APT_STAMP)
 bench: setup bench-data
 	$(PY) -m bench.ingest
 	$(PY) -m bench.search
-	$(PY) -m bench.relevance
+	$(PY) -m bench.relevance --lay
+	$(PY) -m bench.semantic
 	$(PY) -m bench.api
 	$(PY) -m bench.overlap
 	$(PY) -m bench.crawl
