@@ -105,9 +105,12 @@ class Searcher:
                    SearchConfig.from_settings(settings))
 
     def warm_up(self) -> None:
-        """Load the analysis tables and the live vocabulary now rather than on a first query."""
+        """Load the analysis tables, the live vocabulary and the embedding model now rather
+        than on a first query."""
         self.analyzer.variants("magnesiumtekort")
         self.vocabulary()
+        if self.config.semantic_ratio > 0 and self.semantic.embedder is not None:
+            self.semantic.embedder.query("magnesiumtekort")
 
     def vocabulary(self, version: str | None = None) -> Vocabulary | None:
         """The vocabulary of `version` (default: the live one), rebuilt when it changed."""
