@@ -2,18 +2,20 @@
 
 Visitors of a health site type how they feel ("altijd moe en somber"), not the words of the
 article. The semantic leg embeds the query (`indexer.nlp.embed`) and asks the engine for the
-passages whose vectors are nearest (`indexer.search.clauses.Nearest`); the search flow
-(`indexer.search.searcher`) then fuses the two rankings of articles, and picks each hit's
-passage with both, with one weight: the request's `semantic` ratio (0: lexical only, 1:
-semantic only), by default `semantic_ratio` of the settings.
+passages whose vectors are nearest (`indexer.search.clauses.Nearest`). Meaning only counts
+where the words fail: when no article holds every word of the query (and it has no quoted
+phrase), the search flow (`indexer.search.searcher`) fuses the articles with some of the words
+and the articles near the query's meaning, and an article that lacks some of the words shows
+its passage chosen by both. When some article holds every word, the words decide alone: a
+visitor who types the site's words (a title, a term, a rare word) gets what words find.
+One weight sets the mix: the request's `semantic` ratio (0: words only, 1: meaning only), by
+default `semantic_ratio` of the settings.
 
 - Articles: weighted reciprocal rank fusion, (1 - r) x coverage / (RRF_K + lexical rank) +
   r / (RRF_K + semantic rank), where coverage is the share of the query's weight the
-  article holds (1 when it has every word; an article shown for one common word of a
-  question says little about it). An article whose title holds every word of the query (the
-  page a visitor names) keeps its lexical place at the top: meaning never outranks a name.
-  A passage below the model's `min_similarity` is no semantic hit: a query nothing on the
-  site is about finds nothing new.
+  article holds (an article shown for one common word of a question says little about it).
+  An article whose title answers the query (the page a visitor names) keeps its lexical place
+  at the top. A passage below the model's `min_similarity` is no semantic hit.
 - Passages: of a hit's candidate passages, the one with the best (1 - r) x (share of the
   query's words it holds) + r x (its similarity, scaled between the article's least and most
   similar candidates).
@@ -31,7 +33,7 @@ from indexer.search.port import Engine
 from indexer.search.query import ParsedQuery
 from indexer.search.snippets import Matcher, PassageCandidate
 
-RRF_K = 10  # rank smoothing of the fusion: small, so that a first place counts
+RRF_K = 60  # rank smoothing of the fusion (the usual constant of reciprocal rank fusion)
 SEMANTIC_PASSAGES = 100  # nearest passages asked per search (their articles are the leg)
 PASSAGES_PER_HIT = 4  # nearest passages of the hits shown, per hit, to pick a snippet from
 PINNED_TITLE = 1.5  # title score from which a lexical hit keeps its place (ranking.TITLE_CONTAINS)

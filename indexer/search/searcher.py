@@ -192,24 +192,24 @@ class Searcher:
             partial = [h for h in some.hits if str(h.fields["article_id"]) not in have_all]
             ranked += self._by_share(planned, partial, version)
             total, counts = some.total, some.facets
-        if near is not None:
-            ranked, total = self._fused(ranked, total, filters, planned, near, version,
-                                        add=full.total == 0)
+        if near is not None and full.total == 0:
+            # No article has every word: the visitor's words are not the site's, and
+            # meaning decides with them. Otherwise the words decide alone.
+            ranked, total = self._fused(ranked, total, filters, planned, near, version)
         return self._named_missing(planned, ranked, offset, size, version), total, counts
 
     def _fused(
         self, ranked: list[_Ranked], total: int, filters: tuple[Query, ...],
-        planned: plan.QueryPlan, near: hybrid.Neighbours, version: str | None, add: bool,
+        planned: plan.QueryPlan, near: hybrid.Neighbours, version: str | None,
     ) -> tuple[list[_Ranked], int]:
-        """The lexical hits in the order fused with the articles near the query's meaning
-        (`hybrid.fuse`), with the number of matches. With `add` (no article has every word:
-        the visitor's words are not the site's), the articles near its meaning join them:
-        they must pass the request's filters and exclusions, and may lack every word."""
+        """The articles with some of the words and those near the query's meaning in one
+        order (`hybrid.fuse`), with the number of matches; an article found by meaning alone
+        must pass the request's filters and exclusions, and may lack every word."""
         pinned = 0
         while pinned < len(ranked) and ranked[pinned].title >= hybrid.PINNED_TITLE:
             pinned += 1
         lexical = {r.article_id: r for r in ranked}
-        new = tuple(a for a in near.articles if a not in lexical) if add else ()
+        new = tuple(a for a in near.articles if a not in lexical)
         found = self.engine.run(Retrieval(
             Bool(must=(MatchAll(),), filter=(*filters, OneOf("article_id", new)),
                  must_not=plan.exclusions(planned)),
@@ -304,10 +304,12 @@ class Searcher:
             n for w in planned.words for n in w.near
         )
         passages = self._best_passages(planned, ids, matcher, version)
-        if near is not None:
-            nearest = self.semantic.passages(near, ids, version)
-            passages = {i: chosen for i in ids if (chosen := hybrid.pick_passage(
-                passages.get(i), nearest.get(i, ()), matcher, near.ratio)) is not None}
+        # An article that lacks some of the words shows the passage nearest in meaning too.
+        lacking = tuple(r.article_id for r in shown if r.partial)
+        if near is not None and lacking:
+            nearest = self.semantic.passages(near, lacking, version)
+            passages.update({i: chosen for i in lacking if (chosen := hybrid.pick_passage(
+                passages.get(i), nearest.get(i, ()), matcher, near.ratio)) is not None})
         return tuple(_hit(r, passages.get(r.article_id), matcher) for r in shown)
 
     def _best_passages(
