@@ -84,10 +84,21 @@ class QueryPlan:
     def is_empty(self) -> bool:
         return not self.words and not self.phrases
 
+    @property
+    def has_alternatives(self) -> bool:
+        """Whether articles with some of it can follow those with all of it: several words
+        or phrases, or a compound whose parts may stand apart."""
+        return len(self.words) + len(self.phrases) > 1 or any(w.parts for w in self.words)
+
 
 def plan_query(query: ParsedQuery, analyzer: Analyzer, vocabulary: Vocabulary) -> QueryPlan:
     """The plan of `query` on the index whose vocabulary is `vocabulary`."""
     content = analyzer.content_words(query.words)
+    if all(fold(w) in analyzer.fillers for w in content):
+        # Only fillers besides stop words ("handleiding andere"): those stop words that are
+        # no fillers themselves are meant.
+        content = [w for w in query.words
+                   if w in content or fold(w) not in analyzer.fillers]
     articles = max(1, len(vocabulary.titles))
     words = []
     for position, text in enumerate(content):
@@ -139,23 +150,27 @@ def plan_query(query: ParsedQuery, analyzer: Analyzer, vocabulary: Vocabulary) -
 # --- the plan as queries
 
 
-def word_query(word: PlannedWord, grain: str) -> Query:
-    """What one word may match in one grain ("article" or "passage")."""
+def word_query(word: PlannedWord, grain: str, parts: bool | None = None) -> Query:
+    """What one word may match in one grain ("article" or "passage"). A compound's parts
+    (all of them, in an article) stand in for the compound when the index lacks it, in a
+    passage (its snippet), or when `parts` says so (articles with only some of the words)."""
     fields = ranking.ARTICLE_FIELDS if grain == ARTICLE else ranking.PASSAGE_FIELDS
     should: list[Query] = [Term(field, form, boost) for field, boost in fields
                            for form in word.forms]
     should.append(Term(ranking.STEMS[grain], word.stem, ranking.STEM_BOOST))
     if word.stopword:  # only in a query of nothing else: stop words are in `plain` only
         should.append(Term(ranking.PLAIN[grain], word.folded))
-    if word.parts:
-        parts = [any_of([Term(field, part) for field, _ in fields]) for part in word.parts]
+    if parts is None:
+        parts = word.unknown or grain != ARTICLE
+    if word.parts and parts:
+        alone = [any_of([Term(field, part) for field, _ in fields]) for part in word.parts]
         # The parts stand in for a compound the index lacks; beside one it has, they only
         # help a little.
         boost = ranking.PARTS_BOOST if word.unknown else ranking.PARTS_KNOWN_BOOST
         if grain == ARTICLE:  # a compound typed whole: an article with all its parts
-            should.append(Bool(must=tuple(parts), boost=boost))
+            should.append(Bool(must=tuple(alone), boost=boost))
         else:  # a passage with some of them still shows why its article matched
-            should.extend(Bool(must=(part,), boost=boost / len(parts)) for part in parts)
+            should.extend(Bool(must=(part,), boost=boost / len(alone)) for part in alone)
     for near in word.near[: ranking.MAX_NEAR]:
         should.extend(Term(field, near, boost * ranking.FUZZY_BOOST)
                       for field, boost in fields if field in ranking.NEAR_FIELDS)
@@ -235,8 +250,9 @@ def all_words_query(plan: QueryPlan, filters: tuple[Query, ...]) -> Query:
 
 
 def any_words_query(plan: QueryPlan, filters: tuple[Query, ...]) -> Query:
-    """Articles with at least one of the words, phrases or compounds typed apart."""
-    should: list[Query] = [word_query(w, ARTICLE) for w in plan.words]
+    """Articles with at least one of the words, phrases or compounds typed apart, or with
+    all the parts of a compound the index has ("laag" and "transparantie" apart)."""
+    should: list[Query] = [word_query(w, ARTICLE, parts=True) for w in plan.words]
     should.extend(phrase_query(p) for p in plan.phrases)
     should.extend(compound_query(run, ARTICLE) for run in plan.runs)
     if len(plan.words) > 1:

@@ -41,7 +41,8 @@ RERANK_WINDOW = 50  # best hits re-ranked by their titles
 PARTIAL_BELOW = 10  # fewer full matches than this: articles with some of the words follow
 # How well a title answers the query, added to the engine's score relative to the best hit (at
 # most 1), so that these decide before the engine does:
-TITLE_CONTAINS = 1.5  # the title holds every word of the query
+TITLE_CONTAINS = 1.5  # the title holds every word of the query...
+TITLE_SHARE = 1.0  # ...plus this times the share of the title they make up (more specific)
 TITLE_EXACT = 1.5  # ...and nothing else (stop words aside): the title is the query
 TITLE_NEAR = 1.2  # all of the title, and all but one of three or more query words
 TITLE_IN_ORDER = 0.5  # the words matched stand next to each other, in order
@@ -115,7 +116,9 @@ def title_score(
         whole_title = len({m for m in matched if m is not None}) == len(title)
         lacking = [i for i in meant if matched[i] is None]
         if not lacking:
-            score = TITLE_CONTAINS + TITLE_EXACT * whole_title
+            matched_title = len({m for m in matched if m is not None})
+            score = TITLE_CONTAINS + TITLE_EXACT * whole_title \
+                + TITLE_SHARE * matched_title / len(title)
             if fillers:
                 score += TITLE_FILLER * sum(matched[i] is not None for i in fillers) / len(fillers)
         elif whole_title and len(lacking) == 1 and (len(meant) >= 3 or words[lacking[0]].soft):

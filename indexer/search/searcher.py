@@ -162,7 +162,7 @@ class Searcher:
             fields=_HIT_FIELDS, count=True, facets=facets.REQUESTS), version)
         ranked = self._reranked(planned, full.hits)
         total, counts = full.total, full.facets
-        if full.total < ranking.PARTIAL_BELOW and len(planned.words) + len(planned.phrases) > 1:
+        if full.total < ranking.PARTIAL_BELOW and planned.has_alternatives:
             # Few articles have every word: those with some of them follow, the rarer words
             # they hold weighing most.
             some = self.engine.run(Retrieval(
@@ -182,9 +182,8 @@ class Searcher:
         words = [ranking.QueryWord(w.spellings, w.weight, w.filler, w.soft)
                  for w in planned.words]
         joined = [(run.start, run.end, frozenset(run.terms)) for run in planned.runs]
-        # A query of stop words only ("andere") is compared with titles' stop words too.
-        stopwords = frozenset() if all(w.stopword for w in planned.words) \
-            else self.analyzer.stopwords
+        # Stop words a query means ("andere") are compared with titles' words too.
+        stopwords = self.analyzer.stopwords - {w.folded for w in planned.words if w.stopword}
         numbers = any(w.folded.isdigit() for w in planned.words)
         scored = [(h.score, ranking.title_score(words, str(h.fields.get("title_key") or ""),
                                                  stopwords, joined, numbers)) for h in window]
@@ -218,7 +217,7 @@ class Searcher:
         shown = ranked[offset : offset + size]
         # With every word required, only a title match of all but one of 3+ words lacks one.
         doubtful = [r for r in shown if r.partial or len(planned.words) >= 3]
-        if len(planned.words) < 2 or not doubtful:
+        if not doubtful or not planned.has_alternatives:
             return ranked
         holders = self._holders(planned, tuple(r.article_id for r in doubtful), version)
         named = [
