@@ -274,24 +274,34 @@ class TantivyEngine:
         if not names:
             return tuple(RawHit(float(score), {}) for score, _ in found)
         if grain == ARTICLE and set(names) <= _CATALOG_FIELDS:
+            keys = [int(key or 0) for key in
+                    searcher.fast_field_values("article_key", [address for _, address in found])]
             catalog = self._catalog(live)
-            keys = searcher.fast_field_values("article_key", [address for _, address in found])
+            if not catalog.keys() >= set(keys):
+                # The search saw a commit the catalog was not read from yet: read it from
+                # this very searcher.
+                catalog = self._catalog(live, searcher)
             return tuple(
-                RawHit(float(score), catalog.get(int(key or 0), {}))
-                for (score, _), key in zip(found, keys, strict=True)
+                RawHit(float(score), catalog[key]) if key in catalog
+                else RawHit(float(score), pick(stored(searcher.doc(address)), names))
+                for (score, address), key in zip(found, keys, strict=True)
             )
         return tuple(
             RawHit(float(score), pick(stored(searcher.doc(address)), names))
             for score, address in found
         )
 
-    def _catalog(self, live: _Live) -> dict[int, dict[str, Any]]:
+    def _catalog(
+        self, live: _Live, searcher: tantivy.Searcher | None = None
+    ) -> dict[int, dict[str, Any]]:
         """Article key -> the article's fields a hit shows (id, title, title key, URL, labels,
-        entities), for this version as it is now (read once per commit)."""
-        searcher = live.index.articles.searcher()
+        entities), for this version as it is now (read once per commit; from `searcher`
+        when given, whatever was read before)."""
         key = self._generation_of(live)
-        if live.catalog is not None and live.catalog_key == key:
-            return live.catalog
+        if searcher is None:
+            if live.catalog is not None and live.catalog_key == key:
+                return live.catalog
+            searcher = live.index.articles.searcher()
         with live.lock:
             catalog = {
                 article_key(str(doc["id"])): {
