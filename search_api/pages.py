@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, redirect, render_template, request
+from flask import Blueprint, redirect, render_template, request
+from werkzeug.wrappers import Response
 
 from indexer.errors import NotFound, QueryError
 from indexer.search.values import Completion, Facets, SearchResult
@@ -19,6 +20,7 @@ from search_api.params import SuggestParams, search_params
 from search_api.results_page import (
     PAGE_SIZE,
     PageQuery,
+    Topic,
     article_href,
     closest_topics,
     last_page,
@@ -69,7 +71,8 @@ def index() -> Response | str | tuple[str, int]:
     if query.page > last:
         return redirect(PageQuery(query.q, last, query.labels, query.entities).href(), 302)
     view = results_view(query, result)
-    topics = popular = ()
+    topics: tuple[Topic, ...] = ()
+    popular: tuple[Topic, ...] = ()
     if result.total == 0:
         topics = closest_topics(lambda prefix: _completions(service, prefix), query.q)
         popular = popular_topics(_popular_facets(service))
