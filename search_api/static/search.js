@@ -71,11 +71,14 @@
     if (!found.length || document.activeElement !== input) return;
     completions = found;
     // The kind is read after a comma ("magnesium, onderwerp"), not run into the text.
-    options = found.map((c, i) => el("li", {
-      id: "suggestion-" + i, role: "option", "aria-selected": "false",
-      onmousedown: (event) => { event.preventDefault(); open(c); },
-    }, c.text, el("span", { class: "visually-hidden", text: ", " }),
-    el("span", { class: "kind", text: KIND_NAMES[c.kind] || c.kind })));
+    options = found.map((c, i) => {
+      const kind = KIND_NAMES[c.kind] || c.kind;
+      return el("li", {
+        id: "suggestion-" + i, role: "option", "aria-selected": "false",
+        "aria-label": c.text + ", " + kind,
+        onmousedown: (event) => { event.preventDefault(); open(c); },
+      }, c.text, el("span", { class: "kind", "aria-hidden": "true", text: kind }));
+    });
     listbox.replaceChildren(...options);
     listbox.hidden = false;
     input.setAttribute("aria-expanded", "true");
