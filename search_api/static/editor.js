@@ -47,16 +47,56 @@
     status.classList.toggle("error", Boolean(isError));
   }
 
+  // What the API's error codes mean for an editor (the API's own texts may name internals).
+  const ERRORS = {
+    not_found: "dit artikel bestaat niet (meer).",
+    invalid_draft: "deze tekst kan niet worden gecontroleerd; plak gewone tekst met minstens " +
+      "één alinea.",
+    payload_too_large: "de tekst is te lang om te controleren.",
+    rate_limited: "te veel controles kort na elkaar; probeer het zo opnieuw.",
+    engine_unavailable: "de zoekmachine is even niet bereikbaar; probeer het zo opnieuw.",
+    internal_error: "er ging onverwacht iets mis aan onze kant.",
+  };
+
+  function errorMessage(response, body) {
+    const error = body && body.error;
+    if (error && ERRORS[error.code]) return ERRORS[error.code];
+    if (error && error.code === "invalid_parameter") return error.message;
+    return "de server antwoordde met fout " + response.status + ".";
+  }
+
+  // The live article: its own address, or its article page on this site. It opens in a new
+  // tab, so that the draft being checked stays where it is.
   function articleLink(article) {
+    const url = article.url || "/artikel/" + encodeURIComponent(article.id);
+    return el("a", { href: url, target: "_blank", rel: "noopener" }, article.title || article.id,
+      el("span", { className: "visually-hidden" }, " (opent in een nieuw tabblad)"));
+  }
+
+  // The check of another stored article, on this page.
+  function checkLink(article) {
     const url = "/editor?article=" + encodeURIComponent(article.id);
-    return el("a", { href: url }, article.title || article.id);
+    return el("a", { href: url, className: "check" }, "controleer dit artikel",
+      el("span", { className: "visually-hidden" }, ": " + (article.title || article.id)));
+  }
+
+  // Where a passage stands: its section, or (in a draft without headings) its paragraph number.
+  function place(passage) {
+    if (passage.section) return passage.section;
+    return passage.index === 0 ? "eerste alinea" : "alinea " + (passage.index + 1);
   }
 
   function passageFigure(caption, passage, ranges) {
-    const where = passage.section ? " — " + passage.section : " — inleiding";
     return el("figure", {},
-      el("figcaption", {}, ...caption, where),
+      el("figcaption", {}, ...caption, " — " + place(passage)),
       el("blockquote", {}, markedText(passage.text, ranges)));
+  }
+
+  // The meter's colour follows low/high/optimum (green, yellow, red); the word says it too.
+  function fractionWord(fraction) {
+    if (fraction >= 0.3) return "veel overlap";
+    if (fraction >= 0.1) return "enige overlap";
+    return "weinig overlap";
   }
 
   function renderReport(report, isDraft) {
@@ -73,6 +113,7 @@
     }
     $("fraction-meter").value = report.duplicated_fraction;
     $("fraction-meter").textContent = percent.format(report.duplicated_fraction);
+    $("fraction-word").textContent = fractionWord(report.duplicated_fraction);
 
     const matches = $("matches");
     matches.replaceChildren();
@@ -96,7 +137,7 @@
         ? "Gedeelde onderwerpen: " + item.shared_entities.join(", ")
         : "Geen gedeelde onderwerpen herkend";
       related.append(el("li", {}, articleLink(item.article), " ",
-        el("span", { className: "entities" }, "(" + shared + ")")));
+        el("span", { className: "entities" }, "(" + shared + ")"), " ", checkLink(item.article)));
     }
     if (!report.related.length) related.append(el("li", {}, "Geen verwante artikelen gevonden."));
 
@@ -113,8 +154,7 @@
       let body = null;
       try { body = await response.json(); } catch (ignored) { body = null; }
       if (!response.ok) {
-        const message = body && body.error ? body.error.message : "HTTP " + response.status;
-        setStatus("Controle mislukt: " + message, true);
+        setStatus("Controle mislukt: " + errorMessage(response, body), true);
         return;
       }
       renderReport(body, isDraft);
