@@ -2,7 +2,8 @@
 
 Run by hand (not in CI): `.venv/bin/python -m tests.pages.screenshots [OUT_DIR]`. It indexes
 the seed pages into a temporary data dir, serves the app on a loopback port and has Debian's
-Chromium photograph `/?q=magnesium`, an empty result and `/editor` with a draft checked, each
+Chromium photograph `/?q=magnesium`, an empty result, an article page and `/editor` with a
+draft checked, each
 as the first screen and as the whole page, into OUT_DIR (default build/screenshots, ignored by
 git).
 """
@@ -25,6 +26,7 @@ from search_api.overlap import install
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS, SEEDS_DIR, served
 
 WIDTHS = {"desktop": (1280, 900), "phone": (390, 844)}
+ARTICLE = "magnesium-bij-depressie-kan-het-helpen"
 DRAFT = (
     "Magnesium en slaap\n\n"
     "Veel mensen slapen slecht. In dit concept lees je wat magnesium daaraan kan doen.\n\n"
@@ -68,6 +70,8 @@ def _photograph(base_url: str, out_dir: Path, draft: str) -> None:
             _save(page, out_dir, f"search-{name}")
             page.goto(base_url + "/?q=slaapproblemen")
             _save(page, out_dir, f"empty-{name}")
+            page.goto(base_url + "/artikel/" + ARTICLE)
+            _save(page, out_dir, f"article-{name}")
             page.goto(base_url + "/editor")
             page.get_by_label("Tekst van het concept").fill(draft)
             page.get_by_role("button", name="Concept controleren").click()

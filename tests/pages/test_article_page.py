@@ -1,4 +1,4 @@
-"""The article page of a page without a URL of its own, and the HTML error pages."""
+"""The article page of a page without a URL of its own."""
 
 from __future__ import annotations
 
@@ -76,41 +76,3 @@ def test_an_unknown_article_is_the_dutch_404_page(client: FlaskClient, article_i
     soup = BeautifulSoup(response.get_data(as_text=True), "html.parser")
     assert _text(soup.select_one("h1")) == "Pagina niet gevonden"
     assert soup.select_one("form#search-form") is not None
-
-
-def test_a_browser_gets_dutch_html_404_and_405_pages_outside_the_api(
-    client: FlaskClient,
-) -> None:
-    response = client.get("/nope", headers=BROWSER)
-    assert response.status_code == 404 and response.mimetype == "text/html"
-    assert "Pagina niet gevonden" in response.get_data(as_text=True)
-    assert '<html lang="nl">' in response.get_data(as_text=True)
-    response = client.post("/", headers=BROWSER)
-    assert response.status_code == 405 and response.mimetype == "text/html"
-    assert "GET" in response.headers["Allow"]
-    assert "Dat kan hier niet" in response.get_data(as_text=True)
-
-
-def test_the_api_keeps_its_json_errors_even_for_a_browser(client: FlaskClient) -> None:
-    response = client.get("/api/nope", headers=BROWSER)
-    assert response.status_code == 404 and response.mimetype == "application/json"
-    assert response.get_json()["error"]["code"] == "not_found"
-    # A program outside /api (no Accept, or JSON first) still gets the JSON shape.
-    assert client.get("/nope").mimetype == "application/json"
-
-
-@pytest.mark.parametrize(("url", "dutch"), [
-    ("/api/search?q=" + "magnesium " * 60, "langer dan 500 tekens"),
-    ("/api/search?q=magnesium&sort=date", "onbekende parameter"),
-    ("/api/search?q=magnesium&page=twee", "moet een geheel getal zijn"),
-    ("/api/search?q=-magnesium", "typ een of meer woorden"),
-    ("/api/articles/magnesium/overlap", "niet gevonden"),
-    ("/api/articles/magnesium", "niet gevonden"),
-    ("/api/nope", "bestaat niet"),
-])
-def test_api_error_messages_are_dutch_and_codes_english(
-    client: FlaskClient, url: str, dutch: str
-) -> None:
-    error = client.get(url).get_json()["error"]
-    assert dutch in error["message"]
-    assert error["code"].isascii() and " " not in error["code"]

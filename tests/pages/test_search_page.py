@@ -12,7 +12,13 @@ from flask import Flask, render_template
 from flask.testing import FlaskClient
 
 from indexer.search.values import Facets, FacetValue, SearchResult
-from search_api.results_page import PageQuery, facet_groups, popular_topics, results_view
+from search_api.results_page import (
+    PageQuery,
+    facet_groups,
+    page_links,
+    popular_topics,
+    results_view,
+)
 from tests.pages.conftest import OWN_URL
 
 HTML = {"Accept": "text/html"}
@@ -224,3 +230,11 @@ def test_the_start_page_has_no_results_and_no_noscript(client: FlaskClient) -> N
     assert soup.title is not None and soup.title.get_text() == "Zoeken"
     assert soup.select_one("#results") is None
     assert soup.select_one("noscript") is None
+
+
+def test_many_pages_show_the_first_the_last_and_those_around_the_current() -> None:
+    links = page_links(PageQuery(q="x", page=10), last=20)
+    assert [link.number for link in links] == [1, None, 8, 9, 10, 11, 12, None, 20]
+    assert [link.number for link in links if link.current] == [10]
+    assert links[0].href == "/?q=x#resultaten"  # page 1 is left out of its address
+    assert page_links(PageQuery(q="x"), last=1) == ()
