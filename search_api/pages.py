@@ -59,7 +59,7 @@ def index() -> Response | str | tuple[str, int]:
         )
     try:
         params = search_params(query.args(), service.settings)
-        result = SearchResult.model_validate(service.search(params))
+        result = SearchResult.model_validate_json(service.search_json(params))
     except ParameterError as exc:
         return _search_error(query, f"Dit kunnen we niet zoeken: {exc}.")
     except QueryError:
