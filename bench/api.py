@@ -63,6 +63,7 @@ from bench.load import (  # noqa: E402
     wrk_load,
 )
 from indexer.engines import make_engine  # noqa: E402
+from indexer.search.searcher import Searcher  # noqa: E402
 from indexer.search.values import SearchRequest  # noqa: E402
 from indexer.settings import load_settings  # noqa: E402
 
@@ -122,15 +123,17 @@ def ingest(pages: int, data_dir: Path, env: dict[str, str]) -> tuple[list[str], 
 
 def engine_baseline(data_dir: Path, queries: list[str], rounds: int) -> list[float]:
     """Milliseconds of each in-process `engine.search` call over the query mix."""
-    engine = make_engine(load_settings(data_dir=data_dir))
+    settings = load_settings(data_dir=data_dir)
+    engine = make_engine(settings)
+    searcher = Searcher.from_settings(engine, settings)
     try:
         for q in queries[:50]:  # warm caches as the server's warm-up does
-            engine.search(SearchRequest(query=q))
+            searcher.search(SearchRequest(query=q))
         latencies = []
         for _ in range(rounds):
             for q in queries:
                 started = time.perf_counter()
-                engine.search(SearchRequest(query=q))
+                searcher.search(SearchRequest(query=q))
                 latencies.append((time.perf_counter() - started) * 1000)
         return latencies
     finally:

@@ -45,6 +45,7 @@ from indexer.nlp.analysis import decompound, fold, lemma_of, lemma_table, tokeni
 from indexer.nlp.enrich import enrich_pages
 from indexer.nlp.pipeline import build_nlp
 from indexer.pages.models import Page
+from indexer.search.searcher import Searcher
 from indexer.search.values import SearchRequest
 from indexer.settings import load_settings
 
@@ -210,8 +211,10 @@ def plain_search(index: tantivy.Index) -> Callable[[str], list[str]]:
 
 
 def our_search(engine: TantivyEngine) -> Callable[[str], list[str]]:
+    searcher = Searcher.from_settings(engine, load_settings())
+
     def search(text: str) -> list[str]:
-        return [hit.id for hit in engine.search(SearchRequest(query=text, size=TOP)).hits]
+        return [hit.id for hit in searcher.search(SearchRequest(query=text, size=TOP)).hits]
 
     return search
 
@@ -219,8 +222,9 @@ def our_search(engine: TantivyEngine) -> Callable[[str], list[str]]:
 def marked_share(engine: TantivyEngine, asked: Sequence[tuple[KnownItem, str]]) -> float:
     """The share of our hits (top TOP) whose snippet marks a word: whether a visitor sees why
     the page was found."""
+    searcher = Searcher.from_settings(engine, load_settings())
     hits = [hit for _, text in asked
-            for hit in engine.search(SearchRequest(query=text, size=TOP)).hits]
+            for hit in searcher.search(SearchRequest(query=text, size=TOP)).hits]
     return sum("<mark>" in hit.snippet for hit in hits) / len(hits) if hits else 0.0
 
 

@@ -83,6 +83,14 @@ class Settings(BaseSettings):
     max_page_size: int = Field(50, ge=1, le=50, description="Largest page of hits.")
     max_result_window: int = Field(1000, ge=1, description="Deepest hit reachable by paging.")
     max_query_chars: int = Field(500, ge=1, description="Longest query accepted.")
+    facet_entity_types: list[str] = Field(
+        default_factory=lambda: [
+            "CONDITION", "SYMPTOM", "SIDE_EFFECT", "TREATMENT", "NUTRIENT", "SUPPLEMENT",
+            "NEUROTRANSMITTER", "RECEPTOR", "STUDY_TYPE",
+        ],
+        description="Entity types offered as filters (facets), in this order; a value found "
+                    "under several types is shown under the first of them with most articles.",
+    )
 
     # --- API
     host: str = Field("127.0.0.1", description="Address `sitesearch serve` binds to.")

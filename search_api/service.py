@@ -49,6 +49,7 @@ class SearchService:
         self.settings = settings
         self._engine = engine
         self._owns_engine = engine is None
+        self._searcher: Searcher | None = None
         self._factory = engine_factory
         self._lock = threading.Lock()
         # Recent answers, for as long as browsers and shared caches may keep them anyway
@@ -81,8 +82,12 @@ class SearchService:
 
     @property
     def searcher(self) -> Searcher:
-        """The search flow over the engine (opened on first use, as `engine`)."""
-        return Searcher(self.engine, self.settings)
+        """The search flow over the engine (opened on first use, as `engine`); one per
+        service, so that it keeps the live version's vocabulary between requests."""
+        searcher = self._searcher
+        if searcher is None or searcher.engine is not self.engine:
+            searcher = self._searcher = Searcher.from_settings(self.engine, self.settings)
+        return searcher
 
     def search(self, params: SearchParams) -> dict[str, Any]:
         """The /api/search answer for validated parameters."""
@@ -175,10 +180,7 @@ class SearchService:
         Returns whether the engine was warmed.
         """
         try:
-            engine = self.engine
-            warm = getattr(engine, "warm_up", None)  # not part of Engine: tantivy has it
-            if callable(warm):
-                warm()
+            self.searcher.warm_up()
             self.live_version()
         except Exception as exc:
             log.warning("could not warm up the %s engine: %s", self.settings.backend, exc)

@@ -47,7 +47,7 @@ def search(
     settings = settings_or_exit()
     try:
         engine = make_engine(settings)
-        result = Searcher(engine, settings).search(
+        result = Searcher.from_settings(engine, settings).search(
             SearchRequest(query=query, page=page, size=size, labels=labels, entities=entities)
         )
         engine.close()

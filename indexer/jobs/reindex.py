@@ -386,7 +386,7 @@ class ReindexJob:
             self.fail(f"{len(extra)} page(s) in {version} that were not written, "
                       f"e.g. {', '.join(extra[:5])}")
         self._verify_sample_against_source(held)
-        searcher = Searcher(self.engine, self.settings)
+        searcher = Searcher.from_settings(self.engine, self.settings)
         for query in self.settings.smoke_queries:
             try:
                 found = searcher.search(SearchRequest(query=query, size=1), version=version)

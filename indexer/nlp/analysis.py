@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from indexer.pages.normalise import fold as _fold_text
 
@@ -113,6 +114,27 @@ def lemma_of(word: str) -> str:
     """The folded lemma of a word ("depressies" -> "depressie"); the folded word if unknown."""
     key = fold(word)
     return lemma_table().get(key, key)
+
+
+@lru_cache(maxsize=1)
+def _dutch_stemmer() -> Any:
+    import Stemmer  # PyStemmer: the Snowball algorithms in C
+
+    return Stemmer.Stemmer("dutch")
+
+
+@lru_cache(maxsize=200_000)
+def stem_of(word: str) -> str:
+    """The Dutch Snowball stem of a folded word ("depressieve" -> "depressief"): computed
+    here, once, for every engine, so that both match and rank stemmed words alike."""
+    stem: str = _dutch_stemmer().stemWord(word)
+    return stem
+
+
+def plain_tokens(text: str) -> str:
+    """The folded words of `text` joined by single spaces: the text of the positional
+    `plain` fields, where phrases and title proximity are matched word by word."""
+    return " ".join(fold(w) for w in WORD.findall(text) if len(w) <= MAX_WORD)
 
 
 @lru_cache(maxsize=100_000)
@@ -321,25 +343,40 @@ class Analyzer:
         `lemmas` (from the NLP pipeline) are added to the lookup lemmas. Stop words are left
         out. The result is sorted and without duplicates, ready to index as plain terms.
         """
+        return sorted(set(self.term_occurrences(text, lemmas)))
+
+    def term_occurrences(self, text: str, lemmas: Iterable[str] = ()) -> list[str]:
+        """The index terms of a text as often as the text has them (so that an engine sees
+        term frequencies): each word's folded form, lemma and compound parts once per time
+        the word stands in the text; the pipeline's other lemmas and the synonyms once."""
         words = [fold(w) for w in WORD.findall(text) if len(w) <= MAX_WORD]
-        found: set[str] = set()
-        lemmas_of_words = {w: lemma_of(w) for w in set(words)}
-        for word, lemma in lemmas_of_words.items():
-            if word in self.stopwords:
+        per_word: dict[str, tuple[str, ...]] = {}
+        for word in set(words):
+            if word in self.stopwords or not word:
                 continue
-            found.add(word)
-            found.add(lemma)
+            lemma = lemma_of(word)
+            found = {word, lemma}
             for part in decompound(word):
                 found.add(part)
                 found.add(lemma_of(part))
+            per_word[word] = tuple(found)
+        occurrences = [term for word in words for term in per_word.get(word, ())]
+        seen = set(occurrences)
         nlp_lemmas = [fold(lemma) for lemma in lemmas]
-        found.update(lemma for lemma in nlp_lemmas if lemma not in self.stopwords)
+        once = {lemma for lemma in nlp_lemmas if lemma not in self.stopwords}
         # Synonyms of the words, of their lemmas, and of the pipeline's lemmas, each in order.
-        found.update(self.synonyms.expand(words))
-        found.update(self.synonyms.expand([lemmas_of_words[w] for w in words]))
-        found.update(self.synonyms.expand(nlp_lemmas))
-        found.discard("")
-        return sorted(found)
+        once.update(self.synonyms.expand(words))
+        once.update(self.synonyms.expand([lemma_of(w) for w in words]))
+        once.update(self.synonyms.expand(nlp_lemmas))
+        occurrences.extend(sorted(once - seen - {""}))
+        occurrences.sort()
+        return occurrences
+
+    def stems(self, text: str) -> list[str]:
+        """The Dutch stems of a text's words (stop words left out), as often as the text has
+        them, sorted."""
+        words = [fold(w) for w in WORD.findall(text) if len(w) <= MAX_WORD]
+        return sorted(s for s in (stem_of(w) for w in words if w not in self.stopwords) if s)
 
     def variants(self, word: str) -> WordVariants:
         """What a visitor's word may match in the terms fields."""

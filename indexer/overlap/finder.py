@@ -6,7 +6,8 @@ Three stages, so that a check costs one engine call plus a little arithmetic:
 2. verification: the two texts aligned word by word (difflib on comparison terms); runs of
    matching words close to each other are merged into spans, and a span counts when it is long
    enough (`overlap_min_span_words`) and similar enough (`overlap_threshold`);
-3. topical overlap, ranked apart: `engine.more_like_this` plus the entities both articles name.
+3. topical overlap, ranked apart: more like this (`indexer.search.related`) plus the entities both
+   articles name.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from pydantic import BaseModel, ConfigDict
 from indexer.errors import InputError, NotFound
 from indexer.nlp.fingerprints import Words, passage_bands, text_words
 from indexer.pages.models import EnrichedPage, EnrichedPassage, Page
+from indexer.search.related import related_articles as more_like_this
 
 if TYPE_CHECKING:
     from indexer.search.port import Engine
@@ -295,7 +297,7 @@ def related_articles(
     text = "\n\n".join([page.page.title, page.page.body_text()])
     mine = _entity_values(page)
     found = []
-    for related in engine.more_like_this(text, exclude_article=article_id, limit=limit):
+    for related in more_like_this(engine, text, exclude_article=article_id, limit=limit):
         try:
             other = engine.get_page(related.article_id)
         except NotFound:  # deleted since the query: no entities to share

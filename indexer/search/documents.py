@@ -1,18 +1,22 @@
-"""An EnrichedPage as engine documents: one article document and one document per passage.
+"""An EnrichedPage as index documents: one article document and one document per passage.
 
-Plain dicts of field -> value (str, int or list of str), shared by both engines, so that the
-Dutch analysis (terms, compound parts, synonyms, entities) is computed once and identically.
+Plain dicts of field -> value (str, int or list of str), the same for every engine: all Dutch
+analysis (folding, lemmas, compound parts, synonyms, stems, entities) is computed here, once,
+and an engine only stores the values as they are (`indexer.search.fields` says how each field
+is indexed). So both engines match the same terms and rank alike.
 
 Fields of both grains:
 - `id`, `doc_type` ("article" | "passage"), `article_id` (the article's id, also on the
   article itself, so one term deletes an article with all its passages).
-- `title_terms`, `heading_terms`, `body_terms`, `entity_terms`: analysed terms
-  (see `indexer.nlp.analysis.Analyzer.terms`), matched exactly by the query builder.
+- `heading_terms`, `body_terms`, `entity_terms`: analysed terms (`Analyzer.terms`; in
+  `body_terms` as often as the text has them, `Analyzer.term_occurrences`); `stems`: Dutch
+  stems of the words, as often as they stand; `plain`: the folded words in order, for phrases.
 - `entity` ("LABEL:value") and `entity_value` (value) keywords, for facets and filters.
 
-Article only: `url`, `title`, `intro`, `headings`, `body` (raw text for each engine's own
-Dutch analyzer), `labels`, `content_hash`, `words` (folded surface words for "did you mean"
-and completions) and `page_json` (the whole EnrichedPage, stored only).
+Article only: `url`, `title` (shown), `title_terms` (the title and its `alt_titles`),
+`title_key` (each title as its lemmas in order, one title a line: what ranking compares a query
+with), `labels`, `content_hash`, `words` (folded surface words for "did you mean" and
+completions) and `page_json` (the whole EnrichedPage, stored only).
 Passage only: `passage_index`, `article_title`, `section_heading`, `anchor`, `text`, `bands`.
 """
 
@@ -20,7 +24,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from indexer.nlp.analysis import MAX_WORD, WORD, Analyzer, fold
+from indexer.nlp.analysis import MAX_WORD, WORD, Analyzer, fold, lemma_of, plain_tokens
 from indexer.nlp.fingerprints import passage_bands
 from indexer.pages.models import EnrichedPage, EnrichedPassage, Entity
 
@@ -35,40 +39,50 @@ def entity_key(entity: Entity) -> str:
     return f"{entity.label}:{entity.value}"
 
 
+def title_key(title: str) -> str:
+    """A title as ranking compares it with a query: its words' folded lemmas, in order."""
+    return " ".join(lemma_of(w) for w in WORD.findall(title) if len(w) <= MAX_WORD)
+
+
 def article_document(
     page: EnrichedPage, analyzer: Analyzer, passage_terms: list[list[str]] | None = None
 ) -> Document:
     """The article-grain document of a page.
 
     `passage_terms` are the passages' `body_terms` when already computed: the article's body
-    terms are their union (the body is the passages' text).
+    terms are all of them (the body is the passages' text).
     """
     base = page.page
     headings = base.headings()
     entities = page.entities
     body = base.body_text()
+    titles = [base.title, *(t for t in base.alt_titles if t != base.title)]
     if passage_terms is None:
         passage_lemmas = [lemma for p in page.passages for lemma in p.lemmas]
-        body_terms = analyzer.terms(body, passage_lemmas)
+        body_terms = analyzer.term_occurrences(body, passage_lemmas)
     else:
-        body_terms = sorted({term for terms in passage_terms for term in terms})
+        body_terms = sorted(term for terms in passage_terms for term in terms)
+    title_terms = analyzer.terms(titles[0], page.title_lemmas)
+    if len(titles) > 1:
+        title_terms = sorted({*title_terms, *analyzer.terms("\n".join(titles[1:]))})
+    all_text = "\n".join([*titles, *headings, body])
     return {
         "id": base.id,
         "doc_type": ARTICLE,
         "article_id": base.id,
         "url": base.url or "",
         "title": base.title,
-        "intro": "\n\n".join(base.intro),
-        "headings": headings,
-        "body": body,
+        "title_key": "\n".join(dict.fromkeys(title_key(t) for t in titles)),
         "labels": list(base.labels),
         "entity": sorted({entity_key(e) for e in entities}),
         "entity_value": sorted({e.value for e in entities}),
         "content_hash": base.content_hash,
-        "title_terms": analyzer.terms(base.title, page.title_lemmas),
+        "title_terms": title_terms,
         "heading_terms": analyzer.terms("\n".join(headings)),
         "body_terms": body_terms,
         "entity_terms": _entity_terms(entities, analyzer),
+        "stems": analyzer.stems(all_text),
+        "plain": [plain_tokens(text) for text in (*titles, *headings, body) if text],
         "words": surface_words(f"{base.title}\n{body}", analyzer),
         "page_json": page.model_dump_json(),
     }
@@ -87,10 +101,11 @@ def passage_document(page: EnrichedPage, passage: EnrichedPassage, analyzer: Ana
         "section_heading": heading,
         "anchor": item.anchor or "",
         "text": item.text,
-        "title_terms": [],
         "heading_terms": analyzer.terms(heading),
-        "body_terms": analyzer.terms(item.text, passage.lemmas),
+        "body_terms": analyzer.term_occurrences(item.text, passage.lemmas),
         "entity_terms": _entity_terms(passage.entities, analyzer),
+        "stems": analyzer.stems(f"{heading}\n{item.text}"),
+        "plain": [plain_tokens(text) for text in (heading, item.text) if text],
         "entity": sorted({entity_key(e) for e in passage.entities}),
         "entity_value": sorted({e.value for e in passage.entities}),
         "bands": list(passage_bands(passage.lemmas)),

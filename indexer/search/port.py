@@ -5,27 +5,51 @@ an engine goes through `Engine`; nothing outside `indexer/engines/` imports tant
 elasticsearch directly. `indexer.engines.make_engine(settings)` picks the implementation.
 
 Versions: an engine holds numbered index versions (`<index_name>-v<N>`); one of them is live
-(the Elasticsearch alias / the tantivy pointer file). `search`, `suggest`, `get_page`,
-`passages_by_bands` and `more_like_this` read the live version. Writes name their version.
+(the Elasticsearch alias / the tantivy pointer file). Reads name a version or read the live
+one; writes name their version.
+
+An engine runs the queries it is given (`run`: terms, phrases, filters, facet counts) and
+returns raw hits; query planning, ranking, snippets, facets, suggestions and related-article
+weighting live once, above the engines, in `indexer.search.searcher`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
 from indexer.pages.models import EnrichedPage
-from indexer.search.values import (
-    Completion,
-    Health,
-    RelatedArticle,
-    SearchRequest,
-    SearchResult,
-    StoredPassage,
-    WriteReport,
-)
+from indexer.search.clauses import Retrieval
+from indexer.search.values import Health, StoredPassage, WriteReport
+
+
+@dataclass(frozen=True, slots=True)
+class RawHit:
+    """A hit as an engine found it: its score and the fields the retrieval asked for (a list
+    for a multi-valued field, `indexer.search.fields.MULTI_VALUED`)."""
+
+    score: float
+    fields: Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class RawResult:
+    """What an engine found for one `Retrieval`."""
+
+    hits: tuple[RawHit, ...] = ()
+    total: int = 0  # the number of matches (0 unless the retrieval asked to count)
+    facets: Mapping[str, tuple[tuple[str, int], ...]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class VocabularySource:
+    """What an index version's vocabulary is built from (`indexer.search.vocabulary`)."""
+
+    words: Iterable[tuple[str, int]]  # folded surface word, number of articles holding it
+    titles: Iterable[tuple[str, str]]  # article title, article id
+    entities: Iterable[tuple[str, int]]  # entity value, number of articles naming it
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,17 +161,27 @@ class Engine(Protocol):
         """Article id -> content hash, for incremental reindexing and verification."""
         ...
 
-    # --- reading (the live version)
-    def search(self, request: SearchRequest, version: str | None = None) -> SearchResult:
-        """Search articles; hits name the best-matching section; facets over the result set.
-
-        `version` searches that version instead of the live one (the reindex job's smoke
-        queries on a new version before it goes live); NotFound when it does not exist.
-        """
+    # --- reading (`version` None: the live version)
+    def run(self, retrieval: Retrieval, version: str | None = None) -> RawResult:
+        """Run one query (`indexer.search.clauses`): its hits by score, the requested fields
+        of each, the number of matches and facet counts when asked. An empty result when no
+        version is live; NotFound when `version` does not exist."""
         ...
 
-    def suggest(self, prefix: str, limit: int = 10) -> list[Completion]:
-        """Completions for what a visitor is typing."""
+    def generation(self, version: str | None = None) -> Hashable:
+        """What identifies the contents of `version` now: it changes with every write that
+        became visible, and with a switch of the live version (None: nothing is live)."""
+        ...
+
+    def vocabulary_source(self, version: str | None = None) -> VocabularySource | None:
+        """The words, titles and entity values of `version` (None when nothing is live)."""
+        ...
+
+    def term_stats(
+        self, field: str, terms: Sequence[str], version: str | None = None
+    ) -> tuple[int, dict[str, int]]:
+        """The number of documents of `version` and, per term of `field` that any document
+        holds, how many documents hold it."""
         ...
 
     def get_page(self, article_id: str) -> EnrichedPage:
@@ -162,11 +196,6 @@ class Engine(Protocol):
 
     def iter_passages(self) -> Iterator[StoredPassage]:
         """Every passage of the live version (for the site-wide overlap report)."""
-        ...
-
-    def more_like_this(self, text: str, exclude_article: str | None = None,
-                       limit: int = 10) -> list[RelatedArticle]:
-        """Articles about the same subject as `text` (topical, not verbatim)."""
         ...
 
     def health(self) -> Health:

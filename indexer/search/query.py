@@ -1,10 +1,13 @@
 """What a visitor typed, as a typed `ParsedQuery`: never handed to a query parser as syntax.
 
-The only syntax we honour: "quoted phrases" and `-word` exclusions. Repeated words count
-once; at most 16 words (and 4 phrases) are searched. Everything else that looks
-like query syntax (`title:x`, `*`, `/.*/`, `~`, `\\`, brackets) is punctuation between words.
-An unmatched quote is punctuation too. Whether a query can be searched at all, and how deep a
-visitor may page, is decided here (`QueryError` otherwise).
+The only syntax we honour: "quoted phrases" and `-word` exclusions. A hyphen is Dutch text
+everywhere else: inside a word ("e-mail", "ADHD-diagnose", "10-jarig"), at its end ("in- en
+uitvoer") and before a word after "en", "of" or "tot", where Dutch leaves out the shared part
+of a compound ("datum en -tijd", "spier- of -zenuwpijn"): such a word is searched, not
+excluded. Repeated words count once; at most 16 words (and 4 phrases) are searched.
+Everything else that looks like query syntax (`title:x`, `*`, `/.*/`, `~`, `\\`, brackets) is
+punctuation between words. An unmatched quote is punctuation too. Whether a query can be
+searched at all, and how deep a visitor may page, is decided here (`QueryError` otherwise).
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ MAX_WORDS = 16
 MAX_PHRASES = 4
 _PHRASE = re.compile(r'"([^"]*)"')
 _EXCLUDED = re.compile(r"(?:(?<=\s)|^)-(\w+)")
+# After these words a leading hyphen marks a left-out compound part, not an exclusion.
+_ELIDING = frozenset({"en", "of", "tot", "&"})
 
 
 @dataclass(frozen=True)
@@ -66,8 +71,10 @@ def parse_query(text: str, max_chars: int = 500) -> ParsedQuery:
         return " "
 
     rest = _PHRASE.sub(take_phrase, clean)
-    excluded = tuple(dict.fromkeys(fold(m.group(1)) for m in _EXCLUDED.finditer(rest)))
-    rest = _EXCLUDED.sub(" ", rest)
+    exclusions = [m for m in _EXCLUDED.finditer(rest) if not _elided(rest, m.start())]
+    excluded = tuple(dict.fromkeys(fold(m.group(1)) for m in exclusions))
+    for match in reversed(exclusions):
+        rest = rest[: match.start()] + " " + rest[match.end() :]
     unique: dict[str, str] = {}
     for token in tokenize(rest):
         unique.setdefault(token.folded, token.text)
@@ -77,6 +84,12 @@ def parse_query(text: str, max_chars: int = 500) -> ParsedQuery:
         phrases=tuple(p[:MAX_WORDS] for p in phrases[:MAX_PHRASES]),
         excluded=excluded[:MAX_WORDS],
     )
+
+
+def _elided(text: str, hyphen: int) -> bool:
+    """Whether the hyphen at `hyphen` follows "en", "of" or "tot" ("datum en -tijd")."""
+    before = text[:hyphen].split()
+    return bool(before) and before[-1].lower() in _ELIDING
 
 
 def fuzzy_distance(word: str) -> int:

@@ -1,36 +1,365 @@
-"""The one search flow, above the engines: search, suggestions and related articles.
+"""The one search flow, above the engines: search, suggestions, topics and related articles.
 
 `Searcher` is what every caller (the API, the CLI, the reindex job's smoke queries, the
-benchmarks) searches through. It holds the engine it was given (`indexer.search.port.Engine`)
-and the search settings; the engines only run what it asks them.
+benchmarks) searches through. It reads the query against the index's vocabulary
+(`indexer.search.plan`), asks its engine (`indexer.search.port.Engine`) to run plain queries,
+re-ranks the best hits by their titles (`indexer.search.ranking`), and builds the answer:
+snippets from each hit's best passage, facets, "bedoelde u ...?" and the words hits lack.
 """
 
 from __future__ import annotations
 
-from indexer.search.port import Engine
-from indexer.search.values import Completion, RelatedArticle, SearchRequest, SearchResult
+import threading
+import time
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from indexer.errors import QueryError
+from indexer.nlp.analysis import Analyzer, lemma_of
+from indexer.search import facets, plan, ranking
+from indexer.search.clauses import Bool, MatchAll, OneOf, Query, Retrieval, Term
+from indexer.search.documents import ARTICLE
+from indexer.search.port import Engine, RawHit
+from indexer.search.query import checked_request
+from indexer.search.related import related_articles
+from indexer.search.snippets import Matcher, PassageCandidate, best_passage, highlight
+from indexer.search.values import (
+    Completion,
+    EntityRef,
+    Facets,
+    Hit,
+    RelatedArticle,
+    SearchRequest,
+    SearchResult,
+    SectionRef,
+)
+from indexer.search.vocabulary import Vocabulary
 from indexer.settings import Settings
+
+_HIT_FIELDS = ("article_id", "url", "title", "labels", "entity")
+_PASSAGE_FIELDS = ("article_id", "section_heading", "anchor", "text")
+
+
+@dataclass(frozen=True, slots=True)
+class SearchConfig:
+    """What the search flow takes from settings."""
+
+    max_query_chars: int = 500
+    max_page_size: int = 50
+    max_result_window: int = 1000
+    facet_entity_types: tuple[str, ...] = ()
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> SearchConfig:
+        return cls(
+            max_query_chars=settings.max_query_chars,
+            max_page_size=settings.max_page_size,
+            max_result_window=settings.max_result_window,
+            facet_entity_types=tuple(settings.facet_entity_types),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class _Ranked:
+    """A hit of the article query, re-ranked: its id, score, whether it has only some of the
+    words, and the words it lacks."""
+
+    article_id: str
+    score: float
+    partial: bool = False
+    missing: tuple[str, ...] = ()
 
 
 class Searcher:
-    """Search, suggestions and related articles over one engine."""
+    """Search, suggestions, topics and related articles over one engine.
 
-    def __init__(self, engine: Engine, settings: Settings) -> None:
+    Keep one per engine: it remembers each index version's vocabulary until the version
+    changes (`Engine.generation`).
+    """
+
+    def __init__(self, engine: Engine, analyzer: Analyzer, config: SearchConfig) -> None:
         self.engine = engine
-        self.settings = settings
+        self.analyzer = analyzer
+        self.config = config
+        self._vocabulary: tuple[Hashable, Vocabulary] | None = None
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_settings(cls, engine: Engine, settings: Settings) -> Searcher:
+        """A searcher on `engine` with the analysis data and limits of `settings`."""
+        return cls(engine, Analyzer.from_config(settings.config_dir),
+                   SearchConfig.from_settings(settings))
+
+    def warm_up(self) -> None:
+        """Load the analysis tables and the live vocabulary now rather than on a first query."""
+        self.analyzer.variants("magnesiumtekort")
+        self.vocabulary()
+
+    def vocabulary(self, version: str | None = None) -> Vocabulary | None:
+        """The vocabulary of `version` (default: the live one), rebuilt when it changed."""
+        key = self.engine.generation(version)
+        if key is None:
+            return None
+        cached = self._vocabulary
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        with self._lock:
+            source = self.engine.vocabulary_source(version)
+            if source is None:
+                return None
+            vocabulary = Vocabulary.build(source.words, source.titles, source.entities)
+            self._vocabulary = (key, vocabulary)
+            return vocabulary
+
+    # --- search -----------------------------------------------------------------------------
 
     def search(self, request: SearchRequest, version: str | None = None) -> SearchResult:
-        """Articles for a visitor's request, best first, with snippets, facets and a
-        suggestion; `version` searches that version instead of the live one (smoke queries
-        before a switch). Raises QueryError for a request that cannot be searched."""
-        return self.engine.search(request, version=version)
+        """Articles for a visitor's request, best first, with snippets, facets, a suggestion
+        and the words the hits lack; `version` searches that version instead of the live one
+        (smoke queries before a switch; NotFound when it does not exist). Raises QueryError
+        for a request that cannot be searched."""
+        started = time.perf_counter()
+        config = self.config
+        query, offset = checked_request(
+            request.query, request.page, request.size, bool(request.labels or request.entities),
+            config.max_query_chars, config.max_page_size, config.max_result_window,
+        )
+        vocabulary = self.vocabulary(version)
+        if vocabulary is None:
+            return _result(request, started)
+        planned = plan.plan_query(query, self.analyzer, vocabulary)
+        filters = plan.article_filters(request.labels, request.entities)
+        ranked, total, counts = self._rank(planned, filters, offset, request.size, version)
+        shown = ranked[offset : offset + request.size]
+        hits = self._hits(planned, shown, version)
+        missing = _missing_from_all(planned, shown)
+        completed = frozenset(w.folded for w in planned.words if w.completed)
+        suggestion = (vocabulary.correct(query, self.analyzer, completed)
+                      if not query.is_empty else None)
+        return _result(request, started, hits, total,
+                       facets.decode(counts, config.facet_entity_types), suggestion, missing)
+
+    def _rank(
+        self, planned: plan.QueryPlan, filters: tuple[Query, ...], offset: int, size: int,
+        version: str | None,
+    ) -> tuple[list[_Ranked], int, Any]:
+        """The article hits up to `offset + size`, in their final order, with the number of
+        matches and the facet counts over all of them; the hits shown (from `offset`) name
+        the words they lack."""
+        wanted = offset + size
+        if planned.is_empty:  # filters alone
+            found = self.engine.run(Retrieval(
+                Bool(must=(MatchAll(),), filter=filters), limit=wanted, fields=("article_id",),
+                count=True, facets=facets.REQUESTS), version)
+            return [_Ranked(str(h.fields["article_id"]), h.score) for h in found.hits], \
+                found.total, found.facets
+        full = self.engine.run(Retrieval(
+            plan.all_words_query(planned, filters), limit=max(wanted, ranking.RERANK_WINDOW),
+            fields=("article_id", "title_key"), count=True, facets=facets.REQUESTS), version)
+        ranked = self._reranked(planned, full.hits)
+        total, counts = full.total, full.facets
+        if full.total < ranking.PARTIAL_BELOW and len(planned.words) + len(planned.phrases) > 1:
+            # Few articles have every word: those with some of them follow, the rarer words
+            # they hold weighing most.
+            some = self.engine.run(Retrieval(
+                plan.any_words_query(planned, filters),
+                limit=max(wanted, ranking.RERANK_WINDOW) + full.total,
+                fields=("article_id", "title_key"), count=True, facets=facets.REQUESTS),
+                version)
+            have_all = {r.article_id for r in ranked}
+            partial = [h for h in some.hits if str(h.fields["article_id"]) not in have_all]
+            ranked += self._by_share(planned, partial, version)
+            total, counts = some.total, some.facets
+        return self._named_missing(planned, ranked, offset, size, version), total, counts
+
+    def _reranked(self, planned: plan.QueryPlan, hits: Sequence[RawHit]) -> list[_Ranked]:
+        """Hits re-ranked by their titles within the window; the rest in the engine's order."""
+        window, rest = hits[: ranking.RERANK_WINDOW], hits[ranking.RERANK_WINDOW :]
+        words = [ranking.QueryWord(w.lemmas, w.weight) for w in planned.words]
+        joined = [(run.start, run.end, frozenset(lemma_of(t) for t in run.terms))
+                  for run in planned.runs]
+        stopwords = self.analyzer.stopwords
+        scored = [(h.score, ranking.title_score(words, str(h.fields.get("title_key") or ""),
+                                                 stopwords, joined)) for h in window]
+        order = ranking.rerank(scored)
+        return [_Ranked(str(window[i].fields["article_id"]), window[i].score) for i in order] \
+            + [_Ranked(str(h.fields["article_id"]), h.score) for h in rest]
+
+    def _by_share(
+        self, planned: plan.QueryPlan, hits: Sequence[RawHit], version: str | None
+    ) -> list[_Ranked]:
+        """Articles with some of the words: most of the query's weight first, then as the
+        title and the engine rank them."""
+        window = self._reranked(planned, hits[: ranking.RERANK_WINDOW])
+        holders = self._holders(planned, tuple(r.article_id for r in window), version)
+        position = {r.article_id: i for i, r in enumerate(window)}
+
+        def share(article_id: str) -> float:
+            return sum(w.weight for w in planned.words if article_id in holders[w.folded])
+
+        ordered = sorted(window, key=lambda r: (-round(share(r.article_id), 6),
+                                                position[r.article_id]))
+        return [_Ranked(r.article_id, r.score, partial=True) for r in ordered] + [
+            _Ranked(str(h.fields["article_id"]), h.score, partial=True)
+            for h in hits[ranking.RERANK_WINDOW :]
+        ]
+
+    def _named_missing(
+        self, planned: plan.QueryPlan, ranked: list[_Ranked], offset: int, size: int,
+        version: str | None,
+    ) -> list[_Ranked]:
+        """`ranked`, the hits shown naming the query words they lack (an article may lack
+        one when its title has the others, or when it is shown for some of the words)."""
+        shown = ranked[offset : offset + size]
+        # With every word required, only a title match of all but one of 3+ words lacks one.
+        doubtful = [r for r in shown if r.partial or len(planned.words) >= 3]
+        if len(planned.words) < 2 or not doubtful:
+            return ranked
+        holders = self._holders(planned, tuple(r.article_id for r in doubtful), version)
+        named = [
+            _Ranked(r.article_id, r.score, r.partial,
+                    tuple(w.text for w in planned.words if r.article_id not in holders[w.folded]))
+            if r in doubtful else r
+            for r in shown
+        ]
+        return ranked[:offset] + named + ranked[offset + size :]
+
+    def _holders(
+        self, planned: plan.QueryPlan, ids: tuple[str, ...], version: str | None
+    ) -> dict[str, set[str]]:
+        """Per query word (folded), which of the articles `ids` hold it."""
+        holders: dict[str, set[str]] = {}
+        for word in planned.words:
+            found = self.engine.run(Retrieval(
+                plan.word_in_articles_query(planned, word, ids), limit=len(ids),
+                fields=("article_id",)), version) if ids else None
+            holders[word.folded] = {str(h.fields["article_id"]) for h in found.hits} \
+                if found else set()
+        return holders
+
+    def _hits(
+        self, planned: plan.QueryPlan, shown: Sequence[_Ranked], version: str | None
+    ) -> tuple[Hit, ...]:
+        """The hits shown: stored fields, best passage and snippet of each."""
+        if not shown:
+            return ()
+        ids = tuple(r.article_id for r in shown)
+        stored = self.engine.run(Retrieval(
+            Bool(must=(MatchAll(),), filter=(Term("doc_type", ARTICLE),
+                                             OneOf("article_id", ids))),
+            limit=len(ids), fields=_HIT_FIELDS), version)
+        by_id = {str(h.fields["article_id"]): h.fields for h in stored.hits}
+        matcher = Matcher.for_query(planned.query, self.analyzer).with_forms(
+            n for w in planned.words for n in w.near
+        )
+        passages = self._best_passages(planned, ids, matcher, version)
+        return tuple(
+            _hit(by_id[r.article_id], r, passages.get(r.article_id), matcher)
+            for r in shown if r.article_id in by_id
+        )
+
+    def _best_passages(
+        self, planned: plan.QueryPlan, ids: tuple[str, ...], matcher: Matcher,
+        version: str | None,
+    ) -> dict[str, PassageCandidate]:
+        """Per article, the passage that answers the query best (its first one if none)."""
+        candidates: dict[str, list[PassageCandidate]] = {}
+        # One word or phrase: every candidate holds it, the engine's score decides.
+        single = len(planned.words) + len(planned.phrases) <= 1
+        per_hit = 1 if single else ranking.PASSAGES_PER_HIT
+        if not planned.is_empty:
+            found = self.engine.run(Retrieval(
+                plan.passage_query(planned, ids),
+                limit=ranking.PASSAGES_PER_HIT * 4 * len(ids), fields=_PASSAGE_FIELDS,
+                group_by="article_id", group_size=per_hit), version)
+            for hit in found.hits:
+                candidates.setdefault(str(hit.fields["article_id"]), []).append(
+                    PassageCandidate.from_document(hit.score, hit.fields))
+        chosen: dict[str, PassageCandidate] = {}
+        for article_id in ids:
+            mine = candidates.get(article_id, [])
+            best = mine[0] if mine and single else best_passage(mine, matcher)
+            if best is not None:
+                chosen[article_id] = best
+        missing = tuple(i for i in ids if i not in chosen)
+        if missing:
+            first = self.engine.run(Retrieval(
+                Bool(must=(MatchAll(),), filter=(Term("doc_type", "passage"),
+                                                 OneOf("article_id", missing),
+                                                 Term("passage_index", "0"))),
+                limit=len(missing), fields=_PASSAGE_FIELDS), version)
+            for hit in first.hits:
+                chosen[str(hit.fields["article_id"])] = PassageCandidate.from_document(
+                    0.0, hit.fields)
+        return chosen
+
+    # --- suggestions, topics, related articles ----------------------------------------------
 
     def suggest(self, prefix: str, limit: int = 10) -> list[Completion]:
-        """Completions for what a visitor is typing."""
-        return self.engine.suggest(prefix, limit)
+        """Completions for what a visitor is typing: titles, entities and frequent words."""
+        if len(prefix) > self.config.max_query_chars:
+            raise QueryError(f"prefix is too long: at most {self.config.max_query_chars} "
+                             "characters")
+        vocabulary = self.vocabulary()
+        return vocabulary.complete(prefix, limit) if vocabulary is not None else []
+
+    def popular_facets(self) -> Facets:
+        """Labels and entities over every live article, most frequent first (topics to offer
+        when a search finds nothing)."""
+        found = self.engine.run(Retrieval(
+            Bool(must=(MatchAll(),), filter=(Term("doc_type", ARTICLE),)), limit=0,
+            facets=facets.REQUESTS))
+        return facets.decode(found.facets, self.config.facet_entity_types)
 
     def more_like_this(
         self, text: str, exclude_article: str | None = None, limit: int = 10
     ) -> list[RelatedArticle]:
         """Articles about the same subject as `text` (topical, not verbatim)."""
-        return self.engine.more_like_this(text, exclude_article=exclude_article, limit=limit)
+        return related_articles(self.engine, text, exclude_article, limit, self.analyzer)
+
+
+def _hit(
+    fields: Any, ranked: _Ranked, passage: PassageCandidate | None, matcher: Matcher
+) -> Hit:
+    section = None
+    if passage is not None and passage.heading and passage.anchor:
+        section = SectionRef(heading=passage.heading, anchor=passage.anchor)
+    entities = []
+    for key in fields.get("entity") or ():
+        label, _, value = str(key).partition(":")
+        entities.append(EntityRef(label=label, value=value))
+    return Hit(
+        id=ranked.article_id,
+        url=fields.get("url") or None,
+        title=str(fields.get("title") or ""),
+        snippet=highlight(passage.text, matcher) if passage else "",
+        section=section,
+        labels=tuple(fields.get("labels") or ()),
+        entities=tuple(entities),
+        score=ranked.score,
+        missing=ranked.missing,
+    )
+
+
+def _missing_from_all(planned: plan.QueryPlan, shown: Sequence[_Ranked]) -> tuple[str, ...]:
+    """The words none of the shown hits holds, in query order."""
+    if not shown or any(not r.missing for r in shown):
+        return ()
+    return tuple(w.text for w in planned.words if all(w.text in r.missing for r in shown))
+
+
+def _result(
+    request: SearchRequest,
+    started: float,
+    hits: tuple[Hit, ...] = (),
+    total: int = 0,
+    found_facets: Facets | None = None,
+    suggestion: str | None = None,
+    missing: tuple[str, ...] = (),
+) -> SearchResult:
+    return SearchResult(
+        query=request.query, total=total, page=request.page, size=request.size,
+        took_ms=round((time.perf_counter() - started) * 1000, 3), hits=hits,
+        facets=found_facets or Facets(), suggestion=suggestion, missing=missing,
+    )

@@ -15,7 +15,15 @@ from typing import Any
 
 from rapidfuzz.distance import OSA
 
-from indexer.nlp.analysis import WORD, Analyzer, compound_runs, decompound, fold, lemma_of
+from indexer.nlp.analysis import (
+    WORD,
+    Analyzer,
+    compound_runs,
+    decompound,
+    fold,
+    lemma_of,
+    stem_of,
+)
 from indexer.search.query import ParsedQuery, fuzzy_distance
 
 SNIPPET_CHARS = 220
@@ -25,11 +33,11 @@ _MIN_STEM = 5  # an inflected form ("depressieve") marks when it extends a lemma
 
 
 @lru_cache(maxsize=200_000)
-def _word_forms(word: str) -> tuple[str, str, tuple[str, ...]]:
-    """A word of a text (as it stands) folded, its folded lemma and its compound parts: the
-    same for every query, so worked out once per process for each distinct word."""
+def _word_forms(word: str) -> tuple[str, str, tuple[str, ...], str]:
+    """A word of a text (as it stands) folded, its folded lemma, its compound parts and its
+    stem: the same for every query, so worked out once per process for each distinct word."""
     folded = fold(word)
-    return folded, lemma_of(folded), decompound(folded)
+    return folded, lemma_of(folded), decompound(folded), stem_of(folded)
 
 
 @dataclass(frozen=True)
@@ -39,6 +47,7 @@ class Matcher:
     forms: frozenset[str]
     fuzzy: tuple[str, ...]
     excluded: frozenset[str]
+    stems: frozenset[str] = frozenset()
     # The words (as they stand) already decided, and those of them that match: a page
     # repeats its words, a query is matched against many texts.
     _seen: set[str] = field(default_factory=set, compare=False, repr=False)
@@ -47,6 +56,7 @@ class Matcher:
     @classmethod
     def for_query(cls, query: ParsedQuery, analyzer: Analyzer) -> Matcher:
         forms: set[str] = set()
+        stems: set[str] = set()
         fuzzy: list[str] = []
         for word in query.all_words():
             if analyzer.is_stopword(word) and len(query.all_words()) > 1:
@@ -54,16 +64,17 @@ class Matcher:
             variants = analyzer.variants(word)
             forms |= variants.forms
             forms.update(variants.parts)
+            stems.add(stem_of(variants.word))
             if fuzzy_distance(variants.word):
                 fuzzy.append(variants.word)
         # Words typed apart that the page has as one compound ("hoofd pijn": hoofdpijn).
         for run in compound_runs(analyzer.content_words(query.words)):
             forms.update(run.terms)
-        return cls(frozenset(forms), tuple(fuzzy), frozenset(query.excluded))
+        return cls(frozenset(forms), tuple(fuzzy), frozenset(query.excluded), frozenset(stems))
 
     def with_forms(self, forms: Iterable[str]) -> Matcher:
         """The same matcher, also matching `forms` (e.g. the engine's fuzzy expansions)."""
-        return Matcher(self.forms | frozenset(forms), self.fuzzy, self.excluded)
+        return Matcher(self.forms | frozenset(forms), self.fuzzy, self.excluded, self.stems)
 
     def matching_words(self, text: str) -> set[str]:
         """The distinct words of `text` (as they stand) that match the query."""
@@ -89,11 +100,11 @@ class Matcher:
                 self._hits.add(word)
         self._seen.update(words)
 
-    def _matches(self, folded: str, lemma: str, parts: tuple[str, ...]) -> bool:
+    def _matches(self, folded: str, lemma: str, parts: tuple[str, ...], stem: str) -> bool:
         if len(folded) < 2 or folded in self.excluded:
             return False
         forms = self.forms
-        if folded in forms or lemma in forms or not forms.isdisjoint(parts):
+        if folded in forms or lemma in forms or not forms.isdisjoint(parts) or stem in self.stems:
             return True
         # An inflected form: the word extends a form of at least _MIN_STEM letters by at
         # most 3 ("depressieve" for "depressie").

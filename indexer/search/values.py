@@ -46,6 +46,7 @@ class Hit(_Value):
     labels: tuple[str, ...]
     entities: tuple[EntityRef, ...]
     score: float
+    missing: tuple[str, ...] = ()  # the query's words (as typed) this article lacks
 
 
 class FacetValue(_Value):

@@ -8,6 +8,7 @@ letter is never changed.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -84,6 +85,23 @@ class Vocabulary:
         ranked = sorted(found, key=lambda f: (-self.frequencies[f[0]], f[1], f[0]))
         return [choice for choice, _, _ in ranked if choice != folded][:limit]
 
+    @cached_property
+    def _sorted(self) -> list[str]:
+        return sorted(self.frequencies)
+
+    def starting_with(self, prefix: str, limit: int) -> list[str]:
+        """Known words that start with `prefix` (folded) and are longer, most frequent first."""
+        words = self._sorted
+        start = bisect.bisect_left(words, prefix)
+        found = []
+        for word in words[start:]:
+            if not word.startswith(prefix):
+                break
+            if word != prefix:
+                found.append(word)
+        found.sort(key=lambda w: (-self.frequencies[w], w))
+        return found[:limit]
+
     def typo_expansions(self, query: ParsedQuery) -> dict[str, list[str]]:
         """Per folded query word, the known words within its typo distance (first letter kept):
         what both engines add to a word's query, and what snippets mark too."""
@@ -103,16 +121,20 @@ class Vocabulary:
         parts = decompound(word)
         return bool(parts) and all(p in self.frequencies for p in parts)
 
-    def correct(self, query: ParsedQuery, analyzer: Analyzer) -> str | None:
+    def correct(
+        self, query: ParsedQuery, analyzer: Analyzer, keep: frozenset[str] = frozenset()
+    ) -> str | None:
         """ "Bedoelde u ...?": the query with each unknown word replaced by the most frequent
-        known word within its edit distance (at least 1); None when nothing was corrected."""
+        known word within its edit distance (at least 1); None when nothing was corrected.
+        Words in `keep` (folded) stay as typed (e.g. the start of a word, searched as such)."""
         changed = False
         words: list[str] = []
         for word in query.all_words():
             folded = fold(word)
             replacement = word
             if (
-                len(folded) >= 3
+                folded not in keep
+                and len(folded) >= 3
                 and folded.isalpha()
                 and not analyzer.is_stopword(folded)
                 and not self.knows(folded, analyzer)

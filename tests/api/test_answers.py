@@ -18,7 +18,8 @@ import diskcache
 import pytest
 
 from indexer.engines.tantivy.engine import TantivyEngine
-from indexer.search.values import SearchRequest, SearchResult
+from indexer.search.clauses import Retrieval
+from indexer.search.port import RawResult
 from indexer.settings import Settings, load_settings
 from search_api.answers import BYTES_PER_ENTRY, SharedAnswers, answer_key
 from search_api.params import SearchParams, SuggestParams
@@ -28,15 +29,16 @@ MAGNESIUM = SearchParams(q="magnesium")
 
 
 class CountingEngine(TantivyEngine):
-    """A real TantivyEngine that counts the searches it was asked to make."""
+    """A real TantivyEngine that counts the searches it was asked to make (the article
+    queries: each search counts its matches once)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.searches = 0
 
-    def search(self, request: SearchRequest, version: str | None = None) -> SearchResult:
-        self.searches += 1
-        return super().search(request, version)
+    def run(self, retrieval: Retrieval, version: str | None = None) -> RawResult:
+        self.searches += retrieval.count
+        return super().run(retrieval, version)
 
 
 def engine_on(settings: Settings) -> CountingEngine:

@@ -59,12 +59,14 @@ def test_entity_facet_and_filter(client: FlaskClient) -> None:
     assert receptors.get("NMDA-receptor") == 2  # both seed pages name it
     assert search(client, q="magnesium", entity="RECEPTOR:NMDA-receptor")["total"] == 2
     # Filtering on a facet value narrows the hits to exactly its count.
-    persons = {f["value"]: f["count"] for f in body["facets"]["entities"].get("PERSON", [])}
-    assert persons, body["facets"]["entities"]
-    value, count = next(iter(persons.items()))
-    narrowed = search(client, q="magnesium", entity=f"PERSON:{value}")
-    assert narrowed["total"] == count == 1
+    conditions = {f["value"]: f["count"] for f in body["facets"]["entities"]["CONDITION"]}
+    assert conditions["depressie"] == 1, conditions
+    narrowed = search(client, q="magnesium", entity="CONDITION:depressie")
+    assert narrowed["total"] == 1
     assert [hit["id"] for hit in narrowed["hits"]] == [DEPRESSION]
+    # Patients' names and ages are no filters (facet_entity_types), but still searchable.
+    assert not {"PERSON", "AGE", "DOSE"} & set(body["facets"]["entities"])
+    assert search(client, q="magnesium", entity="PERSON:Jansen")["total"] == 1
 
 
 def test_paging(client: FlaskClient) -> None:

@@ -32,7 +32,7 @@ def test_one_article_then_one_document_per_passage(
 def test_article_fields(documents: list[dict[str, Any]]) -> None:
     article = documents[0]
     assert article["title"].startswith("ADHD en Magnesium")
-    assert any("Bisglycinaat" in h for h in article["headings"])
+    assert any("bisglycinaat" in text.split() for text in article["plain"][1:])
     # Terms: synonyms of ADHD, compound parts, folded lemmas.
     for term in ("adhd", "aandachtstekortstoornis", "add", "bisglycinaat", "magnesium"):
         assert term in article["body_terms"], term
@@ -46,6 +46,35 @@ def test_every_passage_term_is_an_article_term(documents: list[dict[str, Any]]) 
     article_terms = set(documents[0]["body_terms"])
     for passage in documents[1:]:
         assert set(passage["body_terms"]) <= article_terms
+
+
+def test_body_terms_and_stems_count_as_often_as_the_text_has_them(
+    documents: list[dict[str, Any]]
+) -> None:
+    """An engine sees term frequencies: a page that says "magnesium" twenty times holds the
+    term twenty times, in the passages and in the article (the sum of its passages)."""
+    article, passages = documents[0], documents[1:]
+    in_passages = sum(p["body_terms"].count("magnesium") for p in passages)
+    assert article["body_terms"].count("magnesium") == in_passages > 10
+    assert article["body_terms"] == sorted(article["body_terms"])
+    assert article["stems"].count("magnesium") > 10
+
+
+def test_titles_are_matched_by_terms_and_compared_by_their_lemmas(
+    enriched_seeds: dict[str, EnrichedPage]
+) -> None:
+    """A page's other titles (an HTML <title>) are title text too; `title_key` holds each
+    title's lemmas in order, a line each, for ranking; `plain` the folded words for phrases."""
+    page = enriched_seeds["adhd"]
+    renamed = page.model_copy(update={"page": page.page.model_copy(update={
+        "alt_titles": ("Bisglycinaat in tabellen – Gezond Brein",)})})
+    article = page_documents(renamed, Analyzer.from_config(CONFIG_DIR))[0]
+    assert article["title"] == page.page.title
+    assert {"tabel", "tabellen", "brein"} <= set(article["title_terms"])
+    first, second = article["title_key"].split("\n")
+    assert first.split()[:3] == ["adhd", "en", "magnesium"]
+    assert second == "bisglycinaat in tabel gezond brein"
+    assert article["plain"][1] == "bisglycinaat in tabellen gezond brein"
 
 
 def test_passage_fields(

@@ -85,3 +85,29 @@ def test_repeated_words_count_once_and_words_are_capped() -> None:
     assert many.words == tuple(f"woord{i}" for i in range(16))
     phrases = parse_query(" ".join(f'"a{i} b{i}"' for i in range(10)))
     assert len(phrases.phrases) == 4
+
+
+@pytest.mark.parametrize(("text", "words"), [
+    ("datum en -tijd", ("datum", "en", "tijd")),
+    ("in- en uitvoer", ("in", "en", "uitvoer")),
+    ("spier- of -zenuwpijn", ("spier", "of", "zenuwpijn")),
+    ("e-mail", ("e", "mail")),
+    ("ADHD-diagnose", ("ADHD", "diagnose")),
+    ("10-jarig kind", ("10", "jarig", "kind")),
+])
+def test_dutch_hyphens_and_elisions_are_text(text: str, words: tuple[str, ...]) -> None:
+    """After "en", "of" or "tot" a leading hyphen leaves out a shared compound part."""
+    parsed = parse_query(text)
+    assert parsed.words == words and parsed.excluded == ()
+
+
+@pytest.mark.parametrize(("text", "words", "excluded"), [
+    ("magnesium -adhd", ("magnesium",), ("adhd",)),
+    ("-adhd magnesium", ("magnesium",), ("adhd",)),
+    ("klok -tijd -datum", ("klok",), ("tijd", "datum")),
+])
+def test_a_leading_hyphen_after_a_space_still_excludes(
+    text: str, words: tuple[str, ...], excluded: tuple[str, ...]
+) -> None:
+    parsed = parse_query(text)
+    assert parsed.words == words and parsed.excluded == excluded

@@ -13,12 +13,13 @@ from indexer.errors import NotFound
 from indexer.pages.models import EnrichedPage
 from indexer.search.values import SearchRequest
 from indexer.settings import Settings
+from tests.searching import searcher_for
 
 Pages = dict[str, EnrichedPage]
 
 
 def titles(engine: TantivyEngine, query: str) -> list[str]:
-    return [h.id for h in engine.search(SearchRequest(query=query)).hits]
+    return [h.id for h in searcher_for(engine).search(SearchRequest(query=query)).hits]
 
 
 def test_make_engine_gives_the_tantivy_engine_by_default(settings: Settings) -> None:
@@ -51,7 +52,7 @@ def test_a_reader_sees_another_process_switch_without_restart(
 ) -> None:
     writer = TantivyEngine.from_settings(settings)  # e.g. the reindex job
     reader = TantivyEngine.from_settings(settings)  # e.g. the long-lived API process
-    reader.warm_up()  # nothing live yet: no error
+    searcher_for(reader).warm_up()  # nothing live yet: no error
     first = writer.create_version()
     writer.write(first, [enriched_seeds["depression"]])
     writer.switch(first)
@@ -73,14 +74,14 @@ def test_a_reader_sees_writes_into_the_live_version(
     writer.write(version, [enriched_seeds["depression"]])
     writer.switch(version)
     assert reader.count() == 1
-    assert reader.suggest("bisgl") == []
+    assert searcher_for(reader).suggest("bisgl") == []
     writer.write(version, [enriched_seeds["adhd"]])
     # tantivy reloads a reader shortly after another writer's commit; poll, do not time.
     deadline = time.monotonic() + 30
     while reader.count() != 2 and time.monotonic() < deadline:
         time.sleep(0.05)
     assert reader.count() == 2
-    assert any("bisglycinaat" in c.text.lower() for c in reader.suggest("bisgl"))
+    assert any("bisglycinaat" in c.text.lower() for c in searcher_for(reader).suggest("bisgl"))
 
 
 def test_the_writing_engine_sees_its_own_writes_to_the_live_version_at_once(
@@ -93,7 +94,7 @@ def test_the_writing_engine_sees_its_own_writes_to_the_live_version_at_once(
     assert engine.count() == 1  # opens the live reader
     engine.write(version, [enriched_seeds["adhd"]])
     assert engine.count() == 2
-    assert engine.search(SearchRequest(query="bisglycinaat")).total == 1
+    assert searcher_for(engine).search(SearchRequest(query="bisglycinaat")).total == 1
     engine.delete(version, [enriched_seeds["adhd"].page.id])
     assert engine.count() == 1
 
@@ -102,9 +103,9 @@ def test_health_without_an_index(tantivy_engine: TantivyEngine) -> None:
     health = tantivy_engine.health()
     assert (health.engine, health.status, health.index_version, health.documents) == (
         "tantivy", "ok", None, 0)
-    assert tantivy_engine.suggest("magn") == []
+    assert searcher_for(tantivy_engine).suggest("magn") == []
     assert list(tantivy_engine.iter_passages()) == []
-    assert tantivy_engine.more_like_this("magnesium") == []
+    assert searcher_for(tantivy_engine).more_like_this("magnesium") == []
     with pytest.raises(NotFound):
         tantivy_engine.get_page("x")
 
@@ -147,7 +148,7 @@ def test_a_page_with_a_huge_word_is_indexed(
     version = tantivy_engine.create_version()
     assert tantivy_engine.write(version, page).indexed == 1
     tantivy_engine.switch(version)
-    assert tantivy_engine.search(SearchRequest(query="magnesium")).total == 1
+    assert searcher_for(tantivy_engine).search(SearchRequest(query="magnesium")).total == 1
 
 
 def test_a_bulk_commits_once_at_the_end_and_a_refused_page_leaves_nothing(

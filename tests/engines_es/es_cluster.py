@@ -1,7 +1,7 @@
 """An Elasticsearch cluster for the tests: a real one, or the osmem in-memory server.
 
-With `SITESEARCH_TEST_ES_URL` set, the tests run against that real cluster with the full Dutch
-analysis, in indices named after a unique per-session prefix that are deleted afterwards.
+With `SITESEARCH_TEST_ES_URL` set, the tests run against that real cluster, in indices named
+after a unique per-session prefix that are deleted afterwards.
 Otherwise they start `osmem-server` (an in-memory OpenSearch-compatible server, PyPI wheel
 `osmem-server`) on 127.0.0.1. What the server cannot emulate is found by a probe at start
 (`probe_gaps`); contract tests that depend on it are marked xfail with that reason.
@@ -22,10 +22,10 @@ from typing import Any
 
 from elastic_transport import HttpHeaders, Urllib3HttpNode
 from elastic_transport._node import NodeApiResponse
-from elasticsearch import ApiError, Elasticsearch
+from elasticsearch import Elasticsearch
 
 from indexer.engines.elastic.engine import ElasticEngine
-from indexer.engines.elastic.mappings import AnalysisProfile, index_body
+from indexer.engines.elastic.mappings import index_body
 from indexer.settings import Settings
 
 TEST_URL_VARIABLE = "SITESEARCH_TEST_ES_URL"
@@ -64,7 +64,6 @@ class EsTestCluster:
 
     url: str
     real: bool
-    profile: AnalysisProfile
     prefix: str  # every index name the session makes starts with this
     gaps: dict[str, str] = field(default_factory=dict)  # feature -> what this server lacks
 
@@ -77,9 +76,7 @@ class EsTestCluster:
         """An engine on its own alias (`<prefix>-<name>`) so tests do not see each other."""
         index_name = f"{self.prefix}-{name or uuid.uuid4().hex[:8]}"
         configured = settings.model_copy(update={"index_name": index_name, "es_url": self.url})
-        return ElasticEngine(
-            self.client(configured.es_timeout), configured, analysis_profile=self.profile
-        )
+        return ElasticEngine(self.client(configured.es_timeout), configured)
 
     def missing(self, feature: str) -> str | None:
         """Why `feature` cannot be tested here, or None when it can."""
@@ -97,39 +94,37 @@ class EsTestCluster:
 
 
 def probe_gaps(client: Elasticsearch, prefix: str) -> dict[str, str]:
-    """What the server cannot do of our full Dutch analysis, found by trying it on a probe index.
-
-    Keys: "dutch_stemmer" (index/search time), "dutch_stemmer_analyze" (the _analyze API),
-    "synonym_graph" (search-time synonyms on the raw text fields).
-    """
+    """What the server cannot do of what our mapping and queries use, found by trying it on a
+    probe index. Keys: "phrases" (match_phrase on whitespace-tokenized text), "terms"
+    (one term a value of a keyword-tokenized text field, scored), "bm25" (Lucene's BM25:
+    a long text with the word 32 times above a short one with it once)."""
     name = f"{prefix}-probe"
-    body = index_body(
-        shards=1, replicas=0, synonyms=["adhd, aandachtstekortstoornis"],
-        max_result_window=1000, profile="full",
-    )
-    client.indices.create(index=name, **body)
+    client.indices.create(index=name, **index_body(shards=1, replicas=0, max_result_window=1000))
     gaps: dict[str, str] = {}
     try:
-        client.index(index=name, id="1", document={"body": "depressieve klachten"})
-        client.index(index=name, id="2", document={"body": "adhd bij volwassenen"}, refresh=True)
+        client.index(index=name, id="1", document={"plain": ["de kat zit", "op de mat"],
+                                                   "body_terms": ["kat", "vitamine d"]})
+        client.index(index=name, id="2", document={"plain": ["kat op"],
+                                                   "body_terms": ["mat"]}, refresh=True)
 
-        def found(text: str) -> int:
-            return int(client.count(index=name, query={"match": {"body": text}})["count"])
+        def found(query: dict[str, object]) -> list[str]:
+            return [h["_id"] for h in client.search(index=name, query=query)["hits"]["hits"]]
 
-        if found("zzzzqx"):
-            gaps["dutch_stemmer"] = "the server's Dutch stemmer matches any word ('zzzzqx')"
-        elif not found("klacht"):
-            gaps["dutch_stemmer"] = "the server does not stem Dutch ('klacht' vs 'klachten')"
-        if "dutch_stemmer" in gaps:
-            # Everything matches, so synonyms cannot be told apart; the minimal profile used
-            # then leaves synonym_graph out (osmem 0.1 warns that it ignores it anyway).
-            gaps["synonym_graph"] = "not tested: this server's minimal profile has no synonym_graph"
-        elif not found("aandachtstekortstoornis"):
-            gaps["synonym_graph"] = "the server ignores the search-time synonym_graph filter"
-        try:
-            client.indices.analyze(index=name, analyzer="nl_text", text="klachten")
-        except ApiError as exc:
-            gaps["dutch_stemmer_analyze"] = f"the server's _analyze lacks the Dutch stemmer: {exc}"
+        if found({"match_phrase": {"plain": "zit op"}}) or \
+                found({"match_phrase": {"plain": "kat op"}}) != ["2"]:
+            gaps["phrases"] = "the server's phrases ignore word positions or value gaps"
+        if found({"term": {"body_terms": "vitamine d"}}) != ["1"]:
+            gaps["terms"] = "the server splits keyword-tokenized values"
+        # Lucene's BM25 (k1 1.2, b 0.75) ranks the long text first (2.05 against 1.53).
+        long = ["m"] * 32 + [f"w{i}" for i in range(547)]
+        filler = [{"body_terms": [f"f{i}"] * 50} for i in range(30)]
+        for number, document in enumerate([{"body_terms": long},
+                                           {"body_terms": ["m"] + ["k"] * 27}, *filler]):
+            client.index(index=name, id=f"b{number}", document=document)
+        client.indices.refresh(index=name)
+        if found({"term": {"body_terms": "m"}})[:2] != ["b0", "b1"]:
+            gaps["bm25"] = ("the server's BM25 is not Lucene's: it ranks a short text with a "
+                            "word once above a long one with it 32 times")
     finally:
         client.indices.delete(index=name)
     return gaps
@@ -139,8 +134,7 @@ def probe_gaps(client: Elasticsearch, prefix: str) -> dict[str, str]:
 def running_cluster() -> Iterator[EsTestCluster]:
     """The real cluster named by SITESEARCH_TEST_ES_URL, else a fresh osmem-server.
 
-    The full analysis is used unless the probe finds that the server's Dutch stemmer is broken
-    or missing; then the "minimal" profile (no stemmer, no synonym_graph) is used.
+    What the server cannot do is found by a probe at start (`probe_gaps`).
     """
     prefix = f"sitesearch-test-{uuid.uuid4().hex[:8]}"
     url = os.environ.get(TEST_URL_VARIABLE)
@@ -150,16 +144,13 @@ def running_cluster() -> Iterator[EsTestCluster]:
 
         server = OsmemServer.start(japanese=False)
         url = server.url
-    cluster = EsTestCluster(url=url.rstrip("/"), real=server is None, profile="full",
-                            prefix=prefix)
+    cluster = EsTestCluster(url=url.rstrip("/"), real=server is None, prefix=prefix)
     try:
         client = cluster.client()
         try:
             cluster.gaps = probe_gaps(client, prefix)
         finally:
             client.close()
-        if "dutch_stemmer" in cluster.gaps:
-            cluster.profile = "minimal"
         yield cluster
     finally:
         if server is None:

@@ -14,6 +14,7 @@ from indexer.errors import EngineUnavailable
 from indexer.search.values import SearchRequest
 from indexer.settings import Settings, load_settings
 from tests.engines_es.fake_cluster import INFO, Request, fake_cluster
+from tests.searching import searcher_for
 
 pytestmark = pytest.mark.timeout(60)  # a hang fails the test instead of the whole run
 
@@ -57,7 +58,7 @@ def test_refused_connection_names_the_url(tmp_path: Path, closed_port: int) -> N
     with pytest.raises(EngineUnavailable, match=f"127.0.0.1:{closed_port}"):
         engine.versions()
     with pytest.raises(EngineUnavailable):
-        engine.search(SearchRequest(query="magnesium"))
+        searcher_for(engine).search(SearchRequest(query="magnesium"))
     with pytest.raises(EngineUnavailable):
         engine.create_version()
     with pytest.raises(EngineUnavailable):

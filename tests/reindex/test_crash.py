@@ -26,6 +26,7 @@ from indexer.jobs.reindex import ReindexOptions, run_reindex
 from indexer.pages.records import raw_store
 from indexer.search.values import SearchRequest
 from indexer.settings import Settings, load_settings
+from tests.searching import searcher_for
 
 from .stores import fill_store
 
@@ -110,7 +111,7 @@ def live_state(settings: Settings) -> tuple[str | None, int, int]:
     """(live version, its page count, hits for "magnesium") as a fresh reader (the API) sees."""
     engine = TantivyEngine.from_settings(settings)
     try:
-        hits = engine.search(SearchRequest(query="magnesium")).total
+        hits = searcher_for(engine).search(SearchRequest(query="magnesium")).total
         return engine.live_version(), engine.count(), hits
     finally:
         engine.close()

@@ -13,6 +13,7 @@ from indexer.pages.rawstore import PAGE_EXPORT, RawRecord, RawStore
 from indexer.search.port import Engine
 from indexer.search.values import SearchRequest
 from indexer.settings import Settings
+from tests.searching import searcher_for
 
 from .conftest import STORE_PAGES
 from .stores import put_variant, variant_text, variant_url
@@ -40,7 +41,7 @@ def test_full_builds_verifies_and_switches(job_settings: Settings, engine: Engin
     assert report.rejected == [] and report.version_before is None
     assert report.version_after == engine.live_version() == report.built_version
     assert engine.count() == STORE_PAGES
-    assert engine.search(SearchRequest(query="magnesium")).total > 0
+    assert searcher_for(engine).search(SearchRequest(query="magnesium")).total > 0
     assert set(report.durations) == {"read", "parse+enrich", "write", "verify", "switch",
                                      "cleanup"}
     assert report.durations["parse+enrich"] > 0 and report.durations["write"] > 0
@@ -124,7 +125,8 @@ def test_incremental_writes_changed_new_and_deletes_gone(
         next(i for i in before if i.endswith("variant-1")),
         next(i for i in after if i.endswith("variant-50")),
     }
-    found = engine.search(SearchRequest(query="concentratie volwassenen"), version=live)
+    request = SearchRequest(query="concentratie volwassenen")
+    found = searcher_for(engine).search(request, version=live)
     assert found.hits and found.hits[0].id.endswith("variant-1")
 
 
@@ -260,8 +262,8 @@ def test_two_workers_build_the_same_index_as_one(
     assert engine.content_hashes(one.version_after) == engine.content_hashes(two.version_after)
     for query in ("magnesium", "concentratie kinderen", "NMDA-receptor", "psychotherapie"):
         request = SearchRequest(query=query, size=20)
-        by_one = engine.search(request, version=one.version_after)
-        by_two = engine.search(request, version=two.version_after)
+        by_one = searcher_for(engine).search(request, version=one.version_after)
+        by_two = searcher_for(engine).search(request, version=two.version_after)
         assert by_one.total > 0
         assert [(h.id, h.snippet, h.section, h.entities) for h in by_one.hits] == [
             (h.id, h.snippet, h.section, h.entities) for h in by_two.hits
@@ -346,5 +348,6 @@ def test_incremental_with_many_changes_uses_the_workers(
     report = run_reindex(job_settings, engine, options)
     assert report.ok and report.indexed == 8, report.problems
     assert engine.count(live) == STORE_PAGES + 8
-    found = engine.search(SearchRequest(query="spierkrampen sporters", size=20), version=live)
+    request = SearchRequest(query="spierkrampen sporters", size=20)
+    found = searcher_for(engine).search(request, version=live)
     assert found.total == 8

@@ -13,9 +13,8 @@ exponential backoff, and report what still failed by article id with the reason.
 from __future__ import annotations
 
 import re
-import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import partial
 from typing import Any
@@ -24,29 +23,27 @@ from urllib.parse import urlsplit, urlunsplit
 import elastic_transport
 from elasticsearch import ApiError, Elasticsearch, NotFoundError, UnsupportedProductError, helpers
 
-from indexer.engines.elastic import queries as es_queries
 from indexer.engines.elastic.bulk import bulk_write
-from indexer.engines.elastic.mappings import AnalysisProfile, index_body, read_synonym_rules
-from indexer.engines.elastic.search import load_vocabulary, run_search
-from indexer.errors import EngineUnavailable, NotFound, QueryError
+from indexer.engines.elastic.mappings import index_body
+from indexer.engines.elastic.queries import aggregations, query_body
+from indexer.errors import EngineUnavailable, NotFound
 from indexer.nlp.analysis import Analyzer
 from indexer.pages.models import EnrichedPage
+from indexer.search.clauses import Retrieval
 from indexer.search.documents import ARTICLE, PASSAGE, page_documents
-from indexer.search.port import PreparedPage, prepared_or_failed
-from indexer.search.values import (
-    Completion,
-    Health,
-    RelatedArticle,
-    SearchRequest,
-    SearchResult,
-    StoredPassage,
-    WriteReport,
+from indexer.search.port import (
+    PreparedPage,
+    RawHit,
+    RawResult,
+    VocabularySource,
+    prepared_or_failed,
 )
-from indexer.search.vocabulary import Vocabulary
+from indexer.search.values import Health, StoredPassage, WriteReport
 from indexer.settings import Settings
 
-_VOCABULARY_TTL = 60.0  # seconds a loaded vocabulary serves before it is checked again
+_GENERATION_TTL = 1.0  # seconds the live version's identity is trusted before it is read again
 _PAGES_PER_CHUNK = 50  # pages whose old passages are replaced per delete_by_query
+_COMPOSITE_PAGE = 1000  # buckets per composite aggregation page
 _PASSAGE_SOURCE = [
     "id",
     "article_id",
@@ -128,20 +125,19 @@ class ElasticEngine:
         client: Elasticsearch,
         settings: Settings,
         *,
-        analysis_profile: AnalysisProfile = "full",
         analyzer: Analyzer | None = None,
     ) -> None:
         self._client = client
         self._settings = settings
         self._alias = settings.index_name
         self._url = public_url(settings.es_url)
-        self._profile: AnalysisProfile = analysis_profile
         self._analyzer = analyzer or Analyzer.from_config(settings.config_dir)
         self._version_name = re.compile(rf"^{re.escape(self._alias)}-v(\d+)$")
         # (version, its document count, when loaded, vocabulary): reloaded when the alias moves
         # or the document count changes, checked at most once a minute.
-        self._vocabulary: tuple[str, int, float, Vocabulary] | None = None
-        self._vocabulary_lock = threading.Lock()
+        # (when read, live version, its generation): the live version's identity, read again
+        # after _GENERATION_TTL seconds or at once after a write of ours.
+        self._generation: tuple[float, str | None, Hashable] = (-float("inf"), None, None)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ElasticEngine:
@@ -203,9 +199,7 @@ class ElasticEngine:
         body = index_body(
             shards=self._settings.es_shards,
             replicas=self._settings.es_replicas,
-            synonyms=read_synonym_rules(self._settings.config_dir / "synonyms.txt"),
             max_result_window=self._settings.max_result_window,
-            profile=self._profile,
         )
         for attempt in range(number + 1, number + 6):
             name = f"{self._alias}-v{attempt}"
@@ -271,17 +265,15 @@ class ElasticEngine:
         yield ElasticBulk(self, version, fresh)
         with self._calling(f"refresh {version}"):
             self._client.indices.refresh(index=version)
-        self._forget_vocabulary(version)
+        self._forget_generation()
 
     def write(self, version: str, pages: Iterable[EnrichedPage | PreparedPage]) -> WriteReport:
         with self.bulk(version) as bulk:
             return bulk.write(pages)
 
-    def _forget_vocabulary(self, version: str) -> None:
-        # Our own writes show at once; other processes' writes within _VOCABULARY_TTL.
-        with self._vocabulary_lock:
-            if self._vocabulary is not None and self._vocabulary[0] == version:
-                self._vocabulary = None
+    def _forget_generation(self) -> None:
+        # Our own writes show at once; other processes' writes within _GENERATION_TTL.
+        self._generation = (-float("inf"), None, None)
 
     def write_chunk(
         self,
@@ -344,7 +336,7 @@ class ElasticEngine:
                 index=version, query={"terms": {"article_id": ids}},
                 conflicts="proceed", refresh=True,
             )
-        self._forget_vocabulary(version)
+        self._forget_generation()
         return removed
 
     def _count_ids(self, version: str, ids: Sequence[str]) -> int:
@@ -385,42 +377,126 @@ class ElasticEngine:
 
     # --- reading the live version
 
-    def search(self, request: SearchRequest, version: str | None = None) -> SearchResult:
+    def _index_for(self, version: str | None) -> str | None:
+        """The index to read: the alias (None when nothing is live) or a named version."""
         if version is None:
-            version = self.live_version()
-        else:
-            self._require(version)
-        vocabulary = self._version_vocabulary(version)
+            return self._alias if self.live_version() is not None else None
+        self._require(version)
+        return version
+
+    def run(self, retrieval: Retrieval, version: str | None = None) -> RawResult:
+        index = self._index_for(version)
+        if index is None:
+            return RawResult()
+        size = retrieval.limit if not retrieval.group_by else min(retrieval.limit, 10_000)
+        fields = list(retrieval.fields)
+        if retrieval.group_by and retrieval.group_by not in fields:
+            fields.append(retrieval.group_by)
+        body: dict[str, Any] = {
+            "query": query_body(retrieval.query),
+            "from_": 0 if retrieval.group_by else retrieval.offset,
+            "size": max(0, size),
+            "track_total_hits": retrieval.count,
+        }
+        body["source"] = {"includes": fields} if fields else False
+        if retrieval.facets:
+            body["aggs"] = aggregations(retrieval.facets)
         with self._calling("search"):
-            return run_search(
-                self._client, version, request, self._analyzer, self._settings, vocabulary
-            )
+            answer = self._client.search(index=index, **body)
+        hits = [RawHit(float(h["_score"] or 0.0), _fields(h.get("_source") or {}, fields))
+                for h in answer["hits"]["hits"]]
+        if retrieval.group_by:
+            seen: dict[str, int] = {}
+            kept = []
+            for hit in hits:
+                key = str(hit.fields.get(retrieval.group_by))
+                seen[key] = seen.get(key, 0) + 1
+                if seen[key] <= retrieval.group_size:
+                    kept.append(hit)
+            hits = kept
+        total = int(answer["hits"]["total"]["value"]) if retrieval.count else 0
+        counts = {
+            f.name: tuple((str(b["key"]), int(b["doc_count"]))
+                          for b in answer.get("aggregations", {}).get(f.name, {}).get(
+                              "buckets", []))
+            for f in retrieval.facets
+        }
+        return RawResult(hits=tuple(hits), total=total, facets=counts)
 
-    def suggest(self, prefix: str, limit: int = 10) -> list[Completion]:
-        if len(prefix) > self._settings.max_query_chars:
-            raise QueryError(
-                f"prefix is too long: at most {self._settings.max_query_chars} characters"
-            )
-        vocabulary = self._version_vocabulary(self.live_version())
-        return vocabulary.complete(prefix, limit) if vocabulary else []
+    def generation(self, version: str | None = None) -> Hashable:
+        if version is not None:
+            self._require(version)
+            with self._calling(f"count {version}"):
+                return (version, int(self._client.count(index=version)["count"]))
+        read_at, live, key = self._generation
+        if time.monotonic() - read_at < _GENERATION_TTL:
+            return key
+        live = self.live_version()
+        key = None
+        if live is not None:
+            with self._calling(f"count {live}"):
+                key = (live, int(self._client.count(index=live)["count"]))
+        self._generation = (time.monotonic(), live, key)
+        return key
 
-    def _version_vocabulary(self, version: str | None) -> Vocabulary | None:
-        """The shared vocabulary of a version (typos, "bedoelde u", completions)."""
-        if version is None:
+    def vocabulary_source(self, version: str | None = None) -> VocabularySource | None:
+        index = self._index_for(version)
+        if index is None:
             return None
-        with self._vocabulary_lock:
-            cached = self._vocabulary
-            fresh = cached is not None and cached[0] == version
-            if cached and fresh and time.monotonic() - cached[2] < _VOCABULARY_TTL:
-                return cached[3]
-            with self._calling("load vocabulary"):
-                documents = int(self._client.count(index=version)["count"])
-                if cached and fresh and cached[1] == documents:
-                    vocabulary = cached[3]
-                else:
-                    vocabulary = load_vocabulary(self._client, version)
-            self._vocabulary = (version, documents, time.monotonic(), vocabulary)
-            return vocabulary
+        articles = {"term": {"doc_type": ARTICLE}}
+        with self._calling("load vocabulary"):
+            titles = [
+                (str(hit["_source"].get("title", "")), str(hit["_source"]["article_id"]))
+                for hit in helpers.scan(
+                    self._client, index=index, size=1000, query={"query": articles},
+                    _source=["title", "article_id"],
+                )
+            ]
+            words = list(self._all_terms(index, "words", articles))
+            entities = list(self._all_terms(index, "entity_value", None))
+        return VocabularySource(words=words, titles=titles, entities=entities)
+
+    def _all_terms(
+        self, index: str, field: str, query: dict[str, Any] | None
+    ) -> Iterator[tuple[str, int]]:
+        """Every term of a keyword field with its document count (composite aggregation
+        pages)."""
+        after: dict[str, Any] | None = None
+        while True:
+            composite: dict[str, Any] = {
+                "size": _COMPOSITE_PAGE,
+                "sources": [{"term": {"terms": {"field": field}}}],
+            }
+            if after:
+                composite["after"] = after
+            answer = self._client.search(
+                index=index, size=0, query=query or {"match_all": {}},
+                aggs={"terms": {"composite": composite}},
+            )
+            result = answer["aggregations"]["terms"]
+            for bucket in result["buckets"]:
+                yield str(bucket["key"]["term"]), int(bucket["doc_count"])
+            after = result.get("after_key")
+            if not result["buckets"] or not after:
+                return
+
+    def term_stats(
+        self, field: str, terms: Sequence[str], version: str | None = None
+    ) -> tuple[int, dict[str, int]]:
+        index = self._index_for(version)
+        if index is None or not terms:
+            return 0, {}
+        # One request: a `filters` aggregation counts the documents holding each term.
+        filters = {str(i): {"term": {field: term}} for i, term in enumerate(terms)}
+        with self._calling("term statistics"):
+            answer = self._client.search(
+                index=index, size=0, track_total_hits=True,
+                aggs={"df": {"filters": {"filters": filters}}},
+            )
+        buckets = answer["aggregations"]["df"]["buckets"]
+        freqs = {term: int(buckets[str(i)]["doc_count"]) for i, term in enumerate(terms)}
+        total = int(answer["hits"]["total"]["value"])
+        return total, {term: df for term, df in freqs.items() if df}
 
     def get_page(self, article_id: str) -> EnrichedPage:
         index = self._live()
@@ -441,11 +517,14 @@ class ElasticEngine:
         if not bands:
             return []
         index = self._live()
+        query: dict[str, Any] = {
+            "filter": [{"term": {"doc_type": PASSAGE}}, {"terms": {"bands": list(bands)}}]
+        }
+        if exclude_article is not None:
+            query["must_not"] = [{"term": {"article_id": exclude_article}}]
         with self._calling("find passages by bands"):
             answer = self._client.search(
-                index=index,
-                query=es_queries.bands_query(bands, exclude_article),
-                size=limit,
+                index=index, query={"bool": query}, size=limit,
                 source={"includes": _PASSAGE_SOURCE},
             )
         return [_stored_passage(hit["_source"]) for hit in answer["hits"]["hits"]]
@@ -463,43 +542,6 @@ class ElasticEngine:
         for hit in scanned:
             yield _stored_passage(hit["_source"])
 
-    def more_like_this(
-        self, text: str, exclude_article: str | None = None, limit: int = 10
-    ) -> list[RelatedArticle]:
-        index = self.live_version()
-        counts = es_queries.weighted_terms(text, self._analyzer)
-        if index is None or not counts:
-            return []
-        articles = {"term": {"doc_type": ARTICLE}}
-        with self._calling("more like this"):
-            # Document frequencies of the text's terms: one terms aggregation.
-            freqs = self._client.search(
-                index=index, size=0, query=articles, track_total_hits=True,
-                aggs={"df": {"terms": {"field": "body_terms", "include": sorted(counts),
-                                       "size": len(counts)}}},
-            )
-            doc_freqs = {str(b["key"]): int(b["doc_count"])
-                         for b in freqs["aggregations"]["df"]["buckets"]}
-            weights = es_queries.term_weights(
-                counts, doc_freqs, int(freqs["hits"]["total"]["value"])
-            )
-            if not weights:
-                return []
-            answer = self._client.search(
-                index=index,
-                query=es_queries.more_like_this_query(text, weights, exclude_article),
-                size=limit,
-                source={"includes": ["article_id", "title"]},
-            )
-        return [
-            RelatedArticle(
-                article_id=hit["_source"]["article_id"],
-                title=hit["_source"].get("title", ""),
-                score=float(hit["_score"] or 0.0),
-            )
-            for hit in answer["hits"]["hits"]
-        ]
-
     def health(self) -> Health:
         try:
             with self._calling("health"):
@@ -512,6 +554,10 @@ class ElasticEngine:
 
     def close(self) -> None:
         self._client.close()
+
+
+def _fields(source: dict[str, Any], names: Sequence[str]) -> dict[str, Any]:
+    return {name: source.get(name) for name in names}
 
 
 def _stored_passage(source: dict[str, Any]) -> StoredPassage:

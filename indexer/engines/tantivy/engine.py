@@ -1,17 +1,18 @@
-"""The embedded engine: tantivy indices on disk (layout: indexer/engines/tantivy_versions.py).
+"""The embedded engine: tantivy indices on disk (layout: indexer/engines/tantivy/versions.py).
 
-A long-lived reader (the API) stats the live pointer on every read and reopens when it changed,
-so a switch made by another process (a reindex job) is seen without a restart; writes by
-another process into the live version reach tantivy's reader within about a second.
+It runs the queries the search flow gives it (`indexer.search.clauses`, translated in
+`indexer.engines.tantivy.schema`) and answers with raw hits. A long-lived reader (the API)
+stats the live pointer on every read and reopens when it changed, so a switch made by another
+process (a reindex job) is seen without a restart; writes by another process into the live
+version reach tantivy's reader within about a second.
 """
 
 from __future__ import annotations
 
-import math
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
@@ -22,78 +23,56 @@ import tantivy
 
 from indexer.engines.tantivy.schema import (
     PAGE,
-    QueryBuilder,
+    Translator,
     article_key,
     build_schema,
-    facets,
     stored,
-    stored_passage,
     tantivy_json_documents,
-    total,
 )
 from indexer.engines.tantivy.versions import VersionStore
-from indexer.errors import IndexingError, NotFound, QueryError
-from indexer.nlp.analysis import Analyzer, lemma_of, tokenize
+from indexer.errors import IndexingError, NotFound
+from indexer.nlp.analysis import Analyzer
 from indexer.pages.models import EnrichedPage
+from indexer.search.clauses import Retrieval
 from indexer.search.documents import ARTICLE, PASSAGE, page_documents
-from indexer.search.port import PreparedPage, prepared_or_failed
-from indexer.search.query import ParsedQuery, checked_request
-from indexer.search.snippets import Matcher, PassageCandidate, best_passage, highlight
-from indexer.search.values import (
-    Completion,
-    EntityRef,
-    Facets,
-    Health,
-    Hit,
-    RelatedArticle,
-    SearchRequest,
-    SearchResult,
-    SectionRef,
-    StoredPassage,
-    WriteReport,
+from indexer.search.port import (
+    PreparedPage,
+    RawHit,
+    RawResult,
+    VocabularySource,
+    prepared_or_failed,
 )
-from indexer.search.vocabulary import Vocabulary
+from indexer.search.values import Health, StoredPassage, WriteReport
 from indexer.settings import Settings
 
 _WRITER_HEAP = 64_000_000
 _LOCK_WAIT = 10.0  # seconds a writer waits for another process's writer to finish
-_PASSAGES_PER_HIT = 2
-_MLT_TERMS = 25
+# Fields a hit gets from the version's catalog of articles, without a document read.
+_CATALOG_FIELDS = frozenset({"article_id", "title", "title_key", "url", "labels", "entity"})
 
 
 @dataclass
 class _Live:
-    """The live version as this process last opened it."""
+    """A version as this process last opened it."""
 
     version: str
     index: tantivy.Index
     pointer_key: tuple[int, int, int]
-    vocabulary: Vocabulary | None = None
-    vocabulary_key: int = -1
+    catalog: dict[int, dict[str, Any]] | None = None
+    catalog_key: Hashable = None
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
 class TantivyEngine:
-    """The `Engine` on embedded tantivy indices (see indexer/engine.py for the contract)."""
+    """The `Engine` on embedded tantivy indices (see indexer/search/port.py for the contract)."""
 
     name = "tantivy"
 
-    def __init__(
-        self,
-        root: Path,
-        index_name: str,
-        analyzer: Analyzer,
-        max_page_size: int = 50,
-        max_result_window: int = 1000,
-        max_query_chars: int = 500,
-    ) -> None:
+    def __init__(self, root: Path, index_name: str, analyzer: Analyzer) -> None:
         self.root = root
         self.analyzer = analyzer
-        self.max_page_size = max_page_size
-        self.max_result_window = max_result_window
-        self.max_query_chars = max_query_chars
         self.schema = build_schema()
-        self.queries = QueryBuilder(self.schema, analyzer)
+        self.translator = Translator(self.schema)
         self.store = VersionStore(root, index_name, self.schema)
         self._live: _Live | None = None
         self._lock = threading.Lock()
@@ -105,20 +84,7 @@ class TantivyEngine:
             root=settings.data_dir / "tantivy",
             index_name=settings.index_name,
             analyzer=Analyzer.from_config(settings.config_dir),
-            max_page_size=settings.max_page_size,
-            max_result_window=settings.max_result_window,
-            max_query_chars=settings.max_query_chars,
         )
-
-    def warm_up(self) -> None:
-        """Load the analysis tables and open the live version now, not on the first query.
-
-        (A long-lived process such as the API calls this once at start-up.)
-        """
-        self.analyzer.variants("magnesiumtekort")
-        live = self._reader()
-        if live is not None:
-            self._vocabulary(live, live.index.searcher())
 
     # --- versions and the live pointer (see VersionStore)
 
@@ -174,7 +140,7 @@ class TantivyEngine:
         index = self._index(version)
         ids = list(dict.fromkeys(article_ids))
         searcher = index.searcher()
-        present = [i for i in ids if self._count(searcher, self.queries.term("id", i)) > 0]
+        present = [i for i in ids if _count(searcher, self.translator.term("id", i)) > 0]
         writer = self._writer(index, version)
         for article_id in ids:
             writer.delete_documents_by_term("article_id", article_id)
@@ -205,7 +171,7 @@ class TantivyEngine:
         index = self._index(version) if version else self._live_index()
         if index is None:
             return 0
-        return self._count(index.searcher(), self.queries.doc_type(ARTICLE))
+        return _count(index.searcher(), self.translator.term("doc_type", ARTICLE))
 
     def content_hashes(self, version: str | None = None) -> dict[str, str]:
         index = self._index(version) if version else self._live_index()
@@ -213,7 +179,7 @@ class TantivyEngine:
             return {}
         searcher = index.searcher()
         found = {}
-        for doc in self._all(searcher, self.queries.doc_type(ARTICLE)):
+        for doc in self._all(searcher, self.translator.term("doc_type", ARTICLE)):
             found[str(doc["id"])] = str(doc["content_hash"])
         return found
 
@@ -243,150 +209,123 @@ class TantivyEngine:
         live = self._reader()
         return live.index if live else None
 
-    def _vocabulary(self, live: _Live, searcher: tantivy.Searcher) -> Vocabulary:
-        """The live version's vocabulary, rebuilt when the version was written to."""
-        # Another process's commit changes meta.json at once but reaches our searcher a moment
-        # later: the document count is part of the key so that a stale build is redone.
-        key = hash((self.store.written_key(live.version), searcher.num_docs))
-        if live.vocabulary is not None and live.vocabulary_key == key:
-            return live.vocabulary
-        with live.lock:
-            titles = [
-                (str(d["title"]), str(d["id"]))
-                for d in self._all(searcher, self.queries.doc_type(ARTICLE))
-            ]
-            vocabulary = Vocabulary.build(
-                searcher.terms_with_prefix("words", ""),
-                titles,
-                searcher.terms_with_prefix("entity_value", ""),
-            )
-            live.vocabulary, live.vocabulary_key = vocabulary, key
-            return vocabulary
-
-    def search(self, request: SearchRequest, version: str | None = None) -> SearchResult:
-        started = time.perf_counter()
-        query, offset = checked_request(
-            request.query, request.page, request.size, bool(request.labels or request.entities),
-            self.max_query_chars, self.max_page_size, self.max_result_window,
-        )
+    def run(self, retrieval: Retrieval, version: str | None = None) -> RawResult:
         live = self._reader() if version is None else self._version_reader(version)
         if live is None:
-            return _empty_result(request, started)
+            return RawResult()
         searcher = live.index.searcher()
-        vocabulary = self._vocabulary(live, searcher)
-        fuzzy = vocabulary.typo_expansions(query)
-        filters = self.queries.filters(request.labels, request.entities)
-        known = vocabulary.has_form  # compounds typed apart: only those the index has
-        articles = self.queries.build(query, ARTICLE, fuzzy, filters, known=known)
-        found = searcher.search(articles, limit=request.size, offset=offset, count=True)
-        if total(found) == 0 and len(query.words) + len(query.phrases) > 1:
-            # Not every word matched anywhere: fall back to any of the words.
-            articles = self.queries.build(query, ARTICLE, fuzzy, filters, all_words=False,
-                                          known=known)
-            found = searcher.search(articles, limit=request.size, offset=offset, count=True)
-        docs = [(float(score), stored(searcher.doc(address))) for score, address in found.hits]
-        matcher = Matcher.for_query(query, self.analyzer).with_forms(
-            t for terms in fuzzy.values() for t in terms
-        )
-        passages = self._best_passages(searcher, query, fuzzy, [d["id"] for _, d in docs], matcher,
-                                       known)
-        hits = tuple(self._hit(score, doc, passages.get(doc["id"]), matcher) for score, doc in docs)
-        suggestion = vocabulary.correct(query, self.analyzer) if not query.is_empty else None
-        return SearchResult(
-            query=request.query,
-            total=total(found),
-            page=request.page,
-            size=request.size,
-            took_ms=round((time.perf_counter() - started) * 1000, 3),
-            hits=hits,
-            facets=facets(searcher, articles),
-            suggestion=suggestion,
-        )
+        query = self.translator.query(retrieval.query)
+        total = 0
+        if retrieval.limit <= 0:
+            found: list[tuple[float, tantivy.DocAddress]] = []
+            if retrieval.count:
+                total = _count(searcher, query)
+        elif retrieval.group_by:
+            found = self._grouped(searcher, query, retrieval)
+        else:
+            result = searcher.search(query, limit=retrieval.limit, offset=retrieval.offset,
+                                     count=retrieval.count)
+            found, total = result.hits, (_total(result) if retrieval.count else 0)
+        counts = {}
+        if retrieval.facets:
+            spec = {f.name: {"terms": {"field": f.field, "size": f.size}}
+                    for f in retrieval.facets}
+            aggregated = searcher.aggregate(query, spec)
+            counts = {name: tuple((str(b["key"]), int(b["doc_count"]))
+                                  for b in aggregated[name]["buckets"]) for name in spec}
+        hits = self._fields(live, searcher, found, retrieval.fields)
+        return RawResult(hits=hits, total=total, facets=counts)
 
-    def _best_passages(
-        self,
-        searcher: tantivy.Searcher,
-        query: ParsedQuery,
-        fuzzy: dict[str, list[str]],
-        article_ids: Sequence[str],
-        matcher: Matcher,
-        known: Callable[[str], bool] | None = None,
-    ) -> dict[str, PassageCandidate]:
-        """Per article, the passage that answers the query best (the first one if none)."""
-        if not article_ids:
-            return {}
-        candidates: dict[str, list[PassageCandidate]] = {}
-        if not query.is_empty:
-            within = tantivy.Query.term_set_query(self.schema, "article_id", list(article_ids))
-            passages = self.queries.build(
-                query, PASSAGE, fuzzy, [(tantivy.Occur.Must, within)], all_words=False,
-                known=known,
+    def _grouped(
+        self, searcher: tantivy.Searcher, query: tantivy.Query, retrieval: Retrieval
+    ) -> list[tuple[float, tantivy.DocAddress]]:
+        """The best hits, at most `group_size` per article (grouped by the fast article key,
+        without loading any document)."""
+        if retrieval.group_by != "article_id":
+            raise ValueError(f"cannot group by {retrieval.group_by!r}")
+        hits = searcher.search(query, limit=retrieval.limit, count=False).hits
+        keys = searcher.fast_field_values("article_key", [address for _, address in hits])
+        seen: Counter[int] = Counter()
+        kept = []
+        for hit, key in zip(hits, keys, strict=True):
+            seen[int(key or 0)] += 1
+            if seen[int(key or 0)] <= retrieval.group_size:
+                kept.append(hit)
+        return kept
+
+    def _fields(
+        self, live: _Live, searcher: tantivy.Searcher,
+        found: Sequence[tuple[float, tantivy.DocAddress]], names: Sequence[str],
+    ) -> tuple[RawHit, ...]:
+        """The hits with the fields asked for: an article's id, title and title key from the
+        version's catalog (one fast-field read), anything else from the stored document."""
+        if not names:
+            return tuple(RawHit(float(score), {}) for score, _ in found)
+        if set(names) <= _CATALOG_FIELDS:
+            catalog = self._catalog(live, searcher)
+            keys = searcher.fast_field_values("article_key", [address for _, address in found])
+            return tuple(
+                RawHit(float(score), catalog.get(int(key or 0), {}))
+                for (score, _), key in zip(found, keys, strict=True)
             )
-            limit = _PASSAGES_PER_HIT * 4 * len(article_ids)
-            hits = searcher.search(passages, limit=limit, count=False).hits
-            keys = searcher.fast_field_values("article_key", [address for _, address in hits])
-            by_key = {article_key(i): i for i in article_ids}
-            for (score, address), key in zip(hits, keys, strict=True):
-                mine = candidates.setdefault(by_key.get(int(key or 0), ""), [])
-                if len(mine) < _PASSAGES_PER_HIT:
-                    doc = stored(searcher.doc(address))
-                    mine.append(PassageCandidate.from_document(float(score), doc))
-        chosen = {}
-        single = len(self.queries.searchable_words(query)) + len(query.phrases) <= 1
-        for article_id in article_ids:
-            mine = candidates.get(article_id, [])
-            # One word or phrase: every candidate holds it, tantivy's score decides.
-            best = mine[0] if mine and single else best_passage(mine, matcher)
-            chosen[article_id] = best or self._first_passage(searcher, article_id)
-        return {k: v for k, v in chosen.items() if v is not None}
-
-    def _first_passage(
-        self, searcher: tantivy.Searcher, article_id: str
-    ) -> PassageCandidate | None:
-        query = tantivy.Query.boolean_query(
-            [
-                (tantivy.Occur.Must, self.queries.doc_type(PASSAGE)),
-                (tantivy.Occur.Must, self.queries.term("article_id", article_id)),
-                (tantivy.Occur.Must, tantivy.Query.term_query(self.schema, "passage_index", 0)),
-            ]
-        )
-        hits = searcher.search(query, limit=1, count=False).hits
-        if not hits:
-            return None
-        return PassageCandidate.from_document(0.0, stored(searcher.doc(hits[0][1])))
-
-    def _hit(
-        self,
-        score: float,
-        doc: dict[str, Any],
-        passage: PassageCandidate | None,
-        matcher: Matcher,
-    ) -> Hit:
-        section = None
-        if passage is not None and passage.heading and passage.anchor:
-            section = SectionRef(heading=passage.heading, anchor=passage.anchor)
-        entities = []
-        for key in doc.get("entity") or []:
-            label, _, value = str(key).partition(":")
-            entities.append(EntityRef(label=label, value=value))
-        return Hit(
-            id=str(doc["id"]),
-            url=doc.get("url") or None,
-            title=str(doc["title"]),
-            snippet=highlight(passage.text, matcher) if passage else "",
-            section=section,
-            labels=tuple(doc.get("labels") or ()),
-            entities=tuple(entities),
-            score=score,
+        return tuple(
+            RawHit(float(score), _pick(stored(searcher.doc(address)), names))
+            for score, address in found
         )
 
-    def suggest(self, prefix: str, limit: int = 10) -> list[Completion]:
-        if len(prefix) > self.max_query_chars:
-            raise QueryError(f"prefix is too long: at most {self.max_query_chars} characters")
-        live = self._reader()
+    def _catalog(self, live: _Live, searcher: tantivy.Searcher) -> dict[int, dict[str, Any]]:
+        """Article key -> the article's fields a hit shows (id, title, title key, URL, labels,
+        entities), for this version as it is now (read once per commit)."""
+        key = self._generation_of(live, searcher)
+        if live.catalog is not None and live.catalog_key == key:
+            return live.catalog
+        with live.lock:
+            catalog = {
+                article_key(str(doc["id"])): {
+                    "article_id": str(doc["id"]),
+                    "title": str(doc.get("title") or ""),
+                    "title_key": str(doc.get("title_key") or ""),
+                    "url": doc.get("url") or "",
+                    "labels": tuple(doc.get("labels") or ()),
+                    "entity": tuple(doc.get("entity") or ()),
+                }
+                for doc in self._all(searcher, self.translator.term("doc_type", ARTICLE))
+            }
+            live.catalog, live.catalog_key = catalog, key
+            return catalog
+
+    def _generation_of(self, live: _Live, searcher: tantivy.Searcher) -> Hashable:
+        # Another process's commit changes meta.json at once but reaches our searcher a moment
+        # later: the document count is part of the key so that a stale read is redone.
+        return (live.version, self.store.written_key(live.version), searcher.num_docs)
+
+    def generation(self, version: str | None = None) -> Hashable:
+        live = self._reader() if version is None else self._version_reader(version)
         if live is None:
-            return []
-        return self._vocabulary(live, live.index.searcher()).complete(prefix, limit)
+            return None
+        return self._generation_of(live, live.index.searcher())
+
+    def vocabulary_source(self, version: str | None = None) -> VocabularySource | None:
+        live = self._reader() if version is None else self._version_reader(version)
+        if live is None:
+            return None
+        searcher = live.index.searcher()
+        catalog = self._catalog(live, searcher)
+        return VocabularySource(
+            words=searcher.terms_with_prefix("words", ""),
+            titles=[(a["title"], a["article_id"]) for a in catalog.values()],
+            entities=searcher.terms_with_prefix("entity_value", ""),
+        )
+
+    def term_stats(
+        self, field: str, terms: Sequence[str], version: str | None = None
+    ) -> tuple[int, dict[str, int]]:
+        live = self._reader() if version is None else self._version_reader(version)
+        if live is None:
+            return 0, {}
+        searcher = live.index.searcher()
+        freqs = {term: searcher.doc_freq(field, term) for term in terms}
+        return searcher.num_docs, {term: df for term, df in freqs.items() if df}
 
     def get_page(self, article_id: str) -> EnrichedPage:
         live = self._reader()
@@ -395,8 +334,8 @@ class TantivyEngine:
         searcher = live.index.searcher()
         query = tantivy.Query.boolean_query(
             [
-                (tantivy.Occur.Must, self.queries.doc_type(PAGE)),
-                (tantivy.Occur.Must, self.queries.term("id", f"{article_id}#page")),
+                (tantivy.Occur.Must, self.translator.term("doc_type", PAGE)),
+                (tantivy.Occur.Must, self.translator.term("id", f"{article_id}#page")),
             ]
         )
         hits = searcher.search(query, limit=1, count=False).hits
@@ -414,67 +353,23 @@ class TantivyEngine:
         if live is None or not bands:
             return []
         clauses = [
-            (tantivy.Occur.Must, self.queries.doc_type(PASSAGE)),
+            (tantivy.Occur.Must, self.translator.term("doc_type", PASSAGE)),
             (tantivy.Occur.Must, tantivy.Query.term_set_query(self.schema, "bands", list(bands))),
         ]
         if exclude_article:
-            excluded = self.queries.term("article_id", exclude_article)
+            excluded = self.translator.term("article_id", exclude_article)
             clauses.append((tantivy.Occur.MustNot, excluded))
         searcher = live.index.searcher()
         hits = searcher.search(tantivy.Query.boolean_query(clauses), limit=limit, count=False).hits
-        return [stored_passage(stored(searcher.doc(address))) for _, address in hits]
+        return [_stored_passage(stored(searcher.doc(address))) for _, address in hits]
 
     def iter_passages(self) -> Iterator[StoredPassage]:
         live = self._reader()
         if live is None:
             return
         searcher = live.index.searcher()
-        for doc in self._all(searcher, self.queries.doc_type(PASSAGE)):
-            yield stored_passage(doc)
-
-    def more_like_this(
-        self, text: str, exclude_article: str | None = None, limit: int = 10
-    ) -> list[RelatedArticle]:
-        live = self._reader()
-        if live is None:
-            return []
-        searcher = live.index.searcher()
-        total = max(1, searcher.num_docs)
-        counts = Counter(
-            lemma_of(t.folded)
-            for t in tokenize(text)
-            if len(t.text) > 2 and t.text.isalpha() and not self.analyzer.is_stopword(t.text)
-        )
-        weights = {}
-        for term, tf in counts.items():
-            df = searcher.doc_freq("body_terms", term)
-            if df:
-                weights[term] = (1 + math.log(tf)) * math.log(1 + total / df)
-        top = sorted(weights.items(), key=lambda kv: (-kv[1], kv[0]))[:_MLT_TERMS]
-        if not top:
-            return []
-        should = tantivy.Query.boolean_query(
-            [
-                (tantivy.Occur.Should,
-                 tantivy.Query.boost_query(self.queries.term("body_terms", t), w))
-                for t, w in top
-            ]
-        )
-        clauses = [
-            (tantivy.Occur.Must, self.queries.doc_type(ARTICLE)),
-            (tantivy.Occur.Must, should),
-        ]
-        if exclude_article:
-            excluded = self.queries.term("article_id", exclude_article)
-            clauses.append((tantivy.Occur.MustNot, excluded))
-        hits = searcher.search(tantivy.Query.boolean_query(clauses), limit=limit, count=False).hits
-        related = []
-        for score, address in hits:
-            doc = stored(searcher.doc(address))
-            related.append(
-                RelatedArticle(article_id=str(doc["id"]), title=str(doc["title"]), score=score)
-            )
-        return related
+        for doc in self._all(searcher, self.translator.term("doc_type", PASSAGE)):
+            yield _stored_passage(doc)
 
     def health(self) -> Health:
         try:
@@ -495,12 +390,8 @@ class TantivyEngine:
 
     # --- small shared reads
 
-    @staticmethod
-    def _count(searcher: tantivy.Searcher, query: tantivy.Query) -> int:
-        return total(searcher.search(query, limit=1, count=True))
-
     def _all(self, searcher: tantivy.Searcher, query: tantivy.Query) -> Iterator[dict[str, Any]]:
-        total = self._count(searcher, query)
+        total = _count(searcher, query)
         if total == 0:
             return
         for _, address in searcher.search(query, limit=total, count=False).hits:
@@ -540,13 +431,27 @@ class TantivyBulk:
         return WriteReport(indexed=indexed, failed=failed)
 
 
-def _empty_result(request: SearchRequest, started: float) -> SearchResult:
-    return SearchResult(
-        query=request.query,
-        total=0,
-        page=request.page,
-        size=request.size,
-        took_ms=round((time.perf_counter() - started) * 1000, 3),
-        hits=(),
-        facets=Facets(),
+def _count(searcher: tantivy.Searcher, query: tantivy.Query) -> int:
+    return _total(searcher.search(query, limit=1, count=True))
+
+
+def _total(result: tantivy.SearchResult) -> int:
+    # `count` is set when searching with count=True; the bundled stubs do not declare it.
+    return int(result.count)  # type: ignore[attr-defined]
+
+
+def _pick(doc: dict[str, Any], names: Sequence[str]) -> dict[str, Any]:
+    return {name: doc.get(name) for name in names}
+
+
+def _stored_passage(doc: dict[str, Any]) -> StoredPassage:
+    return StoredPassage(
+        id=str(doc["id"]),
+        article_id=str(doc["article_id"]),
+        article_title=str(doc.get("article_title") or ""),
+        index=int(doc.get("passage_index") or 0),
+        section_heading=doc.get("section_heading") or None,
+        anchor=doc.get("anchor") or None,
+        text=str(doc.get("text") or ""),
+        bands=tuple(doc.get("bands") or ()),
     )

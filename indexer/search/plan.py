@@ -1,0 +1,249 @@
+"""Query planning: what a visitor typed (`ParsedQuery`), read against an index's vocabulary,
+as a `QueryPlan`, and the plan as engine-neutral queries (`indexer.search.clauses`).
+
+The rules, the same for every engine:
+- stop words and question words ("hoe", "wat is", "kan ik") only count when the query has
+  nothing else; a word most articles hold is optional (it ranks, it is never required);
+- a word matches through its folded form, lemma and synonyms in the terms fields, through its
+  Dutch stem, through all of its compound parts, and through the index's words within its
+  typo distance when the index does not know the word itself; an unknown last word also
+  matches as the start of a known word ("dep" -> depressie);
+- neighbouring words that may be a compound typed apart ("hoofd pijn") also match as the
+  compound whole; "phrases" must match in order; `-word` excludes;
+- all required words must match, or (for three or more) all but one of them in the title;
+  when few articles match that, articles with some of the words follow (`any_words_query`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+
+from indexer.nlp.analysis import (
+    Analyzer,
+    CompoundRun,
+    compound_runs,
+    fold,
+    lemma_of,
+    stem_of,
+)
+from indexer.search import ranking
+from indexer.search.clauses import Bool, OneOf, Phrase, Query, Term, any_of
+from indexer.search.documents import ARTICLE, PASSAGE
+from indexer.search.query import ParsedQuery, fuzzy_distance
+from indexer.search.vocabulary import Vocabulary
+
+# A word held by more than this share of the articles is optional in a query of several words
+# (on a site of at least COMMON_FROM articles: below that, shares say little).
+COMMON_SHARE = 0.25
+COMMON_FROM = 50
+PREFIX_EXPANSIONS = 8  # known words an unknown last word may be the start of
+MIN_PREFIX = 3
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedWord:
+    """One content word of a query and everything it may match."""
+
+    text: str  # as typed
+    folded: str
+    forms: tuple[str, ...]  # folded form, lemma, synonyms
+    stem: str
+    parts: tuple[str, ...]  # compound parts (all must match), () when not a compound
+    near: tuple[str, ...]  # known words within the typo distance, or that it starts
+    optional: bool  # held by most articles: ranks, never required
+    weight: float  # how telling the word is (its idf): rarer words weigh more
+    completed: bool = False  # `near` are the known words it is the start of
+
+    @property
+    def lemmas(self) -> frozenset[str]:
+        """The lemmas a title word may have to count as this word."""
+        return frozenset(lemma_of(w) for w in (*self.forms, *self.near))
+
+
+@dataclass(frozen=True, slots=True)
+class QueryPlan:
+    """A query read against one index version."""
+
+    query: ParsedQuery
+    words: tuple[PlannedWord, ...]
+    phrases: tuple[tuple[str, ...], ...]  # folded words
+    excluded: tuple[str, ...]  # every form of every excluded word
+    runs: tuple[CompoundRun, ...]  # compounds typed apart that the index has
+
+    @property
+    def required(self) -> tuple[PlannedWord, ...]:
+        return tuple(w for w in self.words if not w.optional)
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.words and not self.phrases
+
+
+def plan_query(query: ParsedQuery, analyzer: Analyzer, vocabulary: Vocabulary) -> QueryPlan:
+    """The plan of `query` on the index whose vocabulary is `vocabulary`."""
+    content = analyzer.content_words(query.words)
+    articles = max(1, len(vocabulary.titles))
+    words = []
+    for position, text in enumerate(content):
+        variants = analyzer.variants(text)
+        folded = variants.word
+        count = vocabulary.frequencies.get(folded, 0)
+        near: list[str] = []
+        completed = False
+        if folded.isalpha() and not vocabulary.knows(folded, analyzer):
+            near = vocabulary.near(folded, fuzzy_distance(folded))
+            if not near and position == len(content) - 1 and len(folded) >= MIN_PREFIX:
+                near = vocabulary.starting_with(folded, PREFIX_EXPANSIONS)
+                completed = bool(near)
+            count = max((vocabulary.frequencies.get(w, 0) for w in near), default=0)
+        words.append(PlannedWord(
+            text=text,
+            folded=folded,
+            forms=tuple(sorted(variants.forms)),
+            stem=stem_of(folded),
+            parts=variants.parts,
+            near=tuple(n for n in near if n not in variants.forms),
+            optional=(len(content) > 1 and articles >= COMMON_FROM
+                      and count > COMMON_SHARE * articles),
+            weight=math.log(1 + articles / max(1, count)),
+            completed=completed,
+        ))
+    if words and all(w.optional for w in words):  # nothing rare: every word counts
+        words = [_required(w) for w in words]
+    excluded = sorted({f for w in query.excluded for f in analyzer.variants(w).forms})
+    runs = compound_runs(content, vocabulary.has_form)
+    return QueryPlan(
+        query=query,
+        words=tuple(words),
+        phrases=tuple(tuple(fold(w) for w in p) for p in query.phrases),
+        excluded=tuple(excluded),
+        runs=tuple(runs),
+    )
+
+
+def _required(word: PlannedWord) -> PlannedWord:
+    return dataclasses.replace(word, optional=False)
+
+
+# --- the plan as queries
+
+
+def word_query(word: PlannedWord, grain: str) -> Query:
+    """What one word may match in one grain ("article" or "passage")."""
+    fields = ranking.ARTICLE_FIELDS if grain == ARTICLE else ranking.PASSAGE_FIELDS
+    should: list[Query] = [Term(field, form, boost) for field, boost in fields
+                           for form in word.forms]
+    should.append(Term("stems", word.stem, ranking.STEM_BOOST))
+    if word.parts:
+        parts = [any_of([Term(field, part) for field, _ in fields]) for part in word.parts]
+        if grain == ARTICLE:  # a compound typed whole: an article with all its parts
+            should.append(Bool(must=tuple(parts), boost=ranking.PARTS_BOOST))
+        else:  # a passage with some of them still shows why its article matched
+            share = ranking.PARTS_BOOST / len(parts)
+            should.extend(Bool(must=(part,), boost=share) for part in parts)
+    for near in word.near[: ranking.MAX_NEAR]:
+        should.extend(Term(field, near, boost * ranking.FUZZY_BOOST)
+                      for field, boost in fields if field in ranking.NEAR_FIELDS)
+    return Bool(should=tuple(should), min_should=1)
+
+
+def compound_query(run: CompoundRun, grain: str) -> Query:
+    """A compound typed apart, found whole: any of its spellings and their lemmas and stems,
+    boosted above the words found apart."""
+    fields = ranking.ARTICLE_FIELDS if grain == ARTICLE else ranking.PASSAGE_FIELDS
+    should: list[Query] = [Term(field, term, boost) for field, boost in fields
+                           for term in run.terms]
+    should.extend(Term("stems", stem, ranking.STEM_BOOST)
+                  for stem in sorted({stem_of(form) for form in run.forms}))
+    return Bool(should=tuple(should), min_should=1, boost=ranking.JOINED_BOOST)
+
+
+def phrase_query(words: tuple[str, ...], boost: float = 1.0) -> Query:
+    """The words next to each other, in this order, in a title, heading or text."""
+    return Phrase("plain", words, boost)
+
+
+def _title_query(word: PlannedWord) -> Query:
+    return any_of([Term("title_terms", form) for form in (*word.forms, *word.near)])
+
+
+def article_filters(labels: tuple[str, ...], entities: tuple[str, ...]) -> tuple[Query, ...]:
+    """Articles only, with every label and entity asked for ("TYPE:value" or a bare value;
+    a label may be given with its "#")."""
+    filters: list[Query] = [Term("doc_type", ARTICLE)]
+    filters.extend(Term("labels", label.lstrip("#")) for label in labels)
+    filters.extend(Term("entity" if ":" in entity else "entity_value", entity)
+                   for entity in entities)
+    return tuple(filters)
+
+
+def _exclusions(plan: QueryPlan) -> tuple[Query, ...]:
+    if not plan.excluded:
+        return ()
+    return tuple(OneOf(field, plan.excluded) for field, _ in ranking.ARTICLE_FIELDS)
+
+
+def _scoring_extras(plan: QueryPlan) -> list[Query]:
+    """What ranks without being required: optional words, and the words next to each other."""
+    extras = [word_query(w, ARTICLE) for w in plan.words if w.optional]
+    if len(plan.words) > 1:
+        extras.append(phrase_query(tuple(w.folded for w in plan.words), ranking.PROXIMITY_BOOST))
+    return extras
+
+
+def all_words_query(plan: QueryPlan, filters: tuple[Query, ...]) -> Query:
+    """Articles with every required word and phrase (a compound typed apart may stand for
+    its words), or with all but one of three or more words in their title."""
+    required = plan.required
+    words = [word_query(w, ARTICLE) for w in required]
+    phrases = [phrase_query(p) for p in plan.phrases]
+    alternatives: list[Query] = [Bool(must=tuple(words + phrases))]
+    folded = [w.folded for w in plan.words]
+    for run in plan.runs:
+        covered = set(folded[run.start : run.end])
+        rest = [q for w, q in zip(required, words, strict=True) if w.folded not in covered]
+        alternatives.append(Bool(must=(compound_query(run, ARTICLE), *rest, *phrases)))
+    if len(plan.words) >= 3:
+        alternatives.append(Bool(should=tuple(_title_query(w) for w in plan.words),
+                                 min_should=len(plan.words) - 1, must=tuple(phrases)))
+    return Bool(
+        must=(any_of(alternatives),),
+        should=tuple(_scoring_extras(plan)),
+        filter=filters,
+        must_not=_exclusions(plan),
+    )
+
+
+def any_words_query(plan: QueryPlan, filters: tuple[Query, ...]) -> Query:
+    """Articles with at least one of the words, phrases or compounds typed apart."""
+    should: list[Query] = [word_query(w, ARTICLE) for w in plan.words]
+    should.extend(phrase_query(p) for p in plan.phrases)
+    should.extend(compound_query(run, ARTICLE) for run in plan.runs)
+    if len(plan.words) > 1:
+        should.append(phrase_query(tuple(w.folded for w in plan.words), ranking.PROXIMITY_BOOST))
+    return Bool(should=tuple(should), min_should=1, filter=filters,
+                must_not=_exclusions(plan))
+
+
+def word_in_articles_query(
+    plan: QueryPlan, word: PlannedWord, article_ids: tuple[str, ...]
+) -> Query:
+    """Which of these articles hold `word`, or a compound typed apart that it is part of
+    (for the words a hit lacks)."""
+    position = plan.words.index(word)
+    alternatives = [word_query(word, ARTICLE)] + [
+        compound_query(run, ARTICLE) for run in plan.runs if run.start <= position < run.end
+    ]
+    return Bool(must=(any_of(alternatives),),
+                filter=(Term("doc_type", ARTICLE), OneOf("article_id", article_ids)))
+
+
+def passage_query(plan: QueryPlan, article_ids: tuple[str, ...]) -> Query:
+    """Passages of these articles that match any word, phrase or compound typed apart."""
+    should: list[Query] = [word_query(w, PASSAGE) for w in plan.words]
+    should.extend(phrase_query(p) for p in plan.phrases)
+    should.extend(compound_query(run, PASSAGE) for run in plan.runs)
+    return Bool(should=tuple(should), min_should=1,
+                filter=(Term("doc_type", PASSAGE), OneOf("article_id", article_ids)))
