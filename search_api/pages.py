@@ -12,7 +12,7 @@ from typing import Any
 from flask import Blueprint, redirect, render_template, request
 from werkzeug.wrappers import Response
 
-from indexer.errors import NotFound, QueryError
+from indexer.errors import EngineUnavailable, NotFound, QueryError
 from indexer.search.values import Completion, Facets, SearchResult
 from search_api.error_pages import error_page
 from search_api.errors import ParameterError
@@ -98,8 +98,11 @@ def _completions(service: SearchService, prefix: str) -> list[Completion]:
 
 
 def _popular_facets(service: SearchService) -> Facets | None:
-    """Facets over all live articles, when the search layer offers them."""
-    return None
+    """Labels and entities over all live articles; None before there is a live index."""
+    try:
+        return service.searcher.popular_facets()
+    except (NotFound, EngineUnavailable):
+        return None
 
 
 @bp.get("/artikel/<article_id>")

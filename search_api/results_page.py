@@ -92,6 +92,7 @@ class HitView:
     section_href: str | None
     snippet: Markup
     labels: tuple[str, ...]
+    missing: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,6 +238,7 @@ def _hit_view(hit: Hit) -> HitView:
         section_href=section_href,
         snippet=snippet_markup(hit.snippet),
         labels=hit.labels,
+        missing=hit.missing,
     )
 
 

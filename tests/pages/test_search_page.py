@@ -175,12 +175,25 @@ def test_missing_words_are_said(site_app: Flask) -> None:
     assert missing is not None and _text(missing) == "Niet gevonden: hoofdpijn"
 
 
+def test_missing_words_of_a_real_search_are_said(client: FlaskClient) -> None:
+    soup = _soup(client, "/?q=magnesium+hoofdpijn")
+    assert soup.select("#results li.hit")
+    missing = soup.select_one("#content > .missing")
+    assert missing is not None and _text(missing) == "Niet gevonden: hoofdpijn"
+
+
+def test_an_empty_result_offers_popular_labels(client: FlaskClient) -> None:
+    soup = _soup(client, "/?q=qwxzv")
+    popular = {_text(a): a["href"] for a in soup.select(".no-results .topics a")}
+    assert popular.get("Depressie") == "/?q=Depressie&label=Depressie"
+
+
 def test_an_empty_result_offers_a_correction_and_topics(client: FlaskClient) -> None:
     soup = _soup(client, "/?q=slaapproblemen")
     assert "Geen resultaten voor “slaapproblemen”" in _text(soup.select_one("#status"))
     topics = [_text(a) for a in soup.select(".no-results .topics a")]
     assert "slaapstoornis" in topics
-    soup = _soup(client, "/?q=dep")
+    soup = _soup(client, "/?q=depressiezzz")
     links = {_text(a): a["href"] for a in soup.select(".no-results .topics a")}
     assert links["depressie"] == "/?q=depressie"
     assert links["Magnesium bij Depressie: Kan het Helpen?"] == \
