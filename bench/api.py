@@ -3,7 +3,7 @@
     .venv/bin/python -m bench.api [--pages 2000] [--clients 16] [--seconds 30]
                                   [--load-generator {wrk,python}] [--client-processes 4]
                                   [--workers N] [--threads N] [--answer-cache {shared,worker,off}]
-                                  [--no-reuse-port]
+                                  [--no-reuse-port] [--slow-clients 16]
                                   [--data-dir DIR]
 
 1. Ingests `--pages` pages of varied Dutch text (bench/corpus.py) plus the two seed pages with
@@ -26,6 +26,12 @@ of the clients' connections each gunicorn worker held halfway through.
    generator and the kernel are all that is measured; prints its figures and the ratio of the
    mix's p99 to the floor's. This VM's speed drifts from run to run: the floor, taken minutes
    apart from the mix, says how much of a run's p99 is the machine and the serving stack.
+5. With `--slow-clients N` (e.g. 16), then the attack of issue 18: N connections sending their
+   request headers a byte a second (reconnecting whenever the server answers or closes them)
+   while the same clients run the mix again for `--seconds`; prints the victims' p99 and
+   errors, the slow connections' answers, and the ratio of the victims' p99 to the mix's p99
+   without the attack, measured on the same server just before (its answer cache as warm).
+   Goal: victims' p99 < 100 ms.
 Goal on a 2-core machine: p99 < 30 ms, >= 300 requests/s, 0 errors. The load generator runs on
 the same machine and takes CPU from the server (the Python clients far more than wrk), so the
 figures are a lower bound.
@@ -39,6 +45,7 @@ import json
 import os
 import random
 import re
+import select
 import signal
 import socket
 import statistics
@@ -77,6 +84,9 @@ FIXED_QUERIES = [
     "penseel", "gereedschap", "selectie", "filter", "venster", "debian pakket",
 ]
 WARM_UP_S = 2.0
+SLOW_GOAL_P99_MS = 100.0
+# What each slow connection sends, a byte a second: a request head that never ends in time.
+SLOW_HEAD = b"GET /api/search?q=magnesium HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: " + b"y" * 200
 QUERY_POOL = 3000
 ENGINE_QUERIES = 500
 
@@ -207,6 +217,78 @@ def connections_per_worker(server: int, port: int) -> list[int]:
     return sorted(counts)
 
 
+class SlowClients:
+    """`count` connections dripping SLOW_HEAD a byte a second, each reconnecting as soon as
+    the server answers or closes it, until `stop()`; counts the answers' status codes."""
+
+    def __init__(self, port: int, count: int) -> None:
+        self.port = port
+        self.answers: Counter[str] = Counter()
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self._threads = [threading.Thread(target=self._drip, daemon=True) for _ in range(count)]
+
+    def start(self) -> SlowClients:
+        for thread in self._threads:
+            thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        for thread in self._threads:
+            thread.join(timeout=10)
+
+    def _drip(self) -> None:
+        while not self._stop.is_set():
+            outcome = "closed"
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=5) as sock:
+                    for byte in SLOW_HEAD:
+                        if self._stop.wait(1.0):
+                            return
+                        sock.sendall(bytes([byte]))
+                        if select.select([sock], [], [], 0)[0]:
+                            answer = sock.recv(64)
+                            outcome = answer[9:12].decode("ascii", "replace") or "closed"
+                            break
+            except OSError as exc:
+                outcome = type(exc).__name__
+            with self._lock:
+                self.answers[outcome] += 1
+
+
+def slow_clients_attack(args: argparse.Namespace, port: int, paths: list[str]
+                        ) -> dict[str, object]:
+    """The mix alone, then again next to `args.slow_clients` slow connections (the same
+    server, its answers cached alike); prints and returns the victims' figures, with their
+    p99's ratio to the mix's alone."""
+    without = run_load(args, port, paths, args.seconds)
+    print(f"mix alone before the attack: p50 {without.p50_ms:.2f} ms, "
+          f"p99 {without.p99_ms:.2f} ms, errors {sum(without.errors.values())}")
+    attack = SlowClients(port, args.slow_clients).start()
+    time.sleep(2.0)  # every slow connection holds its first bytes in
+    try:
+        victims = run_load(args, port, paths, args.seconds)
+    finally:
+        attack.stop()
+    errors = sum(victims.errors.values())
+    ratio = victims.p99_ms / without.p99_ms
+    print(f"slow-client attack: {args.slow_clients} connections sending a byte a second "
+          f"(answered: {dict(attack.answers) or 'not yet'}); victims, {args.clients} "
+          f"connections, {victims.seconds:.0f} s: {victims.requests_per_s:.1f} requests/s, "
+          f"p50 {victims.p50_ms:.2f} ms, p99 {victims.p99_ms:.2f} ms, errors {errors} "
+          f"{dict(victims.errors) if errors else ''}")
+    print(f"ratio victims' p99 / p99 without the attack: {ratio:.2f}; goal p99 < "
+          f"{SLOW_GOAL_P99_MS:.0f} ms {'met' if victims.p99_ms < SLOW_GOAL_P99_MS else 'MISSED'}"
+          f", 0 errors {'met' if errors == 0 else 'MISSED'}")
+    return {
+        "slow_clients": args.slow_clients, "slow_answers": dict(attack.answers),
+        "victims_requests_per_s": round(victims.requests_per_s, 1),
+        "victims_p50_ms": round(victims.p50_ms, 2), "victims_p99_ms": round(victims.p99_ms, 2),
+        "victims_errors": errors, "victims_p99_over_p99_without": round(ratio, 2),
+    }
+
+
 def run_load(args: argparse.Namespace, port: int, paths: list[str],
              seconds: float) -> LoadFigures:
     """The chosen load generator against `paths` for `seconds` (after its warm-up)."""
@@ -238,6 +320,9 @@ def main() -> None:
                              "instead of one each (setting reuse_port)")
     parser.add_argument("--floor-seconds", type=float, default=10.0,
                         help="seconds of the one-query floor run after the mix (0: skip it)")
+    parser.add_argument("--slow-clients", type=int, default=0,
+                        help="then run the mix again next to this many connections sending "
+                             "their headers a byte a second (issue 18's attack; 0: skip)")
     parser.add_argument("--data-dir", type=Path, default=None,
                         help="reuse (or fill, when empty) this data dir instead of a temp one")
     args = parser.parse_args()
@@ -291,6 +376,7 @@ def main() -> None:
         if args.floor_seconds > 0:
             floor_path = "/api/search?" + urllib.parse.urlencode({"q": FLOOR_QUERY})
             floor = run_load(args, port, [floor_path], args.floor_seconds)
+        attacked = slow_clients_attack(args, port, paths) if args.slow_clients else {}
     finally:
         stop_server(server)
         temp.cleanup()
@@ -329,6 +415,7 @@ def main() -> None:
             "floor_errors": floor_errors,
             "p99_over_floor_p99": round(load.p99_ms / floor.p99_ms, 2),
         })
+    figures.update(attacked)
     p99_met, rps_met = load.p99_ms < GOALS["p99_ms"], rps >= GOALS["rps"]
     print(f"goals: p99 < {GOALS['p99_ms']:.0f} ms {'met' if p99_met else 'MISSED'}"
           f", >= {GOALS['rps']:.0f} requests/s {'met' if rps_met else 'MISSED'}, "

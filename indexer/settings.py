@@ -108,8 +108,38 @@ class Settings(BaseSettings):
         default_factory=list, description="Origins allowed to call the API from a browser."
     )
     rate_limit_enabled: bool = Field(True, description="Apply rate limits to the API.")
-    rate_limit: str = Field("120/minute;20/second", description="flask-limiter limit per client.")
+    rate_limit: str = Field(
+        "120/minute;20/second",
+        description="flask-limiter limit per client, counted over all the API's workers.",
+    )
+    rate_limit_storage: str | None = Field(
+        None,
+        description=(
+            "Where the rate-limit counters live (a `limits` storage URI): default a folder "
+            "<data_dir>/ratelimits shared by the workers of this machine; redis://host:6379 or "
+            "memcached://host:11211 when several machines serve the API; memory:// counts per "
+            "worker."
+        ),
+    )
+    trusted_proxies: int = Field(
+        0, ge=0, le=5,
+        description=(
+            "Reverse proxies in front of the API whose X-Forwarded-For/-Proto are trusted "
+            "(hops); 0: none, the connecting address is the client's."
+        ),
+    )
+    request_read_timeout: float = Field(
+        10.0, gt=0, le=300,
+        description=(
+            "Seconds a client has to send a whole request (headers and body) to `sitesearch "
+            "serve`; slower ones are answered 408 and closed. Requests reach a worker thread "
+            "only once complete."
+        ),
+    )
     max_body_bytes: int = Field(1_000_000, ge=1, description="Largest request body accepted.")
+    max_json_depth: int = Field(
+        32, ge=2, le=500, description="Deepest nesting of arrays/objects in a JSON request body."
+    )
     cache_max_age: int = Field(60, ge=0, description="Cache-Control max-age of search answers.")
     answer_cache_entries: int = Field(
         4096, ge=0,

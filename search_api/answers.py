@@ -7,9 +7,9 @@ Two stores behind one small interface:
   first use, inside the worker, never inherited through a fork.
 - `MemoryAnswers`: a TTLCache in this process (sharing turned off, or the folder unusable).
 
-Entries expire after `cache_max_age` seconds. The key names the live index version, so a
-switch to a new version is a new set of keys; writes into the live version itself (an
-incremental reindex) are seen when the answers expire or `clear()` is called.
+Entries expire after `cache_max_age` seconds. The key names the engine's generation (the live
+version and its last write, see SearchService), so a switch or a write into the live version
+is a new set of keys: nothing needs clearing.
 
 A cache must never fail a search: a shared folder that cannot be opened leaves the worker
 with its answers in memory; a read or write that fails is a miss or is skipped. The first such
@@ -34,16 +34,13 @@ from indexer.settings import Settings
 log = logging.getLogger("search_api")
 
 # diskcache bounds its folder in bytes: this many per entry allowed, so that the folder holds
-# at least `answer_cache_entries` answers (a page of 10 hits with snippets and facets averaged
-# 4.3 KiB on the bench corpus; pages of 50 hits are several times that).
+# at least `answer_cache_entries` answers of a page of hits with snippets and facets.
 BYTES_PER_ENTRY = 16 * 1024
 # SQLite's busy timeout (s): a write waits at most this long for another worker's write
 # (each takes well under a millisecond); an answer that cannot be stored in time is not stored.
 LOCK_TIMEOUT_S = 0.25
-# SQLite's `synchronous` for the folder: OFF, no fsync at all. diskcache's default (NORMAL)
-# fsyncs at every WAL checkpoint, inside whichever request stores an answer then: with two
-# processes storing 4 KiB answers, a store took 0.07 ms at the median but 2.3-4.2 ms at the
-# 99th percentile, against 0.05 / 0.27-0.73 ms with OFF (3x less time in all). The price: an
+# SQLite's `synchronous` for the folder: OFF, no fsync at all (diskcache's default fsyncs at
+# every WAL checkpoint, inside whichever request stores an answer then). The price: an
 # operating-system crash or power loss may damage the database. Its answers are disposable;
 # a damaged folder is reported once and searches go on without it (see below), and deleting
 # the folder repairs it.
@@ -68,7 +65,7 @@ class AnswerCache(Protocol):
         ...
 
 
-def answer_key(kind: str, version: str | None, *parts: object) -> str:
+def answer_key(kind: str, version: object, *parts: object) -> str:
     """The key of an answer: what was asked, and of which live index version.
 
     JSON keeps the parts apart unambiguously (a query may hold any character) and spells the

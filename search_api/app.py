@@ -7,22 +7,20 @@ after the fork). Nothing is created at import time.
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import yaml  # type: ignore[import-untyped]
-from flask import Flask, Response, jsonify, request
+from flask import Flask, Response, jsonify
 from flask_cors import CORS
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
-from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from indexer.search.port import Engine
 from indexer.settings import Settings, load_settings
-from search_api import articles, errors, health, pages, search
+from search_api import articles, bodies, errors, health, overlap, pages, search
+from search_api.config import API_CONFIG, ApiConfig
+from search_api.ratelimits import init_limiter
 from search_api.service import SearchService
 
 OPENAPI_FILE = Path(__file__).with_name("openapi.yaml")
@@ -32,8 +30,6 @@ PAGE_POLICY = (
     "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
     "frame-ancestors 'none'"
 )
-# Optional blueprints of other features, registered when their module is present.
-OPTIONAL_BLUEPRINTS = ("search_api.overlap",)
 
 
 @cache
@@ -44,51 +40,36 @@ def openapi_document() -> dict[str, Any]:
 
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> Flask:
-    """The search API and pages, configured from `settings` (default: `load_settings()`)."""
+    """The search API and pages, configured from `settings` (default: `load_settings()`).
+
+    Raises SettingsError for a setting the API cannot use (see `ApiConfig.from_settings`).
+    """
     settings = settings or load_settings()
+    config = ApiConfig.from_settings(settings)
     app = Flask(__name__)
-    app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
-    app.json.ensure_ascii = False  # type: ignore[attr-defined]
-    app.json.sort_keys = False  # type: ignore[attr-defined]
+    if config.trusted_proxies:
+        # The client address (rate limits, logs) and scheme as the trusted proxies saw them.
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=config.trusted_proxies, x_proto=config.trusted_proxies
+        )
     app.extensions["sitesearch"] = SearchService(settings, engine)
+    app.extensions[API_CONFIG] = config
 
     errors.init_app(app)
-    app.before_request(_refuse_large_bodies)
+    bodies.init_app(app, config.max_body_bytes, config.max_json_depth)
     app.after_request(_protective_headers)
     CORS(
         app,
-        resources={r"/api/*": {"origins": list(settings.cors_origins)}},
+        resources={r"/api/*": {"origins": list(config.cors_origins)}},
         methods=["GET", "POST", "OPTIONS"],
         supports_credentials=False,
         max_age=600,
     )
-    Limiter(
-        get_remote_address,
-        app=app,
-        default_limits=[settings.rate_limit],
-        # Only the API is limited; the page and its static files are cheap and cacheable.
-        default_limits_exempt_when=lambda: not request.path.startswith("/api/"),
-        storage_uri="memory://",
-        headers_enabled=False,
-        enabled=settings.rate_limit_enabled,
-    )
-
-    for blueprint in (search.bp, articles.bp, health.bp, pages.bp):
+    init_limiter(app, config)
+    for blueprint in (search.bp, articles.bp, health.bp, pages.bp, overlap.bp):
         app.register_blueprint(blueprint)
-    for module_name in OPTIONAL_BLUEPRINTS:
-        if importlib.util.find_spec(module_name) is not None:
-            app.register_blueprint(importlib.import_module(module_name).bp)
     app.add_url_rule("/api/openapi.json", "openapi", _openapi)
     return app
-
-
-def _refuse_large_bodies() -> None:
-    # Werkzeug enforces MAX_CONTENT_LENGTH only when a view reads the body; refuse any
-    # announced oversized body up front, whichever endpoint it was sent to.
-    limit = request.max_content_length
-    if limit is not None and request.content_length is not None \
-            and request.content_length > limit:
-        raise RequestEntityTooLarge()
 
 
 def _protective_headers(response: Response) -> Response:

@@ -46,6 +46,7 @@ _CODES = {
     429: "rate_limited",
     431: "headers_too_large",
     500: "internal_error",
+    501: "not_implemented",
     503: "engine_unavailable",
 }
 # What the other HTTP errors mean, in Dutch (people read these on the pages).
@@ -58,6 +59,7 @@ _DUTCH = {
     415: "dit type inhoud wordt niet ondersteund",
     431: "de headers van het verzoek zijn te groot",
     500: "er ging onverwacht iets mis",
+    501: "deze methode wordt hier niet ondersteund",
 }
 
 
@@ -69,6 +71,17 @@ class ParameterError(QueryError):
         self.parameter = parameter
 
 
+def error_body(status: int, code: str, message: str, **extra: Any) -> dict[str, Any]:
+    """The one error shape, as a JSON-ready dict (also written by the gunicorn worker for the
+    errors it answers before Flask sees the request)."""
+    return {"error": {"status": status, "code": code, "message": message, **extra}}
+
+
+def code_for(status: int) -> str:
+    """The stable machine-readable code of an HTTP error status."""
+    return _CODES.get(status, "bad_request" if status < 500 else "internal_error")
+
+
 def error_response(
     status: int, code: str, message: str, headers: dict[str, str] | None = None,
     **extra: Any,
@@ -78,8 +91,7 @@ def error_response(
     if wants_page():
         request_id_ = extra.get("request_id")
         return error_page(status, headers, request_id_ if isinstance(request_id_, str) else None)
-    body: dict[str, Any] = {"status": status, "code": code, "message": message, **extra}
-    response = jsonify({"error": body})
+    response = jsonify(error_body(status, code, message, **extra))
     response.status_code = status
     response.headers["Cache-Control"] = "no-store"
     for name, value in (headers or {}).items():

@@ -14,6 +14,7 @@ from werkzeug.wrappers import Response
 
 from indexer.errors import EngineUnavailable, NotFound, QueryError
 from indexer.search.values import Completion, Facets, SearchResult
+from search_api.config import current_config
 from search_api.error_pages import error_page
 from search_api.errors import ParameterError
 from search_api.params import SuggestParams, search_params
@@ -39,7 +40,7 @@ RELATED_TEXT_CHARS = 2000
 
 @bp.app_context_processor
 def _page_context() -> dict[str, Any]:
-    return {"max_query_chars": current_service().settings.max_query_chars}
+    return {"max_query_chars": current_config().params.max_query_chars}
 
 
 @bp.get("/")
@@ -50,7 +51,8 @@ def index() -> Response | str | tuple[str, int]:
     shown with a Dutch explanation (400).
     """
     service = current_service()
-    max_page = max(1, service.settings.max_result_window // PAGE_SIZE)
+    limits = current_config().params
+    max_page = max(1, limits.max_result_window // PAGE_SIZE)
     query = PageQuery.from_args(request.args, max_page)
     if not query.q:
         return render_template(
@@ -58,7 +60,7 @@ def index() -> Response | str | tuple[str, int]:
             popular=popular_topics(_popular_facets(service)),
         )
     try:
-        params = search_params(query.args(), service.settings)
+        params = search_params(query.args(), limits)
         result = SearchResult.model_validate_json(service.search_json(params))
     except ParameterError as exc:
         return _search_error(query, f"Dit kunnen we niet zoeken: {exc}.")

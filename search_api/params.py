@@ -3,6 +3,8 @@
 The API is public and the search box calls it on every keystroke, so a parameter is either
 understood exactly or refused: unknown names, repeated single-valued parameters, non-decimal
 numbers and out-of-range values are all `ParameterError`s (answered 400 in the error shape).
+This is the one place where an HTTP request's bounds are checked (`ParamLimits`, from the
+settings): a request that passes is one the search layer accepts.
 """
 
 from __future__ import annotations
@@ -13,15 +15,13 @@ from collections.abc import Iterable
 from pydantic import BaseModel, ConfigDict
 from werkzeug.datastructures import MultiDict
 
-from indexer.settings import Settings
+from search_api.config import ParamLimits
 from search_api.errors import ParameterError
 
 _DECIMAL = re.compile(r"^[0-9]{1,9}$")
 # C0/C1 control characters other than ordinary whitespace mean nothing in a query.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-MAX_FILTERS = 20  # label/entity values per request
-MAX_FILTER_CHARS = 200
-MAX_SUGGEST = 10
+MAX_SUGGEST = ParamLimits.max_suggest
 
 
 class SearchParams(BaseModel):
@@ -45,29 +45,29 @@ class SuggestParams(BaseModel):
     limit: int = MAX_SUGGEST
 
 
-def search_params(args: MultiDict[str, str], settings: Settings) -> SearchParams:
-    """Validate the arguments of /api/search against the limits in `settings`."""
+def search_params(args: MultiDict[str, str], limits: ParamLimits) -> SearchParams:
+    """Validate the arguments of /api/search against `limits`."""
     _only(args, single={"q", "page", "size"}, repeated={"label", "entity"})
-    q = _query(args, settings)
+    q = _query(args, limits)
     page = _number(args, "page", default=1, low=1, high=None)
-    size = _number(args, "size", default=10, low=1, high=settings.max_page_size)
-    if page * size > settings.max_result_window:
+    size = _number(args, "size", default=10, low=1, high=limits.max_page_size)
+    if page * size > limits.max_result_window:
         raise ParameterError(
             "page",
-            f"page × size mag niet groter zijn dan {settings.max_result_window} "
+            f"page × size mag niet groter zijn dan {limits.max_result_window} "
             "(het diepste resultaat)",
         )
     return SearchParams(
         q=q, page=page, size=size,
-        labels=_filters(args, "label"), entities=_filters(args, "entity"),
+        labels=_filters(args, "label", limits), entities=_filters(args, "entity", limits),
     )
 
 
-def suggest_params(args: MultiDict[str, str], settings: Settings) -> SuggestParams:
-    """Validate the arguments of /api/suggest."""
+def suggest_params(args: MultiDict[str, str], limits: ParamLimits) -> SuggestParams:
+    """Validate the arguments of /api/suggest against `limits`."""
     _only(args, single={"q", "limit"}, repeated=set())
-    q = _query(args, settings)
-    limit = _number(args, "limit", default=MAX_SUGGEST, low=1, high=MAX_SUGGEST)
+    q = _query(args, limits)
+    limit = _number(args, "limit", default=limits.max_suggest, low=1, high=limits.max_suggest)
     return SuggestParams(q=q, limit=limit)
 
 
@@ -85,12 +85,12 @@ def _only(args: MultiDict[str, str], single: set[str], repeated: set[str]) -> No
             raise ParameterError(name, "meer dan eens opgegeven")
 
 
-def _query(args: MultiDict[str, str], settings: Settings) -> str:
+def _query(args: MultiDict[str, str], limits: ParamLimits) -> str:
     raw = args.get("q")
     if raw is None:
         raise ParameterError("q", "ontbreekt")
-    if len(raw) > settings.max_query_chars:
-        raise ParameterError("q", f"langer dan {settings.max_query_chars} tekens")
+    if len(raw) > limits.max_query_chars:
+        raise ParameterError("q", f"langer dan {limits.max_query_chars} tekens")
     q = _CONTROL.sub(" ", raw).strip()
     if not q:
         raise ParameterError("q", "bevat niets om op te zoeken")
@@ -113,17 +113,17 @@ def _number(
     return value
 
 
-def _filters(args: MultiDict[str, str], name: str) -> tuple[str, ...]:
+def _filters(args: MultiDict[str, str], name: str, limits: ParamLimits) -> tuple[str, ...]:
     values: Iterable[str] = args.getlist(name)
     cleaned: list[str] = []
     for raw in values:
         value = _CONTROL.sub(" ", raw).strip()
         if not value:
             raise ParameterError(name, "mag niet leeg zijn")
-        if len(value) > MAX_FILTER_CHARS:
-            raise ParameterError(name, f"langer dan {MAX_FILTER_CHARS} tekens")
+        if len(value) > limits.max_filter_chars:
+            raise ParameterError(name, f"langer dan {limits.max_filter_chars} tekens")
         if value not in cleaned:
             cleaned.append(value)
-    if len(cleaned) > MAX_FILTERS:
-        raise ParameterError(name, f"hoogstens {MAX_FILTERS} waarden")
+    if len(cleaned) > limits.max_filters:
+        raise ParameterError(name, f"hoogstens {limits.max_filters} waarden")
     return tuple(cleaned)

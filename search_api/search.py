@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, request
 
+from search_api.config import current_config
 from search_api.params import search_params, suggest_params
 from search_api.service import current_service
 
@@ -19,16 +20,16 @@ def cacheable(response: Response, max_age: int) -> Response:
 @bp.get("/search")
 def search() -> Response:
     """Hits, facets and a "bedoelde u" suggestion for `q`, filtered by label/entity."""
-    service = current_service()
-    params = search_params(request.args, service.settings)
-    body = service.search_json(params)
-    return cacheable(Response(body, mimetype="application/json"), service.settings.cache_max_age)
+    config = current_config()
+    params = search_params(request.args, config.params)
+    body = current_service().search_json(params)
+    return cacheable(Response(body, mimetype="application/json"), config.cache_max_age)
 
 
 @bp.get("/suggest")
 def suggest() -> Response:
     """At most 10 completions for what is being typed."""
-    service = current_service()
-    params = suggest_params(request.args, service.settings)
-    body = service.suggest_json(params)
-    return cacheable(Response(body, mimetype="application/json"), service.settings.cache_max_age)
+    config = current_config()
+    params = suggest_params(request.args, config.params)
+    body = current_service().suggest_json(params)
+    return cacheable(Response(body, mimetype="application/json"), config.cache_max_age)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import os
 import socket
 import time
 from pathlib import Path
@@ -67,11 +68,11 @@ MIGRATE_REQ = Path("/proc/sys/net/ipv4/tcp_migrate_req")
 
 
 def migration_note(settings: Settings, switch: Path = MIGRATE_REQ) -> str | None:
-    """With a listening socket per worker (reuse_port), a reload (SIGHUP) or a restarted
-    worker resets the connections waiting on the stopping worker's socket, unless the
-    kernel hands them to another worker (Linux 5.14+, net.ipv4.tcp_migrate_req=1).
-    Measured: two reloads under load cost 16-29 failed requests without it, none with it.
-    The note says so when the switch is off; None when it is on, absent or not needed."""
+    """With a listening socket per worker (reuse_port), a stopping worker (a reload, a
+    restarted worker) resets connections that reach its socket between its last accept and
+    its close, unless the kernel hands them to another worker (Linux 5.14+,
+    net.ipv4.tcp_migrate_req=1). The note says so when the switch is off; None when it is on,
+    absent or not needed."""
     if not settings.reuse_port or settings.workers < 2:
         return None
     try:
@@ -79,8 +80,8 @@ def migration_note(settings: Settings, switch: Path = MIGRATE_REQ) -> str | None
             return None
     except OSError:
         return None  # not Linux, or no such switch: nothing to advise
-    return ("note: each worker listens on its own socket (reuse_port); a reload or a "
-            "restarted worker resets the connections waiting on its socket unless "
+    return ("note: each worker listens on its own socket (reuse_port); a stopping worker may "
+            "reset a connection that reaches its socket as it closes unless "
             "net.ipv4.tcp_migrate_req=1 (sysctl), or set reuse_port=false")
 
 
@@ -92,17 +93,6 @@ def warm_app(app: Any) -> bool:
     return isinstance(service, SearchService) and service.warm_up()
 
 
-def warm_worker(worker: Any) -> None:
-    """gunicorn's post_worker_init hook: the worker's app is loaded, no request taken yet.
-
-    Opening the engine and building its vocabulary here (about a second on the bench index)
-    spares the worker's first visitor that wait. Failure is logged, never fatal.
-    """
-    started = time.perf_counter()
-    if warm_app(worker.wsgi):
-        worker.log.info("search engine warmed up in %.2f s", time.perf_counter() - started)
-
-
 def _gunicorn_base() -> type[Any]:
     from gunicorn.app.base import BaseApplication  # type: ignore[import-untyped]
 
@@ -111,33 +101,43 @@ def _gunicorn_base() -> type[Any]:
 
 
 class SearchApplication(_gunicorn_base()):  # type: ignore[misc]
-    """gunicorn running `create_app(settings)` in each worker.
+    """gunicorn running `create_app(settings)` in each worker (search_api/worker.py's
+    BufferingWorker), reloaded on SIGHUP without a gap (search_api/reload.py).
 
     The app (and with it the engine) is built in each worker after the fork, never in the
     master: preload_app stays off. Each worker warms its engine before taking requests.
     """
 
     def __init__(self, settings: Settings, host: str, port: int) -> None:
+        from search_api.config import ApiConfig
+        from search_api.reload import WarmSignal
+
         self.settings = settings
+        self.api_config = ApiConfig.from_settings(settings)  # read by BufferingWorker
         self.bind = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+        self.warm_signal = WarmSignal()
         super().__init__()
 
     def load_config(self) -> None:
         self.cfg.set("bind", [self.bind])
         self.cfg.set("workers", self.settings.workers)
         self.cfg.set("threads", self.settings.threads)
-        self.cfg.set("worker_class", "gthread")
+        self.cfg.set("worker_class", "search_api.worker.BufferingWorker")
         self.cfg.set("preload_app", False)
-        self.cfg.set("post_worker_init", warm_worker)
+        self.cfg.set("post_worker_init", self.warm_worker)
         self.cfg.set("proc_name", "sitesearch")
         self.cfg.set("accesslog", None)
         self.cfg.set("errorlog", "-")
         self.cfg.set("loglevel", "info")
         self.cfg.set("graceful_timeout", 10)
         self.cfg.set("keepalive", 5)
+        # gunicorn's largest request line (a query of 500 characters, percent-encoded, with
+        # filters); longer is a 414, more or larger headers a 431, in the API's error shape.
+        self.cfg.set("limit_request_line", 8190)
+        self.cfg.set("limit_request_fields", 100)
+        self.cfg.set("limit_request_field_size", 8190)
         # Each worker its own listening socket: the kernel spreads new connections evenly
-        # over them. From one shared socket, whichever worker is awake accepts a burst: 16
-        # keep-alive clients were split 1/15 or even 16/0 as often as evenly (bench/api.py).
+        # over them (from one shared socket, whichever worker is awake accepts a burst).
         self.cfg.set("reuse_port", self.settings.reuse_port)
         # No control socket in the user's home directory: nothing here uses it.
         self.cfg.set("control_socket_disable", True)
@@ -146,3 +146,26 @@ class SearchApplication(_gunicorn_base()):  # type: ignore[misc]
         from search_api import create_app
 
         return create_app(self.settings)
+
+    def warm_worker(self, worker: Any) -> None:
+        """gunicorn's post_worker_init hook: the worker's app is loaded, no request taken yet.
+
+        Opening the engine and building its vocabulary here spares the worker's first visitor
+        that wait; then the worker tells the master it is warm (a reload stops the old workers
+        only then). Failure to warm is logged, never fatal.
+        """
+        started = time.perf_counter()
+        try:
+            if warm_app(worker.wsgi):
+                worker.log.info("search engine warmed up in %.2f s",
+                                time.perf_counter() - started)
+        finally:
+            self.warm_signal.send(os.getpid())
+
+    def run(self) -> None:
+        from search_api.reload import WarmReloadArbiter
+
+        try:
+            WarmReloadArbiter(self, self.warm_signal).run()
+        except RuntimeError as exc:
+            raise click.ClickException(str(exc)) from None

@@ -11,7 +11,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from typing import Any
 
 from indexer.engines import make_engine
@@ -27,9 +27,10 @@ from search_api.params import SearchParams, SuggestParams
 log = logging.getLogger("search_api")
 
 MAX_ARTICLE_ID_CHARS = 300
-# How long (s) the live version read for answer keys is trusted: reading it costs ~17 µs with
-# tantivy (the pointer file) but a request with Elasticsearch; a switch is seen within this.
-LIVE_VERSION_TTL_S = 1.0
+# How long (s) an engine's generation (see `SearchService.generation`) is trusted, by engine:
+# tantivy's is two file stats, read for every request; Elasticsearch's costs two requests to
+# the cluster, so a write there is seen (and answers remembered before it are left) within this.
+GENERATION_TTL_S = {"tantivy": 0.0, "elasticsearch": 1.0}
 
 
 class SearchService:
@@ -44,7 +45,7 @@ class SearchService:
         settings: Settings,
         engine: Engine | None = None,
         engine_factory: Callable[[Settings], Engine] = make_engine,
-        live_version_ttl: float = LIVE_VERSION_TTL_S,
+        generation_ttl: float | None = None,
     ) -> None:
         self.settings = settings
         self._engine = engine
@@ -56,8 +57,10 @@ class SearchService:
         # (cache_max_age): the search box asks the same prefixes and queries again and again.
         # Shared by the workers (answer_cache_shared), so each answer is computed once.
         self.answers: AnswerCache | None = answer_cache_for(settings)
-        self._live_version_ttl = live_version_ttl
-        self._live_version: tuple[float, str | None] = (-float("inf"), None)
+        self._generation_ttl = (
+            GENERATION_TTL_S[settings.backend] if generation_ttl is None else generation_ttl
+        )
+        self._generation: tuple[float, Hashable] = (-float("inf"), None)
 
     @property
     def engine(self) -> Engine:
@@ -99,8 +102,8 @@ class SearchService:
 
         Answers are remembered as JSON bytes: a hit costs no serialisation, and a remembered
         answer is one object rather than hundreds of dicts and lists, so that thousands of
-        them do not lengthen the cycle collector's passes (pauses that showed as the API's
-        slowest answers). `took_ms` is this caller's own time, put in front.
+        them do not lengthen the cycle collector's passes. `took_ms` is this caller's own
+        time, put in front.
         """
         started = time.perf_counter()
         key = self._key(
@@ -137,25 +140,33 @@ class SearchService:
         return body
 
     def _key(self, kind: str, *parts: object) -> str | None:
-        """The answer's cache key (None when answers are not remembered)."""
-        if self.answers is None:
-            return None
+        """The answer's cache key, naming the generation the engine serves now (None when
+        answers are not remembered or the engine cannot say).
+
+        Read before the answer is computed, and the engine's searches then see at least that
+        generation: an answer is never remembered under a generation newer than its own.
+        So a write into the live version (ingest, incremental reindex) is a new set of keys
+        once it returns, whoever asks, with no cache to clear.
+        """
         try:
-            version = self.live_version()
+            generation = self.generation()
         except Exception:
             # The engine is down or cannot be opened: the search itself says so (503).
             return None
-        return answer_key(kind, version, self.settings.backend, *parts)
+        if self.answers is None:
+            return None
+        return answer_key(kind, generation, self.settings.backend, *parts)
 
-    def live_version(self) -> str | None:
-        """The engine's live version, read at most once per `live_version_ttl` seconds."""
-        read_at, version = self._live_version
+    def generation(self) -> Hashable:
+        """The engine's generation (`Engine.generation`), read at most once per
+        `generation_ttl` seconds (every time for tantivy)."""
+        read_at, generation = self._generation
         now = time.monotonic()
-        if now - read_at < self._live_version_ttl:
-            return version
-        version = self.engine.live_version()
-        self._live_version = (now, version)  # one tuple: threads see both parts or neither
-        return version
+        if now - read_at < self._generation_ttl:
+            return generation
+        generation = self.engine.generation()
+        self._generation = (now, generation)  # one tuple: threads see both parts or neither
+        return generation
 
     def _cached(self, key: str | None) -> bytes | None:
         if key is None or self.answers is None:
@@ -181,7 +192,7 @@ class SearchService:
         """
         try:
             self.searcher.warm_up()
-            self.live_version()
+            self.generation()
         except Exception as exc:
             log.warning("could not warm up the %s engine: %s", self.settings.backend, exc)
             return False

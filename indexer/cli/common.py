@@ -26,16 +26,3 @@ def echo_json(value: Any) -> None:
 def warn(message: str) -> None:
     """A line on standard error, so that --json output on standard output stays clean."""
     click.echo(message, err=True)
-
-
-def forget_shared_answers(settings: Settings) -> None:
-    """Make the API's workers forget their shared answers (after pages were written into the
-    live version in place: answers remembered before would show the old pages until they
-    expire). A switch to another version needs none of this: it changes every answer's key."""
-    if not settings.answer_cache_shared or not settings.answers_dir.is_dir():
-        return  # answers are not shared, or no API has remembered any here yet
-    from search_api.answers import SharedAnswers
-
-    answers = SharedAnswers(settings)
-    answers.clear()
-    answers.close()

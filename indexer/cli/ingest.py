@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import click
 
-from indexer.cli.common import echo_json, forget_shared_answers, settings_or_exit, warn
+from indexer.cli.common import echo_json, settings_or_exit, warn
 
 
 @click.command()
@@ -32,8 +32,6 @@ def ingest(paths: tuple[str, ...], as_json: bool) -> None:
         engine.close()
     except SiteSearchError as exc:
         raise click.ClickException(str(exc)) from None
-    if report.indexed:
-        forget_shared_answers(settings)
     if as_json:
         echo_json(report.to_dict())
     else:

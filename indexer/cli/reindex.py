@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from indexer.cli.common import echo_json, forget_shared_answers, settings_or_exit, warn
+from indexer.cli.common import echo_json, settings_or_exit, warn
 
 EXIT_FAILED = 1
 EXIT_LOCKED = 3
@@ -70,8 +70,6 @@ def reindex(
         sys.exit(EXIT_LOCKED)
     finally:
         engine.close()
-    if report.mode == "incremental" and not report.dry_run and (report.indexed or report.deleted):
-        forget_shared_answers(settings)
     if as_json:
         echo_json(report.model_dump(mode="json"))
     else:

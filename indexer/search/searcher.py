@@ -37,7 +37,8 @@ from indexer.search.values import (
 from indexer.search.vocabulary import Vocabulary
 from indexer.settings import Settings
 
-_HIT_FIELDS = ("article_id", "url", "title", "labels", "entity")
+# What an article hit needs: to be re-ranked by its titles, and shown.
+_HIT_FIELDS = ("article_id", "title_key", "url", "title", "labels", "entity")
 _PASSAGE_FIELDS = ("article_id", "section_heading", "anchor", "text")
 
 
@@ -62,13 +63,16 @@ class SearchConfig:
 
 @dataclass(frozen=True, slots=True)
 class _Ranked:
-    """A hit of the article query, re-ranked: its id, score, whether it has only some of the
-    words, and the words it lacks."""
+    """A hit of the article query, re-ranked: the engine's hit, whether it has only some of
+    the words, and the words it lacks."""
 
-    article_id: str
-    score: float
+    hit: RawHit
     partial: bool = False
     missing: tuple[str, ...] = ()
+
+    @property
+    def article_id(self) -> str:
+        return str(self.hit.fields["article_id"])
 
 
 class Searcher:
@@ -150,13 +154,12 @@ class Searcher:
         wanted = offset + size
         if planned.is_empty:  # filters alone
             found = self.engine.run(Retrieval(
-                Bool(must=(MatchAll(),), filter=filters), limit=wanted, fields=("article_id",),
+                Bool(must=(MatchAll(),), filter=filters), limit=wanted, fields=_HIT_FIELDS,
                 count=True, facets=facets.REQUESTS), version)
-            return [_Ranked(str(h.fields["article_id"]), h.score) for h in found.hits], \
-                found.total, found.facets
+            return [_Ranked(h) for h in found.hits], found.total, found.facets
         full = self.engine.run(Retrieval(
             plan.all_words_query(planned, filters), limit=max(wanted, ranking.RERANK_WINDOW),
-            fields=("article_id", "title_key"), count=True, facets=facets.REQUESTS), version)
+            fields=_HIT_FIELDS, count=True, facets=facets.REQUESTS), version)
         ranked = self._reranked(planned, full.hits)
         total, counts = full.total, full.facets
         if full.total < ranking.PARTIAL_BELOW and len(planned.words) + len(planned.phrases) > 1:
@@ -165,7 +168,7 @@ class Searcher:
             some = self.engine.run(Retrieval(
                 plan.any_words_query(planned, filters),
                 limit=max(wanted, ranking.RERANK_WINDOW) + full.total,
-                fields=("article_id", "title_key"), count=True, facets=facets.REQUESTS),
+                fields=_HIT_FIELDS, count=True, facets=facets.REQUESTS),
                 version)
             have_all = {r.article_id for r in ranked}
             partial = [h for h in some.hits if str(h.fields["article_id"]) not in have_all]
@@ -183,8 +186,7 @@ class Searcher:
         scored = [(h.score, ranking.title_score(words, str(h.fields.get("title_key") or ""),
                                                  stopwords, joined)) for h in window]
         order = ranking.rerank(scored)
-        return [_Ranked(str(window[i].fields["article_id"]), window[i].score) for i in order] \
-            + [_Ranked(str(h.fields["article_id"]), h.score) for h in rest]
+        return [_Ranked(window[i]) for i in order] + [_Ranked(h) for h in rest]
 
     def _by_share(
         self, planned: plan.QueryPlan, hits: Sequence[RawHit], version: str | None
@@ -200,9 +202,8 @@ class Searcher:
 
         ordered = sorted(window, key=lambda r: (-round(share(r.article_id), 6),
                                                 position[r.article_id]))
-        return [_Ranked(r.article_id, r.score, partial=True) for r in ordered] + [
-            _Ranked(str(h.fields["article_id"]), h.score, partial=True)
-            for h in hits[ranking.RERANK_WINDOW :]
+        return [_Ranked(r.hit, partial=True) for r in ordered] + [
+            _Ranked(h, partial=True) for h in hits[ranking.RERANK_WINDOW :]
         ]
 
     def _named_missing(
@@ -218,7 +219,7 @@ class Searcher:
             return ranked
         holders = self._holders(planned, tuple(r.article_id for r in doubtful), version)
         named = [
-            _Ranked(r.article_id, r.score, r.partial,
+            _Ranked(r.hit, r.partial,
                     tuple(w.text for w in planned.words if r.article_id not in holders[w.folded]))
             if r in doubtful else r
             for r in shown
@@ -245,19 +246,11 @@ class Searcher:
         if not shown:
             return ()
         ids = tuple(r.article_id for r in shown)
-        stored = self.engine.run(Retrieval(
-            Bool(must=(MatchAll(),), filter=(Term("doc_type", ARTICLE),
-                                             OneOf("article_id", ids))),
-            limit=len(ids), fields=_HIT_FIELDS), version)
-        by_id = {str(h.fields["article_id"]): h.fields for h in stored.hits}
         matcher = Matcher.for_query(planned.query, self.analyzer).with_forms(
             n for w in planned.words for n in w.near
         )
         passages = self._best_passages(planned, ids, matcher, version)
-        return tuple(
-            _hit(by_id[r.article_id], r, passages.get(r.article_id), matcher)
-            for r in shown if r.article_id in by_id
-        )
+        return tuple(_hit(r, passages.get(r.article_id), matcher) for r in shown)
 
     def _best_passages(
         self, planned: plan.QueryPlan, ids: tuple[str, ...], matcher: Matcher,
@@ -319,9 +312,8 @@ class Searcher:
         return related_articles(self.engine, text, exclude_article, limit, self.analyzer)
 
 
-def _hit(
-    fields: Any, ranked: _Ranked, passage: PassageCandidate | None, matcher: Matcher
-) -> Hit:
+def _hit(ranked: _Ranked, passage: PassageCandidate | None, matcher: Matcher) -> Hit:
+    fields = ranked.hit.fields
     section = None
     if passage is not None and passage.heading and passage.anchor:
         section = SectionRef(heading=passage.heading, anchor=passage.anchor)
@@ -337,7 +329,7 @@ def _hit(
         section=section,
         labels=tuple(fields.get("labels") or ()),
         entities=tuple(entities),
-        score=ranked.score,
+        score=ranked.hit.score,
         missing=ranked.missing,
     )
 

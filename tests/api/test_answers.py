@@ -11,6 +11,7 @@ import json
 import logging
 import threading
 import time
+from collections.abc import Hashable
 from pathlib import Path
 from typing import Any
 
@@ -109,7 +110,7 @@ def test_a_version_switch_is_a_new_answer_for_every_worker(
     settings: Settings, enriched_seeds: dict[str, Any]
 ) -> None:
     (first, first_engine), (second, second_engine) = (
-        worker(settings, live_version_ttl=0), worker(settings, live_version_ttl=0)
+        worker(settings), worker(settings)
     )
     try:
         version = first_engine.create_version()
@@ -128,26 +129,71 @@ def test_a_version_switch_is_a_new_answer_for_every_worker(
         second_engine.close()
 
 
-def test_the_live_version_is_read_once_per_ttl(seed_workers_settings: Settings) -> None:
+def test_the_generation_is_read_once_per_ttl(seed_workers_settings: Settings) -> None:
     reads = 0
 
-    class VersionCounting(CountingEngine):
-        def live_version(self) -> str | None:
+    class GenerationCounting(CountingEngine):
+        def generation(self, version: str | None = None) -> Hashable:
             nonlocal reads
             reads += 1
-            return super().live_version()
+            return super().generation(version)
 
-    engine = VersionCounting.from_settings(seed_workers_settings)
+    engine = GenerationCounting.from_settings(seed_workers_settings)
     try:
         for ttl, more_reads in ((3600.0, 0), (0.0, 4)):
-            service = SearchService(seed_workers_settings, engine, live_version_ttl=ttl)
+            service = SearchService(seed_workers_settings, engine, generation_ttl=ttl)
             service.search_json(MAGNESIUM)
             reads = 0
-            for _ in range(4):  # answered from the cache: only the service reads the version
+            for _ in range(4):  # answered from the cache: only the service reads it
                 service.search_json(MAGNESIUM)
             assert reads == more_reads
     finally:
         engine.close()
+
+
+def test_no_answer_older_than_a_write_is_served_once_the_write_returns(
+    settings: Settings, enriched_seeds: dict[str, Any]
+) -> None:
+    """The race of issue 18: a writer (another process: an engine of its own, as `ingest` or
+    an incremental reindex has) commits into the live version while two workers answer the
+    same query in a loop. Before, a worker whose reader had not yet reloaded stored the old
+    answer again under the unchanged key, and served it until it expired."""
+    writer = TantivyEngine.from_settings(settings)
+    version = writer.create_version()
+    writer.write(version, [enriched_seeds["depression"]])
+    writer.switch(version)
+    (first, first_engine), (second, second_engine) = worker(settings), worker(settings)
+    adhd = enriched_seeds["adhd"]
+    stop = threading.Event()
+    errors: list[BaseException] = []
+
+    def hammer(service: SearchService) -> None:
+        try:
+            while not stop.is_set():
+                service.search_json(MAGNESIUM)
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=hammer, args=(s,)) for s in (first, second)]
+    for thread in threads:
+        thread.start()
+    try:
+        for _round in range(5):
+            assert {first.search(MAGNESIUM)["total"], second.search(MAGNESIUM)["total"]} == {1}
+            writer.write(version, [adhd])  # returns once committed
+            assert first.search(MAGNESIUM)["total"] == 2
+            assert second.search(MAGNESIUM)["total"] == 2
+            assert writer.delete(version, [adhd.page.id]) == 1
+            assert first.search(MAGNESIUM)["total"] == 1
+            assert second.search(MAGNESIUM)["total"] == 1
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join()
+        first_engine.close()
+        second_engine.close()
+        writer.close()
+    assert not errors
 
 
 def test_forgetting_answers_in_one_worker_forgets_them_for_all(

@@ -6,6 +6,7 @@ and the 503 case points the app at an Elasticsearch address where nothing listen
 
 from __future__ import annotations
 
+import io
 import logging
 from collections.abc import Callable
 from pathlib import Path
@@ -60,6 +61,23 @@ def _post(url: str, body: bytes) -> Callable[[Path], TestResponse]:
     return call
 
 
+def _post_json(url: str, body: bytes, chunked: bool = False) -> Callable[[Path], TestResponse]:
+    """A POST of a JSON body under the default body limit (1 MB); chunked: without a length."""
+    def call(tmp_path: Path) -> TestResponse:
+        client = create_app(api_settings_for(tmp_path / "data")).test_client()
+        if not chunked:
+            return client.post(url, data=body, content_type="application/json")
+        return client.post(url, input_stream=io.BytesIO(body), headers={
+            "Transfer-Encoding": "chunked", "Content-Type": "application/json"})
+    return call
+
+
+# Deeply nested arrays: Python's JSON parser recurses once per level (RecursionError, 500).
+JSON_BOMB = b"[" * 200_000 + b"]" * 200_000
+# A draft over the 1 MB body limit, sent without a length (chunked): was cut short, then 400.
+CHUNKED_DRAFT = b'{"text": "' + b"woord " * 400_000 + b'"}'
+
+
 ERROR_CASES: list[tuple[str, Callable[[Path], TestResponse], int, str]] = [
     ("page below 1", _get("/api/search?q=magnesium&page=0"), 400, "invalid_parameter"),
     ("size over 50", _get("/api/search?q=magnesium&size=51"), 400, "invalid_parameter"),
@@ -83,6 +101,11 @@ ERROR_CASES: list[tuple[str, Callable[[Path], TestResponse], int, str]] = [
      .delete("/api/health"), 405, "method_not_allowed"),
     ("body over the limit", _post("/api/search?q=magnesium", b"x" * 1001), 413,
      "payload_too_large"),
+    ("JSON bomb", _post_json("/api/overlap", JSON_BOMB[:600_000]), 400, "bad_request"),
+    ("JSON nested in a field", _post_json("/api/overlap", b'{"text": ' + JSON_BOMB[:400_000]
+                                          + b"}"), 400, "bad_request"),
+    ("chunked body over the limit", _post_json("/api/overlap", CHUNKED_DRAFT, chunked=True),
+     413, "payload_too_large"),
     ("rate limit", _rate_limited, 429, "rate_limited"),
     ("engine unreachable", _engine_down, 503, "engine_unavailable"),
 ]
@@ -157,3 +180,16 @@ def test_request_id_is_made_up_when_absent_or_unsafe(bare_client: FlaskClient) -
     assert len(plain) == 32
     hostile = bare_client.get("/api/nothing", headers={"X-Request-ID": "a\tb<script>"})
     assert hostile.headers["X-Request-ID"] != "a\tb<script>"
+
+
+def test_a_json_bomb_is_refused_before_it_is_parsed(tmp_path: Path) -> None:
+    body = _post_json("/api/overlap", JSON_BOMB)(tmp_path).get_json()
+    assert "deeper than 32 levels" in body["error"]["message"]
+
+
+def test_a_chunked_body_within_the_limit_reaches_the_view_whole(tmp_path: Path) -> None:
+    """The chunked body is read once for its size and then given to the view as it was: a
+    draft that is not JSON is still answered as such, not as a cut-off body."""
+    response = _post_json("/api/overlap", b'{"tekst": "x"}', chunked=True)(tmp_path)
+    assert response.status_code == 400
+    assert "'tekst'" in response.get_json()["error"]["message"]

@@ -5,21 +5,23 @@ from __future__ import annotations
 import pytest
 from werkzeug.datastructures import MultiDict
 
-from indexer.settings import Settings, load_settings
+from indexer.settings import SettingsError, load_settings
+from search_api.config import ApiConfig, ParamLimits
 from search_api.errors import ParameterError
 from search_api.params import no_params, search_params, suggest_params
 
 
 @pytest.fixture(scope="module")
-def settings() -> Settings:
-    return load_settings(rate_limit_enabled=False)
+def settings() -> ParamLimits:
+    """The limits the API takes from the default settings."""
+    return ApiConfig.from_settings(load_settings(rate_limit_enabled=False)).params
 
 
 def args(*pairs: tuple[str, str]) -> MultiDict[str, str]:
     return MultiDict(list(pairs))
 
 
-def test_defaults_and_repeated_filters(settings: Settings) -> None:
+def test_defaults_and_repeated_filters(settings: ParamLimits) -> None:
     params = search_params(
         args(("q", "  magnesium "), ("label", "ADHD"), ("label", "Depressie"),
              ("entity", "RECEPTOR:NMDA-receptor"), ("label", "ADHD")),
@@ -31,7 +33,7 @@ def test_defaults_and_repeated_filters(settings: Settings) -> None:
     assert params.entities == ("RECEPTOR:NMDA-receptor",)
 
 
-def test_control_characters_become_spaces(settings: Settings) -> None:
+def test_control_characters_become_spaces(settings: ParamLimits) -> None:
     assert search_params(args(("q", "magne\x00sium\x1b")), settings).q == "magne sium"
 
 
@@ -52,27 +54,27 @@ def test_control_characters_become_spaces(settings: Settings) -> None:
         ((("page", "1"),), "q"),
     ],
 )
-def test_refused(settings: Settings, pairs: tuple[tuple[str, str], ...], parameter: str) -> None:
+def test_refused(settings: ParamLimits, pairs: tuple[tuple[str, str], ...], parameter: str) -> None:
     with pytest.raises(ParameterError) as caught:
         search_params(args(*pairs), settings)
     assert caught.value.parameter == parameter
 
 
-def test_too_many_filters(settings: Settings) -> None:
+def test_too_many_filters(settings: ParamLimits) -> None:
     pairs = [("q", "x")] + [("label", f"l{i}") for i in range(21)]
     with pytest.raises(ParameterError):
         search_params(args(*pairs), settings)
 
 
 def test_query_length_follows_settings() -> None:
-    short = load_settings(max_query_chars=5)
+    short = ParamLimits.from_settings(load_settings(max_query_chars=5))
     assert search_params(args(("q", "abcde")), short).q == "abcde"
     with pytest.raises(ParameterError):
         search_params(args(("q", "abcdef")), short)
 
 
 def test_page_size_follows_settings() -> None:
-    small = load_settings(max_page_size=20, max_result_window=100)
+    small = ParamLimits.from_settings(load_settings(max_page_size=20, max_result_window=100))
     with pytest.raises(ParameterError):
         search_params(args(("q", "x"), ("size", "21")), small)
     with pytest.raises(ParameterError):
@@ -80,7 +82,7 @@ def test_page_size_follows_settings() -> None:
     assert search_params(args(("q", "x"), ("page", "10"), ("size", "10")), small).page == 10
 
 
-def test_suggest_and_no_params(settings: Settings) -> None:
+def test_suggest_and_no_params(settings: ParamLimits) -> None:
     assert suggest_params(args(("q", "magn")), settings).limit == 10
     assert suggest_params(args(("q", "magn"), ("limit", "3")), settings).limit == 3
     with pytest.raises(ParameterError):
@@ -88,3 +90,9 @@ def test_suggest_and_no_params(settings: Settings) -> None:
     no_params(args())
     with pytest.raises(ParameterError):
         no_params(args(("x", "1")))
+
+
+@pytest.mark.parametrize("limit", ["lots", "120/fortnight", ""])
+def test_a_rate_limit_that_does_not_parse_stops_start_up_naming_the_setting(limit: str) -> None:
+    with pytest.raises(SettingsError, match="SITESEARCH_RATE_LIMIT"):
+        ApiConfig.from_settings(load_settings(rate_limit=limit))

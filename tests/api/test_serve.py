@@ -6,8 +6,6 @@ import http.client
 import os
 import socket
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,28 +14,11 @@ import psutil
 import pytest
 from click.testing import CliRunner
 
-from bench.api import connections_per_worker, free_port, stop_server
+from bench.api import connections_per_worker, free_port
 from indexer.cli import main
 from indexer.settings import load_settings
 from search_api.serve import migration_note
-from tests.conftest import SEEDS_DIR
-
-SITESEARCH = Path(sys.executable).with_name("sitesearch")
-
-
-def wait_for_health(url: str, process: subprocess.Popen[bytes], limit_s: float = 60) -> None:
-    """Poll /api/health until it answers 200 (a bound on waiting, not an assertion on time)."""
-    deadline = time.monotonic() + limit_s
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"serve exited with {process.returncode}")
-        try:
-            if httpx.get(url + "/api/health", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    raise AssertionError("serve did not become healthy")
+from tests.api.conftest import SITESEARCH, ingest_seeds, serve_env, serving, wait_for_health
 
 
 @pytest.fixture(scope="module")
@@ -49,28 +30,10 @@ def served_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def server(served_dir: Path) -> Iterator[tuple[str, int]]:
     """The served gunicorn (two workers, as in production): its URL and its master's pid."""
-    data_dir = served_dir / "data"
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("SITESEARCH_")},
-        "SITESEARCH_DATA_DIR": str(data_dir),
-        "SITESEARCH_WORKERS": "2",
-        "SITESEARCH_THREADS": "2",
-        "SITESEARCH_RATE_LIMIT_ENABLED": "false",
-    }
-    subprocess.run([str(SITESEARCH), "ingest", str(SEEDS_DIR)], env=env, check=True,
-                   capture_output=True, timeout=300)
-    port = free_port()
-    with (served_dir / "gunicorn.log").open("wb") as log:
-        process = subprocess.Popen(
-            [str(SITESEARCH), "serve", "--host", "127.0.0.1", "--port", str(port)],
-            env=env, stdout=subprocess.DEVNULL, stderr=log,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_for_health(url, process)
+    env = serve_env(served_dir / "data")
+    ingest_seeds(env)
+    with serving(env, served_dir / "gunicorn.log") as (url, process):
         yield url, process.pid
-    finally:
-        stop_server(process)
 
 
 @pytest.fixture(scope="module")
@@ -203,3 +166,24 @@ def test_dev_server_serves_the_api(tmp_path: Path) -> None:
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+def test_compose_puts_a_buffering_proxy_in_front_of_the_api() -> None:
+    """docker-compose.yml: nginx (nginx.conf) is the only way in; the API trusts one hop."""
+    import yaml  # type: ignore[import-untyped]
+
+    root = Path(__file__).resolve().parents[2]
+    services = yaml.safe_load((root / "docker-compose.yml").read_text())["services"]
+    api, nginx = services["api"], services["nginx"]
+    assert "ports" not in api and "8000" in [str(p) for p in api["expose"]]
+    assert "SITESEARCH_TRUSTED_PROXIES=1" in api["environment"]
+    assert nginx["ports"] == ["127.0.0.1:8000:8080"]
+    assert nginx["depends_on"]["api"]["condition"] == "service_healthy"
+    conf = (root / "nginx.conf").read_text()
+    for directive in ("client_header_timeout 10s", "client_body_timeout 10s",
+                      "client_max_body_size 1m", "proxy_request_buffering on",
+                      "proxy_buffering on", "X-Forwarded-For $remote_addr"):
+        assert directive in conf
+    for status, code in ((408, "request_timeout"), (413, "payload_too_large"),
+                         (414, "uri_too_long"), (400, "bad_request")):
+        assert f'return {status} \'{{"error": {{"status": {status}, "code": "{code}"' in conf

@@ -51,27 +51,3 @@ def test_progress_is_a_bar_on_a_terminal_and_lines_elsewhere(
     assert err[0] == "reindex: parse: 2 to do"
     assert err[1].startswith("reindex: parse: 1/2 (")
     assert err[2].startswith("reindex: parse: 1 done in ")
-
-
-@pytest.mark.slow
-def test_an_incremental_run_that_writes_makes_the_api_forget_its_shared_answers(
-    job_settings: Settings, store: RawStore
-) -> None:
-    """The API's workers share answers keyed by the live version; an incremental run changes
-    that version in place, so the job clears them (a run that writes nothing keeps them)."""
-    from search_api.answers import SharedAnswers
-
-    from .stores import put_variant
-
-    env = {"SITESEARCH_DATA_DIR": str(job_settings.data_dir)}
-    assert CliRunner().invoke(main, ["reindex", "--workers", "1"], env=env).exit_code == 0
-    answers = SharedAnswers(job_settings)
-    answers.put("an answer", b'{"total":12}')
-    incremental = ["reindex", "--incremental", "--workers", "1"]
-    assert CliRunner().invoke(main, incremental, env=env).exit_code == 0
-    assert answers.get("an answer") == b'{"total":12}'  # nothing written: kept
-    put_variant(store, 3, extra="Nieuw: magnesium helpt ook bij kramp.")
-    result = CliRunner().invoke(main, incremental, env=env)
-    assert result.exit_code == 0, result.output
-    assert answers.get("an answer") is None
-    answers.close()

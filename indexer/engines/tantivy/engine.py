@@ -9,6 +9,7 @@ version reach tantivy's reader within about a second.
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections import Counter
@@ -60,6 +61,7 @@ class _Live:
     pointer_key: tuple[int, int, int]
     catalog: dict[int, dict[str, Any]] | None = None
     catalog_key: Hashable = None
+    reloaded_to: str = ""  # the commit (its meta.json) the reader was last reloaded to
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -303,7 +305,16 @@ class TantivyEngine:
         live = self._reader() if version is None else self._version_reader(version)
         if live is None:
             return None
-        return self._generation_of(live, live.index.searcher())
+        # Each commit replaces meta.json (a new inode; its mtime alone can repeat in a tick).
+        meta = os.stat(self.store.root / live.version / "meta.json")
+        written = f"{meta.st_ino}.{meta.st_mtime_ns}.{meta.st_size}"
+        if live.reloaded_to != written:
+            # Another process committed: reload now rather than after tantivy's delay, so
+            # that what is read after this call is at least this generation (the API keys
+            # its remembered answers by it).
+            live.index.reload()
+            live.reloaded_to = written
+        return (self._generation_of(live, live.index.searcher()), written)
 
     def vocabulary_source(self, version: str | None = None) -> VocabularySource | None:
         live = self._reader() if version is None else self._version_reader(version)
