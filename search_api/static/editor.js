@@ -99,6 +99,47 @@
     return "weinig overlap";
   }
 
+  // Every passage of the checked text, in order, with its own coverage and its shared text
+  // marked; each links to its matches in the list below.
+  function renderPassages(report) {
+    const part = $("passages-part"), list = $("passages");
+    const passages = report.passages || [];
+    part.hidden = passages.length === 0;
+    list.replaceChildren(...passages.map((item) => {
+      const ranges = item.matches.flatMap((i) => report.matches[i].spans.map((s) => [s.start, s.end]));
+      const name = place(item.passage);
+      const head = el("p", { className: "coverage" }, el("strong", {}, capitalised(name)), " ");
+      if (item.compared) {
+        const meter = el("meter", {
+          min: "0", max: "1", low: "0.1", high: "0.3", optimum: "0", value: String(item.coverage),
+          "aria-label": capitalised(name) + ": " + percent.format(item.coverage) + " staat elders",
+        }, percent.format(item.coverage));
+        head.append(meter, " " + percent.format(item.coverage) + " staat elders");
+      } else {
+        head.append(item.boilerplate ? "standaardtekst van de site (telt niet mee)"
+          : "te kort om te vergelijken");
+      }
+      const links = item.matches.map((i) =>
+        el("a", { href: "#match-" + (i + 1) }, "overeenkomst " + (i + 1)));
+      if (links.length) {
+        head.append(" — zie ");
+        links.forEach((link, n) => head.append(...(n ? [", ", link] : [link])));
+      }
+      return el("li", { className: "passage " + level(item) }, head,
+        el("blockquote", {}, markedText(item.passage.text, ranges)));
+    }));
+  }
+
+  function level(item) {
+    if (!item.compared) return "not-compared";
+    if (item.coverage >= 0.3) return "much";
+    return item.coverage >= 0.1 ? "some" : "little";
+  }
+
+  function capitalised(text) {
+    return text.charAt(0).toUpperCase() + text.slice(1);
+  }
+
   function renderReport(report, isDraft) {
     const name = isDraft ? "het concept" : "“" + report.article.title + "”";
     const count = report.matches.length;
@@ -115,12 +156,13 @@
     $("fraction-meter").textContent = percent.format(report.duplicated_fraction);
     $("fraction-word").textContent = fractionWord(report.duplicated_fraction);
 
+    renderPassages(report);
     const matches = $("matches");
     matches.replaceChildren();
-    for (const match of report.matches) {
+    for (const [i, match] of report.matches.entries()) {
       const mine = match.spans.map((s) => [s.start, s.end]);
       const theirs = match.spans.map((s) => [s.other_start, s.other_end]);
-      matches.append(el("li", { className: "match" },
+      matches.append(el("li", { className: "match", id: "match-" + (i + 1), tabindex: "-1" },
         el("p", { className: "similarity" },
           "Overeenkomst: " + percent.format(match.similarity) + " van deze passage"),
         el("div", { className: "pair" },
