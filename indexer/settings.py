@@ -169,7 +169,24 @@ class Settings(BaseSettings):
     crawl_max_depth: int = Field(10, ge=0, description="Link depth from the start URL.")
     crawl_max_url_length: int = Field(2048, ge=16, description="Longest URL followed.")
     crawl_max_bytes: int = Field(5_000_000, ge=1, description="Largest response (decoded).")
-    crawl_timeout: float = Field(10.0, gt=0, description="Connect and read timeout (s).")
+    crawl_timeout: float = Field(
+        10.0, gt=0, description="Connect timeout and longest wait for one read (s)."
+    )
+    crawl_response_deadline: float = Field(
+        30.0, gt=0,
+        description="Longest time (s) for one response, connect + headers + body: a server "
+                    "that sends more slowly fails the page (not retried), the crawl goes on.",
+    )
+    crawl_sitemap_deadline: float = Field(
+        120.0, gt=0,
+        description="Longest time (s) spent reading robots.txt and sitemaps before crawling; "
+                    "sitemaps not read by then are noted in the summary.",
+    )
+    crawl_deadline: float = Field(
+        0.0, ge=0,
+        description="Longest time (s) a crawl runs; then it stops and the same command "
+                    "resumes it (0: no limit).",
+    )
     crawl_retries: int = Field(3, ge=0, description="Retries on 429/5xx/timeouts.")
     crawl_max_redirects: int = Field(5, ge=0, description="Redirect hops followed.")
     crawl_allowed_private_hosts: list[str] = Field(
@@ -184,7 +201,9 @@ class Settings(BaseSettings):
     )
     crawl_max_per_pattern: int = Field(
         200, ge=1,
-        description="URLs fetched per path pattern (digits folded): stops calendar-like traps.",
+        description="URLs followed from links per date-like pattern (calendar and archive "
+                    "pages, digits folded). Numbered pages that are not dates, and URLs the "
+                    "sitemaps list, are never capped.",
     )
     crawl_state_every: int = Field(
         10, ge=1, description="Pages between two saves of the resumable crawl state."

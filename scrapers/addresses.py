@@ -27,6 +27,10 @@ class AddressRefused(Exception):
     """The host resolves to an address the crawler must not contact (or does not resolve)."""
 
 
+class HostUnresolved(AddressRefused):
+    """The host name has no address (DNS): nothing is listening under that name."""
+
+
 def system_resolver(host: str, port: int) -> list[str]:
     """The addresses of `host` from the system resolver (socket.getaddrinfo), in its order."""
     infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
@@ -78,9 +82,9 @@ class AddressPolicy:
         try:
             found = self._resolver(host.strip("[]"), port)
         except (OSError, UnicodeError) as exc:
-            raise AddressRefused(f"{host} does not resolve: {exc}") from None
+            raise HostUnresolved(f"{host} does not resolve: {exc}") from None
         if not found:
-            raise AddressRefused(f"{host} does not resolve")
+            raise HostUnresolved(f"{host} does not resolve")
         if _host_key(host) in self._trusted:
             return found[0]
         for text in found:

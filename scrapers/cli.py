@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from indexer.cli.common import echo_json, settings_or_exit, warn
-from indexer.errors import InputError
+from indexer.errors import InputError, SiteSearchError
 from indexer.settings import Settings
 
 
@@ -28,9 +28,12 @@ def crawl(url: str, max_pages: int | None, delay: float | None, index: bool,
 
     Obeys robots.txt, reads the sitemaps, sends conditional requests for pages already stored,
     marks pages that now answer 404/410 as gone, and resumes an interrupted crawl of the same
-    URL. Exit status 0 when the crawl ran (even if some pages failed; see the summary).
+    URL. Exit status 0 when the crawl ran (even if some pages failed; see the summary); 1 when
+    nothing answers at URL, when URL itself gave no page and nothing was crawled, or (with
+    --index) when indexing or the verification of the new index version failed.
     """
     from indexer.pages.rawstore import RawStore
+    from scrapers.config import CrawlConfig
     from scrapers.crawler import Crawler, Outcome
 
     settings = settings_or_exit()
@@ -41,21 +44,38 @@ def crawl(url: str, max_pages: int | None, delay: float | None, index: bool,
         progress.update(outcome)
 
     try:
-        crawler = Crawler(settings, store, url, delay=delay, max_pages=max_pages,
-                          on_outcome=report)
+        config = CrawlConfig.from_settings(settings, delay=delay, max_pages=max_pages)
+        crawler = Crawler(config, store, url, on_outcome=report)
+        summary = crawler.run()
     except InputError as exc:
         raise click.ClickException(str(exc)) from None
-    try:
-        summary = crawler.run()
     finally:
         progress.close()
     data = summary.as_dict()
-    if index:
-        data["index"] = _index(settings)
+    failures: list[str] = []
+    if start_failure := summary.start_failure():
+        failures.append(
+            f"De start-URL {summary.start_url} gaf geen pagina ({start_failure}); er is niets "
+            "gecrawld."
+        )
+    if index and not failures:
+        try:
+            data["index"] = _index(settings)
+        except SiteSearchError as exc:  # another job holds the lock, no engine, ...
+            data["index"] = {"ok": False, "problems": [str(exc)]}
+        if not data["index"]["ok"]:
+            failures.append(
+                "Indexeren is mislukt of de nieuwe versie is geweigerd; de live index is niet "
+                "vervangen: " + "; ".join(data["index"]["problems"] or ["zie het rapport"])
+            )
     if as_json:
         echo_json(data)
     else:
         _print_summary(data)
+    if failures:
+        for failure in failures:
+            warn(failure)
+        sys.exit(1)
 
 
 class _Progress:
@@ -93,8 +113,6 @@ def _index(settings: Settings) -> dict[str, Any]:
     engine = make_engine(settings)
     mode = "incremental" if engine.live_version() is not None else "full"
     report = run_reindex(settings, engine, ReindexOptions(mode=mode))
-    if not report.ok:
-        warn(report.summary())
     return report.model_dump(mode="json")
 
 
@@ -118,7 +136,7 @@ def _print_summary(data: dict[str, Any]) -> None:
         click.echo(f"  stored with a problem: {url}: {reason}")
     if data.get("stopped"):
         click.echo("  stopped before the end: run the same command again to resume")
-    if "index" in data:
+    if "index" in data and "mode" in data["index"]:
         index = data["index"]
         click.echo(
             f"  index ({index['mode']}): {'ok' if index['ok'] else 'FAILED'}, "

@@ -1,9 +1,13 @@
 """One polite, bounded HTTP GET: what the crawler asks of the network.
 
-- Timeouts on connect and read (`settings.crawl_timeout`).
-- Retries with exponential backoff (`crawl_backoff_base` * 2**n) on 429, 5xx, timeouts and
+- A timeout on connect and on each read (`timeout`), and a total deadline for the whole
+  response, connect + headers + body (`response_deadline`, `scrapers.deadline`): a server that
+  drips its answer fails the page at the deadline, and that is not retried.
+- Retries with exponential backoff (`backoff_base` * 2**n) on 429, 5xx, timeouts and
   connection errors, honouring Retry-After (seconds or an HTTP date), each wait capped at
-  `crawl_max_backoff`.
+  `max_backoff`. A refused connection, a connect timeout or an unknown host name at an origin
+  that has not answered yet is not retried: nothing is listening there (the crawl says so at
+  once instead of after a round of retries).
 - A size limit on the DECODED body, enforced while reading: the body is read raw and inflated
   here with a bounded zlib call, so a small gzip that expands past the limit is cut off after
   at most limit+1 bytes of output (never inflated in full). Only gzip/deflate are accepted
@@ -11,28 +15,31 @@
 - A content-type check before the body is read: only the types the caller accepts.
 - No automatic redirects: each hop is normalised, checked for loops, checked by the caller's
   `allow_redirect` (same site, robots.txt) and by the address policy, up to
-  `crawl_max_redirects` hops.
+  `max_redirects` hops.
 - Every request passes the address policy and then goes to the very address that was checked
   (the URL's host is replaced by the IP, the Host header and TLS SNI keep the name), so a DNS
-  answer cannot change between check and connection. The client ignores proxy environment
-  variables for the same reason (a proxy would connect on our behalf, unchecked).
+  answer cannot change between check and connection. No proxy is ever used for the same reason
+  (a proxy would connect on our behalf, unchecked): httpcore's connection pool directly.
 """
 
 from __future__ import annotations
 
 import email.utils
+import threading
 import time
 import zlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Literal
 from urllib.parse import urlsplit, urlunsplit
 
+import httpcore
 import httpx
 
-from indexer.settings import Settings
-from scrapers.addresses import AddressPolicy, AddressRefused
+from scrapers.addresses import AddressPolicy, AddressRefused, HostUnresolved
+from scrapers.config import CrawlConfig
+from scrapers.deadline import DeadlineBackend
 from scrapers.pacing import Pacer
 from scrapers.urls import UrlRejected, normalise_url, origin
 
@@ -55,12 +62,18 @@ FailureKind = Literal["failed", "skipped"]
 
 
 class FetchError(Exception):
-    """A URL that could not be fetched (kind "failed") or was not wanted (kind "skipped")."""
+    """A URL that could not be fetched (kind "failed") or was not wanted (kind "skipped").
 
-    def __init__(self, reason: str, kind: FailureKind = "failed") -> None:
+    `unreachable`: nothing answered at all (refused connection, connect timeout, unknown host).
+    """
+
+    def __init__(
+        self, reason: str, kind: FailureKind = "failed", unreachable: bool = False
+    ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.kind: FailureKind = kind
+        self.unreachable = unreachable
 
 
 @dataclass(frozen=True)
@@ -77,38 +90,41 @@ class FetchResult:
     retry_waits: tuple[float, ...] = field(default=())
 
 
-def make_client(settings: Settings) -> httpx.Client:
-    """The HTTP client of one crawl: our User-Agent, timeouts, no redirects, no proxies."""
-    timeout = settings.crawl_timeout
-    return httpx.Client(
-        headers={"User-Agent": settings.user_agent, "Accept-Encoding": "gzip, deflate"},
-        timeout=httpx.Timeout(connect=timeout, read=timeout, write=timeout, pool=timeout),
-        follow_redirects=False,
-        trust_env=False,
-        limits=httpx.Limits(max_connections=max(2, settings.crawl_concurrency * 2)),
+_CONNECT_FAILURES = (httpcore.ConnectError, httpcore.ConnectTimeout)
+_RETRIED = (httpcore.TimeoutException, httpcore.NetworkError, httpcore.ProtocolError)
+
+
+def make_pool(config: CrawlConfig, backend: DeadlineBackend) -> httpcore.ConnectionPool:
+    """The connections of one crawl: httpx's TLS defaults, the deadline backend, no proxy."""
+    return httpcore.ConnectionPool(
+        ssl_context=httpx.create_ssl_context(trust_env=False),
+        max_connections=max(2, config.concurrency * 2),
+        network_backend=backend,
     )
 
 
 class Fetcher:
-    """GETs URLs under the crawl's policies (addresses, pacing, limits, retries)."""
+    """GETs URLs under the crawl's policies (addresses, pacing, limits, deadlines, retries)."""
 
     def __init__(
         self,
-        settings: Settings,
+        config: CrawlConfig,
         policy: AddressPolicy,
         pacer: Pacer,
-        client: httpx.Client | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        self.settings = settings
+        self.config = config
         self.policy = policy
         self.pacer = pacer
-        self.client = client or make_client(settings)
+        self.backend = DeadlineBackend()
+        self.pool = make_pool(config, self.backend)
         self._sleep = sleep
+        self._answered: set[str] = set()  # origins that have answered at least once
+        self._lock = threading.Lock()
 
     def close(self) -> None:
-        """Close the HTTP client's connections."""
-        self.client.close()
+        """Close the connections."""
+        self.pool.close()
 
     def fetch(
         self,
@@ -126,21 +142,28 @@ class Fetcher:
         `truncate`: keep the first `max_bytes` of a longer body instead of failing.
         Raises FetchError; HTTP error statuses are returned, not raised.
         """
-        limit = max_bytes or self.settings.crawl_max_bytes
+        limit = max_bytes or self.config.max_bytes
         seen = [url]
-        current = url
-        for _ in range(self.settings.crawl_max_redirects + 1):
+        current = request = url
+        for _ in range(self.config.max_redirects + 1):
             headers = conditional(current) if conditional else {}
-            result = self._with_retries(current, headers, accept, limit, truncate)
+            result = self._with_retries(request, headers, accept, limit, truncate)
             location = result.headers.get("location")
             if result.status not in _REDIRECTS or not location:
-                return replace(result, redirects=tuple(seen[1:]))
+                return replace(result, url=current, redirects=tuple(seen[1:]))
             try:
                 target = normalise_url(
-                    location, base=current, max_length=self.settings.crawl_max_url_length
+                    location, base=request, max_length=self.config.max_url_length
+                )
+                exact = normalise_url(
+                    location, base=request, max_length=self.config.max_url_length,
+                    keep_index=True,
                 )
             except UrlRejected as exc:
                 raise FetchError(f"redirect to an unusable URL {location[:200]!r}: {exc}") from None
+            if target == current and exact != request:
+                request = exact  # the server insists on the index file: /a/ -> /a/index.html
+                continue
             if target in seen:
                 raise FetchError(f"redirect loop: {' -> '.join([*seen, target])}")
             hop = urlsplit(target)
@@ -153,33 +176,36 @@ class Fetcher:
             if allow_redirect is not None and (reason := allow_redirect(target)):
                 raise FetchError(f"redirect to {target} refused: {reason}")
             seen.append(target)
-            current = target
+            current, request = target, exact  # ask for what the server named
         raise FetchError(
-            f"more than {self.settings.crawl_max_redirects} redirects: {' -> '.join(seen)}"
+            f"more than {self.config.max_redirects} redirects: {' -> '.join(seen)}"
         )
 
     def _with_retries(
         self, url: str, headers: dict[str, str], accept: frozenset[str], limit: int,
         truncate: bool,
     ) -> FetchResult:
-        retries = self.settings.crawl_retries
+        retries = self.config.retries
         waits: list[float] = []
+        site = origin(url)
         for attempt in range(retries + 1):
             last = attempt == retries
             try:
-                with self.pacer.slot(origin(url)):
+                with self.pacer.slot(site):
                     result = self._send(url, headers, accept, limit, truncate)
-            except httpx.TimeoutException as exc:
-                if last:
+            except _RETRIED as exc:
+                kind = "timed out" if isinstance(exc, httpcore.TimeoutException) else (
+                    "network error")
+                with self._lock:
+                    answered = site in self._answered
+                if isinstance(exc, _CONNECT_FAILURES) and not answered:
                     raise FetchError(
-                        f"timed out ({type(exc).__name__}) after {attempt + 1} attempt(s)"
+                        f"{kind}: {type(exc).__name__}: {exc} (nothing answers at {site})",
+                        unreachable=True,
                     ) from None
-                waits.append(self._backoff(attempt, None))
-            except httpx.TransportError as exc:
                 if last:
                     raise FetchError(
-                        f"network error after {attempt + 1} attempt(s): {type(exc).__name__}: "
-                        f"{exc}"
+                        f"{kind} ({type(exc).__name__}) after {attempt + 1} attempt(s): {exc}"
                     ) from None
                 waits.append(self._backoff(attempt, None))
             else:
@@ -190,12 +216,12 @@ class Fetcher:
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _backoff(self, attempt: int, retry_after: str | None) -> float:
-        wait: float = self.settings.crawl_backoff_base * float(1 << attempt)
+        wait: float = self.config.backoff_base * float(1 << attempt)
         if retry_after is not None:
             asked = parse_retry_after(retry_after)
             if asked is not None:
                 wait = asked
-        return min(max(0.0, wait), self.settings.crawl_max_backoff)
+        return min(max(0.0, wait), self.config.max_backoff)
 
     def _send(
         self, url: str, headers: dict[str, str], accept: frozenset[str], limit: int,
@@ -207,33 +233,68 @@ class Fetcher:
         try:
             address = self.policy.resolve(host, port)
         except AddressRefused as exc:
-            raise FetchError(str(exc)) from None
+            raise FetchError(str(exc), unreachable=isinstance(exc, HostUnresolved)) from None
         shown = f"[{address}]" if ":" in address else address
         netloc = f"{shown}:{parts.port}" if parts.port else shown
         pinned = urlunsplit((parts.scheme, netloc, parts.path or "/", parts.query, ""))
-        request_headers = {"Host": parts.netloc, **headers}
-        extensions = {"sni_hostname": host} if parts.scheme == "https" else {}
-        with self.client.stream(
-            "GET", pinned, headers=request_headers, extensions=extensions
-        ) as response:
-            answer = {k.lower(): v for k, v in response.headers.items()}
-            if response.status_code != 200:
-                return FetchResult(url=url, status=response.status_code, headers=answer)
-            media = answer.get("content-type", "").split(";")[0].strip().lower()
-            if "*" not in accept and media not in accept:
-                raise FetchError(f"content type {media or '(none)'} is not crawled", "skipped")
-            declared = answer.get("content-length", "")
-            if (
-                not truncate
-                and answer.get("content-encoding", "identity") == "identity"
-                and declared.isdigit()
-                and int(declared) > limit
-            ):
-                raise FetchError(f"response too large: {int(declared):,} bytes > {limit:,}")
-            body = _read_bounded(response, answer.get("content-encoding", ""), limit, truncate)
-        return FetchResult(
-            url=url, status=200, headers=answer, body=body, content_type=media
+        request_headers = [
+            ("Host", parts.netloc), ("User-Agent", self.config.user_agent),
+            ("Accept-Encoding", "gzip, deflate"), *headers.items(),
+        ]
+        timeout = self.config.timeout
+        extensions: dict[str, object] = {
+            "timeout": {"connect": timeout, "read": timeout, "write": timeout, "pool": timeout}
+        }
+        if parts.scheme == "https":
+            extensions["sni_hostname"] = host
+        deadline = self.config.response_deadline
+        with self.backend.deadline(deadline):
+            try:
+                with self.pool.stream(
+                    "GET", pinned, headers=request_headers, extensions=extensions
+                ) as response:
+                    with self._lock:
+                        self._answered.add(origin(url))
+                    return self._answer(url, response, accept, limit, truncate)
+            except httpcore.TimeoutException:
+                if not self.backend.expired():
+                    raise
+                raise FetchError(
+                    f"geen volledig antwoord binnen {deadline:g} s: de server stuurt te traag "
+                    "(crawl_response_deadline)"
+                ) from None
+
+    def _answer(
+        self, url: str, response: httpcore.Response, accept: frozenset[str], limit: int,
+        truncate: bool,
+    ) -> FetchResult:
+        answer = _header_map(response.headers)
+        if response.status != 200:
+            return FetchResult(url=url, status=response.status, headers=answer)
+        media = answer.get("content-type", "").split(";")[0].strip().lower()
+        if "*" not in accept and media not in accept:
+            raise FetchError(f"content type {media or '(none)'} is not crawled", "skipped")
+        declared = answer.get("content-length", "")
+        if (
+            not truncate
+            and answer.get("content-encoding", "identity") == "identity"
+            and declared.isdigit()
+            and int(declared) > limit
+        ):
+            raise FetchError(f"response too large: {int(declared):,} bytes > {limit:,}")
+        body = _read_bounded(
+            response.iter_stream(), answer.get("content-encoding", ""), limit, truncate
         )
+        return FetchResult(url=url, status=200, headers=answer, body=body, content_type=media)
+
+
+def _header_map(raw: Sequence[tuple[bytes, bytes]]) -> dict[str, str]:
+    """Response headers by lower-case name; a repeated header's values joined by ", "."""
+    found: dict[str, str] = {}
+    for key, value in raw:
+        name, text = key.decode("latin-1").lower(), value.decode("latin-1")
+        found[name] = f"{found[name]}, {text}" if name in found else text
+    return found
 
 
 def parse_retry_after(value: str) -> float | None:
@@ -280,11 +341,11 @@ class _BoundedDecoder:
 
 
 def _read_bounded(
-    response: httpx.Response, encoding: str, limit: int, truncate: bool = False
+    chunks: Iterable[bytes], encoding: str, limit: int, truncate: bool = False
 ) -> bytes:
     decoder = _BoundedDecoder(encoding)
     out = bytearray()
-    for chunk in response.iter_raw():
+    for chunk in chunks:
         out += decoder.feed(chunk, limit - len(out) + 1)
         if len(out) > limit:
             if truncate:

@@ -28,6 +28,8 @@ class RobotsRules:
     allow_all: bool = False
     note: str = ""
     sitemaps: tuple[str, ...] = field(default=())
+    unreachable: bool = False  # nothing answered at all (refused, no such host)
+    problem: str = ""  # why robots.txt could not be read
 
     def allowed(self, url: str, user_agent: str) -> bool:
         """Whether robots.txt lets `user_agent` fetch `url`."""
@@ -51,7 +53,7 @@ def read_robots(fetcher: Fetcher, site_origin: str) -> RobotsRules:
     except FetchError as exc:
         return RobotsRules(
             site_origin, allow_all=False, note=f"robots.txt unreachable ({exc.reason}): "
-            "nothing is crawled"
+            "nothing is crawled", unreachable=exc.unreachable, problem=exc.reason,
         )
     if 400 <= result.status < 500:
         return RobotsRules(

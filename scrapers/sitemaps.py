@@ -2,12 +2,14 @@
 
 Parsed with lxml with entity resolution and network access off (no XXE, no billion laughs).
 Found through robots.txt `Sitemap:` lines, else at `/sitemap.xml`; indexes are followed up to
-`settings.crawl_max_sitemaps` files in all.
+`max_sitemaps` files in all, and no further file is started after the stage's deadline.
 """
 
 from __future__ import annotations
 
+import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from lxml import etree  # type: ignore[import-untyped]
@@ -63,13 +65,25 @@ def parse_sitemap(body: bytes, max_bytes: int) -> Sitemap:
 
 
 def read_sitemaps(
-    fetcher: Fetcher, roots: list[str], limit: int, max_bytes: int
+    fetcher: Fetcher,
+    roots: list[str],
+    limit: int,
+    max_bytes: int,
+    deadline: float | None = None,
+    clock: Callable[[], float] = time.monotonic,
 ) -> SitemapReport:
-    """Read the sitemaps `roots` and the indexes' children, breadth first, `limit` files."""
+    """Read the sitemaps `roots` and the indexes' children, breadth first, `limit` files,
+    starting none after `deadline` (a `clock()` time)."""
     report = SitemapReport()
     queue = deque(roots)
     seen: set[str] = set()
     while queue and len(report.read) < limit:
+        if deadline is not None and clock() >= deadline:
+            for url in dict.fromkeys(queue):
+                if url not in seen:
+                    report.problems[url] = "not read: the sitemap stage ran out of time " \
+                        "(crawl_sitemap_deadline)"
+            return report
         url = queue.popleft()
         if url in seen:
             continue

@@ -3,23 +3,31 @@
 Normalisation (courlan's `normalize_url`, plus what it leaves to us): resolve against the
 page's base URL, only http/https, lower-case scheme and host, default port dropped, dot
 segments resolved, percent-encoding normalised, query parameters sorted with tracking
-parameters (utm_*, fbclid, gclid, msclkid, mc_*, ...) removed, fragment dropped.
+parameters (utm_*, fbclid, gclid, msclkid, mc_*, ...) removed, fragment dropped, and a
+folder's index file dropped (`/a/index.html` is `/a/`: servers answer both with one page).
+A server that insists on the index file (redirects `/a/` to `/a/index.html`) is followed by
+the fetcher (`keep_index`), and the page keeps its one URL.
 """
 
 from __future__ import annotations
 
+import re
+from functools import lru_cache
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from courlan import normalize_url
 
 _SCHEMES = ("http", "https")
+_INDEX_FILE = re.compile(r"/index\.html?$", re.I)
 
 
 class UrlRejected(ValueError):
     """A URL the crawler will not follow; the message says why."""
 
 
-def normalise_url(url: str, base: str | None = None, max_length: int = 2048) -> str:
+def normalise_url(
+    url: str, base: str | None = None, max_length: int = 2048, keep_index: bool = False
+) -> str:
     """The one form of `url` (resolved against `base`); raise UrlRejected with the reason.
 
     Rejected: other schemes (mailto:, javascript:, ftp: ...), URLs without a host, URLs with
@@ -29,6 +37,12 @@ def normalise_url(url: str, base: str | None = None, max_length: int = 2048) -> 
     if len(url) > max_length:
         raise UrlRejected(f"URL longer than {max_length} characters")
     absolute = urljoin(base, url) if base else url
+    return _normalise_absolute(absolute, max_length, keep_index)
+
+
+@lru_cache(maxsize=65536)
+def _normalise_absolute(absolute: str, max_length: int, keep_index: bool) -> str:
+    # Cached: every page of a site links the same menu, footer and neighbours.
     try:
         parts = urlsplit(absolute)
         port = parts.port
@@ -49,6 +63,8 @@ def normalise_url(url: str, base: str | None = None, max_length: int = 2048) -> 
     except ValueError as exc:
         raise UrlRejected(f"URL cannot be normalised: {exc}") from None
     clean = urlsplit(normal)._replace(fragment="")
+    if not keep_index:
+        clean = clean._replace(path=_INDEX_FILE.sub("/", clean.path))
     if not clean.path:
         clean = clean._replace(path="/")
     result = urlunsplit(clean)

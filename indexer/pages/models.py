@@ -60,8 +60,8 @@ class Page(_Frozen):
     url: str | None = None
     source: str | None = None
     title: str
-    # Other titles the page goes by (an HTML page's <title> when it differs from its h1): found
-    # by search as title text; `title` stays the one shown.
+    # Other titles the page goes by (an HTML page's <title> and og:title where they differ from
+    # its display title): found by search as title text; `title` stays the one shown.
     alt_titles: tuple[str, ...] = ()
     intro: tuple[str, ...] = ()
     sections: tuple[Section, ...] = ()

@@ -135,6 +135,7 @@ class SectionBuilder:
     number: int | None
     heading: str
     level: int
+    anchor: str | None = None  # the page's own id for the heading (HTML), else a slug is made
     paragraphs: list[str] = field(default_factory=list)
     items: list[str] = field(default_factory=list)
     subsections: list[SectionBuilder] = field(default_factory=list)
@@ -150,6 +151,7 @@ class PageBuilder:
     sections: list[SectionBuilder] = field(default_factory=list)
     labels: list[str] = field(default_factory=list)
     related: list[RelatedLink] = field(default_factory=list)
+    alt_titles: list[str] = field(default_factory=list)
     in_related: bool = False
     buffer: list[str] = field(default_factory=list)
 
@@ -253,17 +255,26 @@ def parse_labels(text: str) -> list[str]:
 
 
 def build_page(page: PageBuilder, source: str | None, url: str | None) -> Page:
-    """Freeze a finished PageBuilder: unique anchors, stable id, content hash."""
+    """Freeze a finished PageBuilder: unique anchors, stable id, content hash.
+
+    A section keeps the anchor the page gave it (an HTML id) unless another section took it
+    first; the others get a slug of their heading that no given anchor uses. `alt_titles` are
+    part of the content hash only when there are any, so that the hash of a page without them
+    stays what it was (no needless re-enrichment of every stored page).
+    """
     assert page.title is not None
+    given = set(_given_anchors(page.sections))
     anchors: set[str] = set()
-    sections = tuple(_freeze(s, anchors) for s in page.sections)
-    content = {
+    sections = tuple(_freeze(s, anchors, given) for s in page.sections)
+    content: dict[str, object] = {
         "title": page.title,
         "intro": page.intro,
         "sections": [s.model_dump(mode="json") for s in sections],
         "labels": page.labels,
         "related": [r.model_dump(mode="json") for r in page.related],
     }
+    if page.alt_titles:
+        content["alt_titles"] = page.alt_titles
     digest = hashlib.sha256(
         json.dumps(content, sort_keys=True, ensure_ascii=False).encode("utf-8")
     ).hexdigest()
@@ -276,17 +287,30 @@ def build_page(page: PageBuilder, source: str | None, url: str | None) -> Page:
         sections=sections,
         labels=tuple(dict.fromkeys(page.labels)),
         related=tuple(page.related),
+        alt_titles=tuple(page.alt_titles),
         content_hash=digest,
     )
 
 
-def _freeze(section: SectionBuilder, anchors: set[str]) -> Section:
-    base = slugify(
-        f"deel {section.number} {section.heading}" if section.number else section.heading
-    )
-    anchor, n = base, 2
-    while anchor in anchors:
-        anchor, n = f"{base}-{n}", n + 1
+def _given_anchors(sections: list[SectionBuilder]) -> list[str]:
+    found = []
+    for section in sections:
+        if section.anchor:
+            found.append(section.anchor)
+        found.extend(_given_anchors(section.subsections))
+    return found
+
+
+def _freeze(section: SectionBuilder, anchors: set[str], given: set[str]) -> Section:
+    if section.anchor and section.anchor not in anchors:
+        anchor = section.anchor
+    else:
+        base = slugify(
+            f"deel {section.number} {section.heading}" if section.number else section.heading
+        )
+        anchor, n = base, 2
+        while anchor in anchors or anchor in given:
+            anchor, n = f"{base}-{n}", n + 1
     anchors.add(anchor)
     return Section(
         number=section.number,
@@ -295,7 +319,7 @@ def _freeze(section: SectionBuilder, anchors: set[str]) -> Section:
         level=section.level,
         paragraphs=tuple(section.paragraphs),
         items=tuple(section.items),
-        subsections=tuple(_freeze(sub, anchors) for sub in section.subsections),
+        subsections=tuple(_freeze(sub, anchors, given) for sub in section.subsections),
     )
 
 

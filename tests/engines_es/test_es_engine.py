@@ -160,3 +160,20 @@ def test_the_vocabulary_follows_writes_to_the_live_version(
 def test_an_over_long_prefix_is_rejected(engine: ElasticEngine) -> None:
     with pytest.raises(QueryError):
         Searcher.from_settings(engine, engine._settings).suggest("x" * 10_000)
+
+
+def test_the_generation_changes_with_a_page_rewritten_in_place(
+    engine: ElasticEngine, enriched_seeds: dict[str, EnrichedPage]
+) -> None:
+    """Answers are remembered per generation: a page changed in place, with the number of
+    documents unchanged, must give a new one (else the API serves the old page)."""
+    version = engine.create_version()
+    page = enriched_seeds["depression"]
+    engine.write(version, [page])
+    engine.switch(version)
+    before = engine.generation()
+    changed = page.model_copy(update={"page": page.page.model_copy(update={
+        "content_hash": "anders"})})
+    engine.write(version, [changed])
+    assert engine.count() == 1
+    assert engine.generation() != before  # our own write: seen at once, not after the TTL

@@ -3,8 +3,12 @@
 The two seed articles are rendered as HTML pages with Wix-like site chrome (skip links, header,
 navigation, cookie banner, footer, a related-articles block), built from the seed text through
 the text parser. Around them: robots.txt with disallowed paths and a wildcard, a sitemap index
-pointing to a gzip sitemap, redirects (normal, loop, to 127.0.0.2), a slow page, a 503-then-200
-page, a gzip bomb, a PDF, an endless calendar, and ETag/Last-Modified with 304 answers.
+pointing to a gzip sitemap, redirects (normal, loop, to 127.0.0.2), a slow page, two slow-drip
+answers (headers, body: a byte a second), a 503-then-200 page, a gzip bomb, a PDF, crawl traps
+(an endless calendar by query and by path, ever deeper folders, an ever longer query), one page
+under two URLs (/ and /index.html, a trailing slash, a canonical link), and ETag/Last-Modified
+with 304 answers. With `numbered`, a site of that many pages named by number
+(/artikel/12345, /docs/01/05020100.html), half of them in a sitemap, all reachable by links.
 Tests can change or delete pages between crawls and read the request log.
 """
 
@@ -14,6 +18,9 @@ import contextlib
 import gzip
 import hashlib
 import html
+import multiprocessing
+import random
+import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -31,6 +38,11 @@ FLAKY_PATH = "/artikelen/soms-even-weg"
 SITEMAP_PATHS = (DEPRESSION_PATH, ADHD_PATH, SITEMAP_ONLY_PATH)
 LAST_MODIFIED = "Mon, 02 Jun 2025 10:00:00 GMT"
 SLOW_SECONDS = 4.0
+DRIP_SECONDS = 1.0  # a byte a second: each read is quick, the whole answer never comes
+DRIP_BYTES = 30
+RESPONSE_DEADLINE = 2.5
+NUMBERED_PER_LIST = 100
+LISTED_FAR_MONTH = "/kalender/2099/1"  # a month the trap guard refuses, but a sitemap lists it
 BOMB_BYTES = 10_000_000  # decoded size of /bom; its gzip body is about 10 KB
 
 # Text that must appear in an extraction (from the article) / must not (from the chrome).
@@ -50,6 +62,7 @@ CHROME_SNIPPETS = (
 CRAWL_SETTINGS: dict[str, object] = {
     "crawl_delay": 0.0,
     "crawl_timeout": 1.5,
+    "crawl_response_deadline": RESPONSE_DEADLINE,
     "crawl_retries": 1,
     "crawl_backoff_base": 0.05,
     "crawl_max_backoff": 2.0,
@@ -84,6 +97,9 @@ class Site:
     crawl_delay: float | None = None
     requests: list[Request] = field(default_factory=list)
     flaky_failures: int = 1
+    numbered: int = 0
+    sentences: tuple[str, ...] = ()
+    drip_writes: dict[str, int] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -182,10 +198,54 @@ HOSTILE_LINKS = [
     "/redirect/lus-a",
     "/redirect/prive",
     "/traag",
+    "/druppel",
+    "/druppel-kop",
     "/bom",
     "/folder.pdf",
     "/agenda?maand=1",
+    "/kalender/2025/6",
+    "/diep/",
+    "/zoek?q=a",
+    "/index.html",
+    "/artikelen/afdrukversie",
+    "/over-ons",
+    "/over-ons/",
+    "/map/",
 ]
+# One page, one URL: these answer with a page that is stored under another URL.
+MAP_PATH = "/map/"  # redirects to /map/index.html: stored as /map/
+CANONICAL_PATH = "/artikelen/afdrukversie"  # names DEPRESSION_PATH as its canonical URL
+TWIN_PATHS = ("/over-ons", "/over-ons/")  # the same page with and without the slash
+
+
+def numbered_paths(count: int) -> list[str]:
+    """The paths of the numbered pages: half /artikel/<id>, half /docs/<dd>/<nnnnnnnn>.html."""
+    paths = []
+    for n in range(count):
+        if n % 2:
+            paths.append(f"/artikel/{10_000 + 7 * n}")
+        else:
+            paths.append(f"/docs/{n % 17:02d}/{5_020_000 + 100 * n:08d}.html")
+    return paths
+
+
+def numbered_page(site: Site, path: str) -> bytes:
+    """The page at one numbered path: its own mix of the seed sentences (no two alike)."""
+    rng = random.Random(path)
+    paragraphs = [
+        " ".join(rng.sample(site.sentences, 3)) for _ in range(3)
+    ]
+    number = re.sub(r"\D", "", path)
+    return simple_page(f"Artikel {number}: {rng.choice(site.sentences)[:40]}", paragraphs)
+
+
+def sentences_of(*pages: Page) -> tuple[str, ...]:
+    """The sentences of pages' passages, to build numbered pages from."""
+    found = []
+    for page in pages:
+        for passage in page.passages():
+            found.extend(s.strip() + "." for s in passage.text.split(". ") if len(s) > 30)
+    return tuple(dict.fromkeys(found))
 
 
 def build_pages(depression: Page, adhd: Page, hostile: bool = True) -> dict[str, bytes]:
@@ -218,6 +278,12 @@ def build_pages(depression: Page, adhd: Page, hostile: bool = True) -> dict[str,
     }
     if hostile:
         pages[FLAKY_PATH] = simple_page("Soms even weg", ["Deze pagina faalt eerst met 503."])
+        pages[CANONICAL_PATH] = render_article(depression, [], labels_as_links=True).replace(
+            b"</title>", f'</title><link rel="canonical" href="{DEPRESSION_PATH}">'.encode(), 1
+        )
+        over_ons = simple_page("Over ons", ["Wie wij zijn en wat wij doen."])
+        pages.update(dict.fromkeys(TWIN_PATHS, over_ons))
+        pages[MAP_PATH] = simple_page("Map", ["De pagina van deze map."])
     return pages
 
 
@@ -231,6 +297,11 @@ def _handler(site: Site) -> type[BaseHTTPRequestHandler]:
 
         def log_message(self, format: str, *args: object) -> None:
             return
+
+        def handle(self) -> None:
+            # A crawler that gives up on an answer (a deadline) resets the connection.
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                super().handle()
 
         def do_GET(self) -> None:
             with site.lock:
@@ -268,7 +339,17 @@ def _handler(site: Site) -> type[BaseHTTPRequestHandler]:
                     '<?xml version="1.0" encoding="UTF-8"?>\n'
                     '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
                     f"<sitemap><loc>{base}/sitemaps/artikelen.xml.gz</loc></sitemap>"
-                    "</sitemapindex>"
+                    + (f"<sitemap><loc>{base}/sitemaps/nummers.xml</loc></sitemap>"
+                       if site.numbered else "")
+                    + "</sitemapindex>"
+                )
+                self._send(200, xml.encode(), "application/xml")
+            elif route == "/sitemaps/nummers.xml":
+                listed = [*numbered_paths(site.numbered)[::2], LISTED_FAR_MONTH]
+                urls = "".join(f"<url><loc>{base}{p}</loc></url>" for p in listed)
+                xml = (
+                    '<?xml version="1.0" encoding="UTF-8"?>\n'
+                    f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{urls}</urlset>'
                 )
                 self._send(200, xml.encode(), "application/xml")
             elif route == "/sitemaps/artikelen.xml.gz":
@@ -291,6 +372,41 @@ def _handler(site: Site) -> type[BaseHTTPRequestHandler]:
             elif route == "/traag":
                 time.sleep(SLOW_SECONDS)
                 self._send(200, simple_page("Traag", ["Te laat."]))
+            elif route in ("/druppel", "/druppel-kop"):
+                self._drip(route)
+            elif route.startswith("/kalender/"):
+                year, month = (int(p) for p in route.split("/")[2:4])
+                after = (year + month // 12, month % 12 + 1)
+                before = (year - (month == 1), (month - 2) % 12 + 1)
+                self._send(200, simple_page(
+                    f"Kalender {month}-{year}", [f"Geen activiteiten in maand {month} van {year}."],
+                    [f"/kalender/{after[0]}/{after[1]}", f"/kalender/{before[0]}/{before[1]}"],
+                ))
+            elif route.startswith("/diep/"):
+                self._send(200, simple_page("Dieper", ["Nog een map dieper."], ["verder/"]))
+            elif route == "/zoek":
+                term = query.get("q", [""])[0]
+                self._send(200, simple_page(
+                    f"Zoeken: {term}", [f"Geen resultaten voor {term}."], [f"/zoek?q={term}a"]
+                ))
+            elif route == "/index.html":
+                self._page("/")
+            elif route == MAP_PATH:  # a server that insists on the index file
+                self._send(301, headers={"Location": MAP_PATH + "index.html"})
+            elif route == MAP_PATH + "index.html":
+                self._page(MAP_PATH)
+            elif route == "/nummers/":
+                lists = -(-site.numbered // NUMBERED_PER_LIST)
+                self._send(200, simple_page("Alle artikelen", ["Het archief, per honderd."],
+                                            [f"/nummers/lijst/{k}" for k in range(lists)]))
+            elif route.startswith("/nummers/lijst/"):
+                k = int(route.rsplit("/", 1)[1])
+                paths = numbered_paths(site.numbered)
+                chunk = paths[k * NUMBERED_PER_LIST:(k + 1) * NUMBERED_PER_LIST]
+                self._send(200, simple_page(f"Archief {k}", [f"Deel {k} van het archief."],
+                                            chunk))
+            elif site.numbered and (route.startswith(("/artikel/", "/docs/"))):
+                self._send(200, numbered_page(site, route))
             elif route == "/bom":
                 self._send(200, _BOMB, headers={"Content-Encoding": "gzip"})
             elif route == "/folder.pdf":
@@ -306,6 +422,24 @@ def _handler(site: Site) -> type[BaseHTTPRequestHandler]:
                 self._send(503, b"even weg", "text/plain", {"Retry-After": "1"})
             else:
                 self._page(route)
+
+        def _drip(self, route: str) -> None:
+            """A byte a second: the body (/druppel) or already the headers (/druppel-kop)."""
+            body = b"<h1>Druppel</h1><p>" + b"x" * DRIP_BYTES + b"</p>"
+            head = (f"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n"
+                    f"Content-Length: {len(body)}\r\n\r\n").encode()
+            data = head + body if route == "/druppel-kop" else body
+            if route == "/druppel":
+                self.wfile.write(head)
+                self.wfile.flush()
+            for n in range(min(len(data), DRIP_BYTES)):
+                self.wfile.write(data[n:n + 1])
+                self.wfile.flush()
+                with site.lock:
+                    site.drip_writes[route] = site.drip_writes.get(route, 0) + 1
+                time.sleep(DRIP_SECONDS)
+            self.wfile.write(data[DRIP_BYTES:])
+            self.close_connection = True
 
         def _flaky(self) -> bool:
             with site.lock:
@@ -334,9 +468,12 @@ _BOMB = gzip.compress(b"<p>" + b"\0" * BOMB_BYTES, compresslevel=9)
 
 
 class SiteServer:
-    """The site served by ThreadingHTTPServer on 127.0.0.1 in a daemon thread."""
+    """The site served by ThreadingHTTPServer on 127.0.0.1 in a daemon thread, or (with
+    `own_process`) in a child process of its own, so that a large crawl test does not share
+    one interpreter lock between the server and the crawler; the child's request log and
+    content changes are then its own."""
 
-    def __init__(self, site: Site) -> None:
+    def __init__(self, site: Site, own_process: bool = False) -> None:
         self.site = site
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(site))
         self.server.daemon_threads = True
@@ -344,11 +481,36 @@ class SiteServer:
         self.thread = threading.Thread(
             target=self.server.serve_forever, args=(0.05,), daemon=True
         )
+        self.process: multiprocessing.process.BaseProcess | None = None
+        if own_process:
+            self.process = multiprocessing.get_context("fork").Process(
+                target=self.server.serve_forever, args=(0.05,), daemon=True
+            )
 
     def __enter__(self) -> Site:
-        self.thread.start()
+        if self.process is not None:
+            self.process.start()
+        else:
+            self.thread.start()
         return self.site
 
     def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
+        if self.process is not None:
+            self.process.kill()
+            self.process.join()
+        else:
+            self.server.shutdown()
         self.server.server_close()
+
+
+def numbered_site(depression: Page, adhd: Page, count: int, hostile: bool = True) -> Site:
+    """The test site with `count` numbered pages besides, linked from its index page through
+    /nummers/ (lists of a hundred) and half of them listed in a sitemap."""
+    pages = build_pages(depression, adhd, hostile=hostile)
+    links = re.findall(rb'href="([^"]+)"', pages["/"])
+    pages["/"] = simple_page(
+        "Artikelen", ["Alle artikelen over voeding en het brein."],
+        [html.unescape(link.decode()) for link in links if not link.startswith(b"/#")]
+        + ["/nummers/"],
+    )
+    return Site(pages=pages, numbered=count, sentences=sentences_of(depression, adhd))

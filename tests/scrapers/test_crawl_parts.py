@@ -3,6 +3,7 @@ robots.txt answers, and the fetcher against a small local server."""
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import threading
 from collections.abc import Iterator
@@ -14,11 +15,13 @@ from pathlib import Path
 import pytest
 from crawl_testsite import crawl_settings
 
+from indexer.errors import InputError
 from scrapers.addresses import AddressPolicy, AddressRefused
+from scrapers.config import CrawlConfig
 from scrapers.fetch import Fetcher, FetchError, inflate_bounded, parse_retry_after
 from scrapers.pacing import Pacer
 from scrapers.robots import ROBOTS_MAX_BYTES, read_robots
-from scrapers.sitemaps import parse_sitemap
+from scrapers.sitemaps import parse_sitemap, read_sitemaps
 from scrapers.urls import UrlRejected, normalise_url, path_pattern, same_site
 
 # --- URLs
@@ -174,6 +177,10 @@ def server() -> Iterator[tuple[str, _Answers]]:
         def log_message(self, format: str, *args: object) -> None:
             return
 
+        def handle(self) -> None:
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                super().handle()
+
         def do_GET(self) -> None:
             answers.hits[self.path] = answers.hits.get(self.path, 0) + 1
             status, headers, body = answers.routes.get(self.path, (404, {}, b"nee"))
@@ -195,7 +202,7 @@ def server() -> Iterator[tuple[str, _Answers]]:
 def _fetcher(tmp_path: Path, **overrides: object) -> Fetcher:
     # A generous timeout: a loaded CI machine must not turn a 500 into a timeout.
     settings = crawl_settings(tmp_path / "data", **{"crawl_timeout": 10.0, **overrides})
-    return Fetcher(settings, AddressPolicy(["127.0.0.1"]), Pacer(0.0))
+    return Fetcher(CrawlConfig.from_settings(settings), AddressPolicy(["127.0.0.1"]), Pacer(0.0))
 
 
 @pytest.mark.parametrize(
@@ -263,7 +270,8 @@ def test_retry_after_is_capped(server: tuple[str, _Answers], tmp_path: Path) -> 
     answers.routes["/later"] = (503, {"Retry-After": "3600"}, b"")
     waits: list[float] = []
     settings = crawl_settings(tmp_path / "data", crawl_retries=1, crawl_max_backoff=0.01)
-    fetcher = Fetcher(settings, AddressPolicy(["127.0.0.1"]), Pacer(0.0), sleep=waits.append)
+    fetcher = Fetcher(CrawlConfig.from_settings(settings), AddressPolicy(["127.0.0.1"]), Pacer(0.0),
+                      sleep=waits.append)
     assert fetcher.fetch(base + "/later").status == 503
     assert waits == [0.01]
 
@@ -277,3 +285,36 @@ def test_gzip_content_encoding_is_decoded_within_the_limit(
         200, {"Content-Type": "text/html", "Content-Encoding": "gzip"}, gzip.compress(body)
     )
     assert _fetcher(tmp_path).fetch(base + "/gz").body == body
+
+
+def test_the_sitemap_stage_stops_at_its_deadline(
+    server: tuple[str, _Answers], tmp_path: Path
+) -> None:
+    base, answers = server
+    index = (b'<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+             + b"".join(f"<sitemap><loc>{base}/s{n}.xml</loc></sitemap>".encode()
+                        for n in range(3)) + b"</sitemapindex>")
+    answers.routes["/index.xml"] = (200, {"Content-Type": "application/xml"}, index)
+    ticks = iter([0.0, 100.0, 100.0, 100.0])  # the clock, read once before each file
+    report = read_sitemaps(_fetcher(tmp_path), [base + "/index.xml"], 50, 10_000,
+                           deadline=50.0, clock=lambda: next(ticks))
+    assert report.read == [base + "/index.xml"]
+    assert not any(path.startswith("/s") for path in answers.hits)
+    assert all("sitemap stage ran out of time" in report.problems[f"{base}/s{n}.xml"]
+               for n in range(3))
+
+
+@pytest.mark.parametrize(
+    "bad", [{"concurrency": 0}, {"max_bytes": 0}, {"delay": -1.0}, {"response_deadline": 0.0},
+            {"deadline": 0.0}],
+)
+def test_crawl_config_checks_its_limits(tmp_path: Path, bad: dict[str, object]) -> None:
+    with pytest.raises(InputError, match=next(iter(bad))):
+        CrawlConfig(data_dir=tmp_path, user_agent="test", **bad)  # type: ignore[arg-type]
+
+
+def test_crawl_config_takes_the_command_line_over_the_settings(tmp_path: Path) -> None:
+    settings = crawl_settings(tmp_path / "data", crawl_delay=3.0, crawl_deadline=0.0)
+    config = CrawlConfig.from_settings(settings, delay=0.5, max_pages=7)
+    assert (config.delay, config.max_pages, config.deadline) == (0.5, 7, None)
+    assert config.response_deadline == settings.crawl_response_deadline

@@ -8,6 +8,7 @@ from pathlib import Path
 from crawl_testsite import Site, crawl_settings
 
 from indexer.pages.rawstore import RawStore
+from scrapers.config import CrawlConfig
 from scrapers.crawler import Crawler, crawl_site
 from scrapers.urls import origin
 
@@ -44,8 +45,8 @@ def test_crawl_delay_of_robots_txt_wins_over_a_smaller_delay(
 
 def test_delay_option_overrides_the_setting(quiet_site: Site, tmp_path: Path) -> None:
     settings = crawl_settings(tmp_path / "data", crawl_delay=5.0)
-    crawler = Crawler(settings, RawStore(tmp_path / "raw"), quiet_site.url("/"), delay=0.1,
-                      max_pages=2)
+    config = CrawlConfig.from_settings(settings, delay=0.1, max_pages=2)
+    crawler = Crawler(config, RawStore(tmp_path / "raw"), quiet_site.url("/"))
     assert crawler.pacer.delay_for(origin(quiet_site.url("/"))) == 0.1
     crawler.run()
     assert min(_gaps(quiet_site)) >= 0.1 - _JITTER

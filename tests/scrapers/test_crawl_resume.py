@@ -14,16 +14,21 @@ import pytest
 from crawl_testsite import CRAWL_SETTINGS, Site, crawl_settings, simple_page
 
 from indexer.pages.rawstore import RawStore
+from scrapers.config import CrawlConfig
 from scrapers.crawler import STATE_FILE, Crawler, crawl_site
 
 NEWS = [f"/nieuws/{n}" for n in range(1, 11)]
+TOPICS = ["slaap", "voeding", "beweging", "stress", "vitaminen", "mineralen", "darmen",
+          "hersenen", "hormonen", "ontspanning"]
 
 
 def _grow(site: Site) -> None:
     """Ten more pages linked from the index, so that there is a middle to stop in."""
     with site.lock:
-        for path in NEWS:
-            site.pages[path] = simple_page(f"Nieuws {path[-2:]}", [f"Bericht {path}."])
+        for path, topic in zip(NEWS, TOPICS, strict=True):
+            # Pages that differ by more than their number (the trap guard takes pages that
+            # are the same but for a number for a calendar-like trap).
+            site.pages[path] = simple_page(f"Nieuws {path[-2:]}", [f"Bericht over {topic}."])
         site.pages["/"] = simple_page("Artikelen", ["Alles."], ["/artikelen/adhd-en-magnesium",
                                                                *NEWS])
 
@@ -45,7 +50,7 @@ def test_stopped_crawl_resumes_without_refetching(quiet_site: Site, tmp_path: Pa
     store = RawStore(settings.data_dir / "raw")
     outcomes: list[object] = []
     stopped = Crawler(
-        settings, store, quiet_site.url("/"),
+        CrawlConfig.from_settings(settings), store, quiet_site.url("/"),
         on_outcome=outcomes.append, should_stop=lambda: len(outcomes) >= 4,
     ).run()
     assert stopped.stopped
@@ -54,7 +59,7 @@ def test_stopped_crawl_resumes_without_refetching(quiet_site: Site, tmp_path: Pa
     assert 4 <= len(stored_first) < 5 + len(NEWS)
     mark = len(quiet_site.page_requests())
 
-    resumed = Crawler(settings, store, quiet_site.url("/")).run()
+    resumed = Crawler(CrawlConfig.from_settings(settings), store, quiet_site.url("/")).run()
     assert not resumed.stopped
     assert not (settings.data_dir / STATE_FILE).exists()
     assert any("resumed" in note for note in resumed.notes)
@@ -103,3 +108,18 @@ def test_killed_crawl_command_resumes_to_the_same_store(quiet_site: Site, tmp_pa
     reference = crawl_settings(tmp_path / "reference")
     crawl_site(reference, quiet_site.url("/"))
     assert _content(store) == _content(RawStore(reference.data_dir / "raw"))
+
+
+def test_crawl_deadline_stops_a_crawl_that_resumes_later(quiet_site: Site, tmp_path: Path) -> None:
+    _grow(quiet_site)
+    settings = crawl_settings(tmp_path / "a", crawl_deadline=5.0)
+    store = RawStore(settings.data_dir / "raw")
+    ticks = iter(float(n) for n in range(1000))  # a second per look at the clock
+    stopped = Crawler(CrawlConfig.from_settings(settings), store, quiet_site.url("/"),
+                      clock=lambda: next(ticks)).run()
+    assert stopped.stopped
+    assert any("crawl_deadline" in note for note in stopped.notes)
+    assert (settings.data_dir / STATE_FILE).is_file()
+    assert len(stopped.fetched) < 5 + len(NEWS)
+    resumed = Crawler(CrawlConfig.from_settings(settings), store, quiet_site.url("/")).run()
+    assert not resumed.stopped and not (settings.data_dir / STATE_FILE).exists()

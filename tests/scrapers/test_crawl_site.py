@@ -5,10 +5,15 @@ from __future__ import annotations
 import pytest
 from crawl_testsite import (
     ADHD_PATH,
+    CANONICAL_PATH,
     CHROME_SNIPPETS,
     DEPRESSION_PATH,
+    DRIP_SECONDS,
     FLAKY_PATH,
+    MAP_PATH,
+    RESPONSE_DEADLINE,
     SITEMAP_ONLY_PATH,
+    TWIN_PATHS,
     Site,
     SiteServer,
     build_pages,
@@ -23,6 +28,7 @@ from indexer.settings import Settings
 from scrapers.crawler import CrawlSummary, crawl_site
 
 ARTICLES = ("/", DEPRESSION_PATH, ADHD_PATH, SITEMAP_ONLY_PATH)
+TRAPS = ("/agenda", "/kalender/", "/diep/", "/zoek")
 
 
 def _crawl(settings: Settings, site: Site, **options: object) -> tuple[CrawlSummary, RawStore]:
@@ -53,11 +59,27 @@ def first_crawl(
 def test_stores_exactly_the_allowed_pages(first_crawl: tuple[Site, CrawlSummary, RawStore]) -> None:
     site, _, store = first_crawl
     stored = {r.url for r in store.records()}
-    expected = {site.url(p) for p in (*ARTICLES, FLAKY_PATH)}
-    calendar = {u for u in stored if "/agenda" in u}
-    assert stored - calendar == expected
+    expected = {site.url(p) for p in (*ARTICLES, FLAKY_PATH, TWIN_PATHS[0], MAP_PATH)}
+    trap_pages = {u for u in stored if u.removeprefix(site.base).startswith(TRAPS)}
+    assert stored - trap_pages == expected
     # The tracking parameters and the fragment of a link to an article were dropped.
     assert not any("utm_" in u or "#" in u for u in stored)
+
+
+def test_one_page_has_one_url(first_crawl: tuple[Site, CrawlSummary, RawStore]) -> None:
+    site, summary, store = first_crawl
+    stored = {r.url for r in store.records()}
+    # / and /index.html: one page, fetched once.
+    assert site.url("/index.html") not in stored and not site.requested("/index.html")
+    assert len(site.requested("/")) == 1
+    # The print version names the article as its canonical URL: stored only as the article.
+    assert "canonical" in summary.skipped[site.url(CANONICAL_PATH)]
+    assert site.url(CANONICAL_PATH) not in stored
+    # The same page with and without a trailing slash: stored once.
+    assert len({site.url(p) for p in TWIN_PATHS} & stored) == 1
+    # A server that redirects /map/ to /map/index.html: followed, stored as /map/.
+    assert store.get(site.url(MAP_PATH)) is not None
+    assert site.url(MAP_PATH) not in summary.failed
 
 
 def test_robots_txt_is_obeyed(first_crawl: tuple[Site, CrawlSummary, RawStore]) -> None:
@@ -89,10 +111,24 @@ def test_hostile_cases_are_reported_with_their_reason(
     assert "127.0.0.2" in private and "non-public address" in private
     assert "too large" in failed[site.url("/bom")]
     assert "timed out" in failed[site.url("/traag")]
+    for path in ("/druppel", "/druppel-kop"):
+        assert f"binnen {RESPONSE_DEADLINE:g} s" in failed[site.url(path)]
     assert "application/pdf" in summary.skipped[site.url("/folder.pdf")]
     assert summary.redirected[site.url("/redirect/normaal")] == site.url(ADHD_PATH)
     # Each slow attempt was cut off by the read timeout; it was retried crawl_retries times.
     assert len(site.requested("/traag")) == 2
+
+
+def test_slow_drip_ends_at_the_response_deadline(
+    first_crawl: tuple[Site, CrawlSummary, RawStore],
+) -> None:
+    site, summary, _ = first_crawl
+    # A byte a second never trips the read timeout; the deadline ends the answer, once (no
+    # retry), after about RESPONSE_DEADLINE seconds of drip (bytes the server could send).
+    for path in ("/druppel", "/druppel-kop"):
+        assert len(site.requested(path)) == 1
+        assert site.drip_writes[path] <= RESPONSE_DEADLINE / DRIP_SECONDS + 3
+    assert not summary.stopped
 
 
 def test_503_is_retried_after_retry_after(first_crawl: tuple[Site, CrawlSummary, RawStore]) -> None:
@@ -103,15 +139,22 @@ def test_503_is_retried_after_retry_after(first_crawl: tuple[Site, CrawlSummary,
     assert store.get(site.url(FLAKY_PATH)) is not None
 
 
-def test_calendar_trap_stops_at_the_pattern_cap(
+def test_crawl_traps_are_refused_with_their_evidence(
     first_crawl: tuple[Site, CrawlSummary, RawStore],
 ) -> None:
-    site, summary, store = first_crawl
-    calendar = [r.url for r in store.records() if "/agenda" in r.url]
-    # Two patterns (positive and negative months), each capped at crawl_max_per_pattern = 5.
-    assert 0 < len(calendar) <= 10
-    assert len([r for r in site.page_requests() if r.path.startswith("/agenda")]) <= 10
-    assert any("crawl_max_per_pattern" in reason for reason in summary.skipped.values())
+    site, summary, _ = first_crawl
+    asked = [r.path for r in site.page_requests()]
+    reasons = {u.removeprefix(site.base): r for u, r in summary.skipped.items()}
+    # The calendar by query: months 1-12 at most, never month 0 or 13.
+    assert 0 < len([p for p in asked if p.startswith("/agenda")]) <= 12
+    assert "no date of any calendar" in reasons["/agenda?maand=0"]
+    # The calendar by path: cut by its near-identical, dead-end pages or the date cap.
+    assert 0 < len([p for p in asked if p.startswith("/kalender/")]) <= 8
+    # Folders in folders, and an ever longer query.
+    assert len([p for p in asked if p.startswith("/diep/")]) <= 3
+    assert "ever deeper" in reasons["/diep/verder/verder/verder/"]
+    assert len([p for p in asked if p.startswith("/zoek")]) <= 9
+    assert any("ever longer URLs" in r for p, r in reasons.items() if p.startswith("/zoek"))
 
 
 def test_redirect_to_an_article_is_not_fetched_twice(

@@ -8,6 +8,7 @@ from crawl_testsite import CHROME_SNIPPETS, render_article
 
 from indexer.errors import InputError
 from indexer.pages.html import extract_page, page_links, page_text
+from indexer.pages.htmldoc import PageLinks
 from indexer.pages.models import Page
 
 URL = "https://gezondbrein.nl/post/artikel"
@@ -109,9 +110,15 @@ def test_links_honour_base_nofollow_and_robots_meta() -> None:
     html = """<html><head><base href="http://s.nl/map/"></head><body>
     <a href="a.html">a</a><a href="/b#x">b</a><a rel="nofollow" href="c">c</a>
     <a href="mailto:x@s.nl">m</a><a href="#top">t</a></body></html>"""
-    links, noindex, nofollow = page_links(html, "http://s.nl/")
-    assert links == ["http://s.nl/map/a.html", "http://s.nl/b#x"]
-    assert not noindex and not nofollow
+    found = page_links(html, "http://s.nl/")
+    assert found.links == ["http://s.nl/map/a.html", "http://s.nl/b#x"]
+    assert not found.noindex and not found.nofollow and found.canonical is None
     meta = '<html><head><meta name="robots" content="noindex, nofollow"></head>' \
            '<body><a href="/x">x</a></body></html>'
-    assert page_links(meta, "http://s.nl/") == ([], True, True)
+    assert page_links(meta, "http://s.nl/") == PageLinks([], True, True)
+
+
+def test_canonical_link_is_read_absolute() -> None:
+    html = ('<html><head><link rel="Canonical" href="/artikel/"></head>'
+            '<body><a href="/x">x</a></body></html>')
+    assert page_links(html, "http://s.nl/artikel/index.html").canonical == "http://s.nl/artikel/"

@@ -426,18 +426,25 @@ class ElasticEngine:
     def generation(self, version: str | None = None) -> Hashable:
         if version is not None:
             self._require(version)
-            with self._calling(f"count {version}"):
-                return (version, int(self._client.count(index=version)["count"]))
+            return self._written(version)
         read_at, live, key = self._generation
         if time.monotonic() - read_at < _GENERATION_TTL:
             return key
         live = self.live_version()
-        key = None
-        if live is not None:
-            with self._calling(f"count {live}"):
-                key = (live, int(self._client.count(index=live)["count"]))
+        key = self._written(live) if live is not None else None
         self._generation = (time.monotonic(), live, key)
         return key
+
+    def _written(self, index: str) -> Hashable:
+        """What changes with every write into `index` and with every refresh that makes
+        writes searchable: its primaries' indexing and deletion counts and refresh count (a
+        write seen before its refresh gives a key that changes again after it)."""
+        with self._calling(f"stats of {index}"):
+            stats = self._client.indices.stats(index=index, metric=["indexing", "refresh"])
+        primaries = stats["_all"]["primaries"]
+        indexing, refresh = primaries.get("indexing", {}), primaries.get("refresh", {})
+        return (index, int(indexing.get("index_total", 0)), int(indexing.get("delete_total", 0)),
+                int(refresh.get("total", 0)))
 
     def vocabulary_source(self, version: str | None = None) -> VocabularySource | None:
         index = self._index_for(version)
