@@ -11,7 +11,7 @@ COMPOSE := /usr/bin/docker-compose
 APT_STAMP := /var/lib/apt/periodic/.sitesearch-apt-updated
 AXE := node_modules/axe-core/axe.min.js
 
-.PHONY: run test setup browser compose lint bench bench-data clean
+.PHONY: run test setup browser compose lint bench bench-data lemmas clean
 
 # --- set-up --------------------------------------------------------------------------------
 $(STAMP): pyproject.toml
@@ -59,10 +59,20 @@ lint: setup
 
 # --- benchmarks (real Dutch HTML from Debian's packages, never committed; wrk drives the API) --
 bench-data: | $(APT_STAMP)
-	@test -d /usr/share/gimp/2.0/help/nl || test -d /usr/share/doc/gimp-help/html/nl || \
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gimp-help-nl debian-faq-nl >/dev/null
+	@test -d /usr/share/gimp/2.0/help/nl || \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gimp-help-nl >/dev/null
+	@test -d /usr/share/doc/debian/FAQ/nl || \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debian-faq-nl >/dev/null
 	@command -v wrk >/dev/null || \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
+
+# The Dutch lemma supplement (indexer/nlp/data/lemmas_nl.tsv, committed) made again from
+# Debian's hunspell-nl (OpenTaal) and spacy-lookups-data; only needed to change it.
+HUNSPELL_NL := /usr/share/hunspell/nl.dic
+lemmas: setup $(HUNSPELL_NL)
+	$(PY) -m bench.lemmas build
+$(HUNSPELL_NL): | $(APT_STAMP)
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq hunspell-nl >/dev/null
 
 bench: setup bench-data
 	$(PY) -m bench.ingest

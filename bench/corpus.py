@@ -12,15 +12,20 @@ Everything is deterministic (sorted files, seeded random), so two runs measure t
     raw_pages(n_pages)    -> [(name, raw page text)]
     corpus_pages(n_pages) -> [Page]   (parsed with indexer.pages.parsing)
     gimp_html_files()     -> [Path]   (empty when gimp-help-nl is not installed)
+    html_corpus(name)     -> [HtmlPage] (a whole real site: each HTML page as the crawler's
+                                         extraction makes it, with its <title>)
 """
 
 from __future__ import annotations
 
 import random
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from indexer.errors import InputError
+from indexer.pages.html import extract_page
 from indexer.pages.models import Page
 from indexer.pages.parsing import parse_text
 
@@ -191,3 +196,101 @@ def _pages_from_seeds(n_pages: int) -> list[tuple[str, str]]:
         title = f"Pagina {number + 1}: {' '.join(paragraphs[0].split()[:4]).rstrip('.')}"
         pages.append((f"seeds-{number:05d}", _render(title, paragraphs)))
     return pages
+
+
+# --- Whole real sites, page by page (bench/relevance.py) ------------------------------------
+
+HTML_CORPORA = ("gimp-help-nl", "debian-faq-nl")
+_PACKAGE_DIRS = {"gimp-help-nl": GIMP_HELP_DIR, "debian-faq-nl": DEBIAN_FAQ_DIR}
+_SITE = "https://bench.invalid"  # the pages' URLs (their ids come from the path)
+
+
+class CorpusMissing(LookupError):
+    """A corpus whose Debian package is not installed (or unknown)."""
+
+
+@dataclass(frozen=True)
+class HtmlPage:
+    """A page of a real site: as the crawler's extraction makes it, and its `<title>` (which
+    a plain engine indexes with the h1 title). `dutch`: its text reads as Dutch (the GIMP
+    manual is partly untranslated), so that queries are asked of Dutch pages only."""
+
+    page: Page
+    html_title: str
+    dutch: bool
+
+
+def reads_dutch(text: str) -> bool:
+    """Whether a text has Dutch function words, and more of them than English ones."""
+    words = text.lower().split()
+    dutch = sum(w in _DUTCH for w in words)
+    return dutch > 0 and dutch >= sum(w in _ENGLISH for w in words)
+
+
+def html_corpus(name: str, folder: Path | None = None) -> list[HtmlPage]:
+    """Every page of an installed Dutch HTML corpus, in file order, through
+    `indexer.pages.html.extract_page` (what `sitesearch crawl` indexes); a page the extraction
+    rejects (no text) is left out, as the crawler would.
+
+    "gimp-help-nl": the GIMP manual, one page per HTML file (DocBook, chunked per section).
+    "debian-faq-nl": the Debian FAQ ships one HTML file per chapter; it is chunked per
+    question the way DocBook chunks the GIMP manual (each level-1 section a page of its own,
+    `<title>` its heading; the chapter keeps its introduction and table of contents), so that
+    a search can point at a question. `folder`: where the HTML is, if not where the package
+    installs it. Raises CorpusMissing when the package is not installed.
+    """
+    if name not in _PACKAGE_DIRS:
+        raise CorpusMissing(f"unknown corpus {name!r} (known: {', '.join(HTML_CORPORA)})")
+    folder = folder or _PACKAGE_DIRS[name]
+    files = sorted(folder.glob("*.html")) if folder.is_dir() else []
+    if not files:
+        raise CorpusMissing(
+            f"corpus {name} is not installed: no HTML in {folder} "
+            f"(install it with: apt-get install {name}, or `make bench-data`)"
+        )
+    documents: list[tuple[str, str]] = []
+    for path in files:
+        html = path.read_text(encoding="utf-8", errors="replace")
+        url = f"{_SITE}/{name}/{path.name}"
+        documents += _faq_chunks(html, url) if name == "debian-faq-nl" else [(url, html)]
+    pages = []
+    for url, html in documents:
+        try:
+            page = extract_page(html, url)
+        except InputError:
+            continue
+        title = _document_title(html) or page.title
+        pages.append(HtmlPage(page, title, reads_dutch(f"{page.title} {page.body_text()}")))
+    return pages
+
+
+def _document_title(html: str) -> str:
+    match = re.search(r"(?is)<title[^>]*>(.*?)</title>", html)
+    return " ".join(match.group(1).split()) if match else ""
+
+
+def _faq_chunks(html: str, url: str) -> list[tuple[str, str]]:
+    """A DocBook chapter as (url, html) pages: the chapter without its level-1 sections, then
+    each such section as a document of its own."""
+    from lxml import html as lxml_html
+
+    root = lxml_html.document_fromstring(html.encode("utf-8"))
+    chunks: list[tuple[str, str]] = []
+    for section in root.xpath(
+        "//div[@class='chapter' or @class='appendix']/div[@class='section']"
+    ):
+        anchor = section.xpath(".//h2/a[@id]/@id")
+        heading = " ".join(section.xpath("string(.//h2)").split())
+        if not anchor or not heading:
+            continue
+        section.getparent().remove(section)
+        body = lxml_html.tostring(section, encoding="unicode")
+        chunks.append((
+            url.replace(".html", f"/{anchor[0]}.html"),
+            f"<html><head><title>{_escape(heading)}</title></head><body>{body}</body></html>",
+        ))
+    return [(url, lxml_html.tostring(root, encoding="unicode")), *chunks]
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

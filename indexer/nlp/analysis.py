@@ -1,8 +1,9 @@
 """Dutch analysis computed once in Python, so that every engine indexes and queries the same terms.
 
 What a word becomes: its folded form (lower case, diacritics stripped: "Patiënten" ->
-"patienten"), its folded lemma (spaCy's Dutch lookup table, also reachable from a folded
-spelling: "patienten" -> "patient"), the parts of a compound ("magnesiumtekort" -> "magnesium",
+"patienten"), its folded lemma (spaCy's Dutch lookup table with the frequent forms it lacks
+filled in from indexer/nlp/data/lemmas_nl.tsv, also reachable from a folded spelling:
+"patienten" -> "patient"), the parts of a compound ("magnesiumtekort" -> "magnesium",
 "tekort") and synonyms from `config/synonyms.txt`. Dutch stop words come from
 `config/stopwords_nl.txt` when present, else from spaCy's Dutch list.
 
@@ -98,16 +99,45 @@ def spacy_lookup(lang: str, table: str) -> dict[str, str]:
     return raw
 
 
+# Frequent Dutch forms that spaCy's lookup table lacks, with their lemmas (made by
+# bench/lemmas.py; sources and licences in indexer/nlp/data/README.md).
+LEMMA_SUPPLEMENT = Path(__file__).parent / "data" / "lemmas_nl.tsv"
+
+
+def lemma_supplement(path: Path = LEMMA_SUPPLEMENT) -> list[tuple[str, str]]:
+    """(form, lemma) of each line of the supplement ("form<TAB>lemma<TAB>source"; lines
+    starting with '#' are comments)."""
+    pairs = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            form, _, rest = line.partition("\t")
+            lemma = rest.partition("\t")[0]
+            if form and lemma:
+                pairs.append((form, lemma))
+    return pairs
+
+
 @lru_cache(maxsize=1)
 def lemma_table() -> dict[str, str]:
-    """Folded word -> folded lemma, from spaCy's Dutch lookup table (spacy-lookups-data)."""
-    table: dict[str, str] = {}
+    """Folded word -> folded lemma: spaCy's Dutch lookup table (spacy-lookups-data), its gaps
+    filled from `LEMMA_SUPPLEMENT` (frequent forms it lacks: "maanden" -> "maand")."""
+    return merged_lemmas(spacy_lookup("nl", "lemma_lookup").items(), lemma_supplement())
+
+
+def merged_lemmas(
+    table: Iterable[tuple[str, str]], supplement: Iterable[tuple[str, str]]
+) -> dict[str, str]:
+    """Folded form -> folded lemma from `table`, then from `supplement` for the forms the
+    table lacks (the table's lemma always wins)."""
+    merged: dict[str, str] = {}
     # A key spelled exactly so wins over one that only matches once folded ("Patiënten").
-    for word, lemma in spacy_lookup("nl", "lemma_lookup").items():
+    for word, lemma in table:
         key = fold(word)
-        if word == key or key not in table:
-            table[key] = fold(lemma)
-    return table
+        if word == key or key not in merged:
+            merged[key] = fold(lemma)
+    for form, lemma in supplement:
+        merged.setdefault(fold(form), fold(lemma))
+    return merged
 
 
 def lemma_of(word: str) -> str:

@@ -2,8 +2,9 @@
 
 - `sitesearch_lemmatizer`: the lookup lemmatizer of the blank pipeline. Same table and same
   answers as spaCy's `lemmatizer` in lookup mode for Dutch (lower-cased form looked up in
-  spacy-lookups-data's `lemma_lookup`), but it works on arrays of hashes with a cache per
-  word form instead of a Python call per token: about 4x faster on our benchmark corpus.
+  spacy-lookups-data's `lemma_lookup`), with the table's gaps filled from our lemma supplement
+  as the index terms are (`analysis.lemma_table`); it works on arrays of hashes with a cache
+  per word form instead of a Python call per token.
 - `sitesearch_sentencizer`: spaCy's rule-based Sentencizer, computed with numpy on token arrays
   rather than Token objects (same sentences; a property test holds it to spaCy's).
 - `sitesearch_gazetteer`: domain entities (NUTRIENT, SUPPLEMENT, CONDITION, NEUROTRANSMITTER,
@@ -38,7 +39,7 @@ from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 from thinc.types import Ints2d
 
-from indexer.nlp.analysis import spacy_lookup
+from indexer.nlp.analysis import lemma_supplement, spacy_lookup
 from indexer.nlp.gazetteer import load_gazetteers
 
 DEFAULT_GAZETTEER_DIR = Path(__file__).resolve().parent.parent / "config" / "gazetteers"
@@ -95,6 +96,10 @@ class LookupLemmatizer:
         self.strings = nlp.vocab.strings
         # Keyed by string hash, as spaCy's lookup Tables are.
         self.table = {get_string_id(k): v for k, v in spacy_lookup(str(nlp.lang), table).items()}
+        if nlp.lang == "nl" and table == "lemma_lookup":
+            # The gaps of spaCy's Dutch table filled as for the index terms (`lemma_table`).
+            for form, lemma in lemma_supplement():
+                self.table.setdefault(get_string_id(form), lemma)
         # lower-case form hash -> lemma hash
         self.cache: dict[int, int] = {}
 

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from spacy.language import Language
 from spacy.pipeline import Sentencizer
 
+from indexer.nlp.analysis import lemma_supplement
 from indexer.nlp.components import doc_text
 
 ENTITY_CASES = [
@@ -183,9 +184,13 @@ def test_fast_lemmatizer_agrees_with_spacys_lookup_lemmatizer(
     reference.initialize()
     texts = [p.text for page in seed_pages.values() for p in page.passages()]  # type: ignore[attr-defined]
     texts.append("Mevrouw Jansen kampte met vermoeidheid; de kinderen liepen weg.")
+    # spaCy's answer wherever its table has the form; the supplement fills only its gaps.
+    filled = dict(lemma_supplement())
     for ours, theirs in zip(nlp.pipe(texts), reference.pipe(texts), strict=True):
-        assert [t.lemma_ for t in ours] == [t.lemma_ for t in theirs]
-    assert nlp("kinderen liepen")[1].lemma_ == "lopen"
+        expected = [filled.get(t.lower_, t.lemma_) if t.lemma_ == t.lower_ else t.lemma_
+                    for t in theirs]
+        assert [t.lemma_ for t in ours] == expected
+    assert [t.lemma_ for t in nlp("kinderen liepen")] == ["kind", "lopen"]
 
 
 def test_sentences_split_on_full_stops(nlp: Language) -> None:

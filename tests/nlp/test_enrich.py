@@ -144,7 +144,8 @@ def test_a_page_without_entities(nlp: Language) -> None:
     text = "top of page\nEen gewone titel\n\nDe kinderen liepen naar huis.\nbottom of page\n"
     page = enrich_page(nlp, parse_text(text).pages[0])
     assert page.entities == ()
-    assert page.passages[0].lemmas == ("de", "kinderen", "lopen", "naar", "huis")
+    # "kinderen" -> "kind": spaCy's table lacks it, the lemma supplement has it.
+    assert page.passages[0].lemmas == ("de", "kind", "lopen", "naar", "huis")
 
 
 _WORDS = st.sampled_from(
