@@ -22,6 +22,7 @@ MAX_SHOWN_VALUES = 5  # values per filter group before "meer"
 PAGE_WINDOW = 2  # numbered pages shown either side of the current one
 MAX_TOPICS = 8
 MIN_TOPIC_PREFIX = 4  # the shortest start of a word tried for "verwante onderwerpen"
+MAX_TOPIC_WORDS = 2  # the longest words of a query tried so
 LABEL_GROUP = "Thema's"
 # Dutch names of the entity types (indexer/nlp gazetteers and patterns); unknown types are
 # shown by their code.
@@ -294,16 +295,31 @@ def closest_topics(
     suggest: Callable[[str], Sequence[Completion]], q: str
 ) -> tuple[Topic, ...]:
     """Topics near a query that found nothing: the completions of the query, else of the
-    start of its words ("slaapproblemen" -> "slaap..." -> slaapstoornis)."""
+    longest start of its longest words that has any ("slaapproblemen" -> "slaap" ->
+    slaapstoornis)."""
     found = list(suggest(q))
-    for word in sorted(q.split(), key=len, reverse=True):
+    for word in sorted(q.split(), key=len, reverse=True)[:MAX_TOPIC_WORDS]:
         if found:
             break
-        for end in range(len(word) - 1, MIN_TOPIC_PREFIX - 1, -1):
-            found = list(suggest(word[:end]))
-            if found:
-                break
+        found = _longest_start(suggest, word)
     return topics_from(found)
+
+
+def _longest_start(
+    suggest: Callable[[str], Sequence[Completion]], word: str
+) -> list[Completion]:
+    """The completions of the longest start of `word` that has any: a binary search, since a
+    shorter start completes to all that a longer one does (a few lookups, not one a letter)."""
+    best: list[Completion] = []
+    low, high = MIN_TOPIC_PREFIX, len(word) - 1
+    while low <= high:
+        middle = (low + high) // 2
+        found = list(suggest(word[:middle]))
+        if found:
+            best, low = found, middle + 1
+        else:
+            high = middle - 1
+    return best
 
 
 def popular_topics(facets: Facets | None, limit: int = MAX_TOPICS) -> tuple[Topic, ...]:

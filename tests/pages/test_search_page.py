@@ -11,9 +11,10 @@ from bs4 import BeautifulSoup
 from flask import Flask, render_template
 from flask.testing import FlaskClient
 
-from indexer.search.values import Facets, FacetValue, SearchResult
+from indexer.search.values import Completion, Facets, FacetValue, SearchResult
 from search_api.results_page import (
     PageQuery,
+    closest_topics,
     facet_groups,
     page_links,
     popular_topics,
@@ -251,3 +252,17 @@ def test_many_pages_show_the_first_the_last_and_those_around_the_current() -> No
     assert [link.number for link in links if link.current] == [10]
     assert links[0].href == "/?q=x#resultaten"  # page 1 is left out of its address
     assert page_links(PageQuery(q="x"), last=1) == ()
+
+
+def test_closest_topics_take_the_longest_start_that_completes_in_few_lookups() -> None:
+    known = ("slaapstoornis", "slaap")
+    asked: list[str] = []
+
+    def suggest(prefix: str) -> list[Completion]:
+        asked.append(prefix)
+        return [Completion(text=k, kind="term") for k in known if k.startswith(prefix)]
+
+    topics = closest_topics(suggest, "slaapproblemen")
+    assert [t.text for t in topics] == ["slaapstoornis", "slaap"]
+    assert len(asked) <= 5  # the query, then a binary search over the word's starts
+    assert closest_topics(suggest, "qwxzv") == ()
