@@ -9,7 +9,7 @@ this process, on the tantivy engine:
   2. the same with `--workers N` (worker processes, results streamed back, writes overlapping);
   3. `--incremental` with nothing changed.
 Prints wall-clock seconds of each, the share of each stage (read, parse+enrich, write, verify,
-switch, cleanup: seconds of the job's own process, see indexer/reindex_report.py), the
+switch, cleanup: seconds of the job's own process, see indexer/jobs/report.py), the
 speed-up ratio of 2 to 1, the CPU seconds of the job's process and of the workers, the cost
 of moving a worker's results to the job (pickled PreparedPages), and the ceiling on the
 speed-up that the CPU the N-worker run used allows on this machine's CPUs (CPU seconds / CPUs
@@ -29,7 +29,6 @@ import resource
 import sys
 import tempfile
 import time
-from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -55,17 +54,6 @@ GOAL_FULL_SECONDS = 60.0
 GOAL_INCREMENTAL_SECONDS = 5.0
 MACHINE_SAMPLES = 4  # per round
 PAGE_WORK = "the job's per-page work (parse, enrich, documents of 100 pages) at once"
-
-
-def smoke_query(texts: list[str]) -> str:
-    """A word of the page text found in most pages of this corpus (the default smoke query
-    may not be); the words of the page-export markup itself do not count."""
-    counts: Counter[str] = Counter()
-    for text in texts:
-        counts.update({w.lower() for w in text.split() if w.isalpha() and len(w) >= 7})
-    for word in ("gerelateerde", "benchmark", "artikelen"):
-        counts.pop(word, None)
-    return counts.most_common(1)[0][0]
 
 
 def fill(settings: Settings, raw: list[tuple[str, str]]) -> None:
@@ -168,12 +156,11 @@ def main() -> None:
     raw = raw_pages(args.pages)
     warm_up = raw_pages(50)
     with tempfile.TemporaryDirectory(prefix="bench-reindex-") as folder:
-        settings = load_settings(data_dir=Path(folder) / "data", rate_limit_enabled=False,
-                                 smoke_queries=[smoke_query([text for _, text in raw])])
+        # Default smoke checks: a few pages of each version searched for by their titles.
+        settings = load_settings(data_dir=Path(folder) / "data", rate_limit_enabled=False)
         fill(settings, raw)
         cpus = len(os.sched_getaffinity(0))
-        print(f"corpus: {len(raw)} raw pages from {corpus_source()}; "
-              f"{cpus} CPUs; smoke query {settings.smoke_queries}")
+        print(f"corpus: {len(raw)} raw pages from {corpus_source()}; {cpus} CPUs")
 
         # Warm-up: the first job of a process fills caches (analysis, word lists) that every
         # later one uses; without it the baseline would pay for them alone.

@@ -23,6 +23,11 @@ class EngineUnavailable(SiteSearchError):
     """The search engine cannot be reached or did not answer in time (the API answers 503)."""
 
 
+class IndexDamaged(EngineUnavailable):
+    """The index on disk is damaged (a pointer naming no version, missing or truncated files):
+    the API answers 503 and says why on /api/health; `sitesearch reindex --full` repairs it."""
+
+
 class IndexingError(SiteSearchError):
     """Documents that the engine refused; `failed` maps each document id to its reason."""
 

@@ -230,8 +230,9 @@ class Settings(BaseSettings):
     # --- reindex
     reindex_keep: int = Field(2, ge=1, description="Index versions kept after a switch.")
     smoke_queries: list[str] = Field(
-        default_factory=lambda: ["magnesium"],
-        description="Queries that must return hits before a new version goes live.",
+        default_factory=list,
+        description="Queries that must return hits before a new version goes live; empty: "
+                    "the titles of a few of its own pages, each of which must find its page.",
     )
 
     @field_validator("data_dir", "config_dir", "answer_cache_dir")

@@ -21,7 +21,7 @@ from typing import Any
 from flask import Flask, Response, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from indexer.errors import EngineUnavailable, NotFound, QueryError
+from indexer.errors import EngineUnavailable, IndexDamaged, NotFound, QueryError
 from search_api.error_pages import error_page, wants_page
 
 log = logging.getLogger("search_api")
@@ -170,6 +170,18 @@ def _engine_unavailable(exc: EngineUnavailable) -> Response:
     )
 
 
+def _index_damaged(exc: IndexDamaged) -> Response:
+    """503 for a damaged live index: the reason goes to the log (and /api/health), the
+    visitor reads that search is out of order for now."""
+    log.warning("request %s: the index is damaged: %s", request_id(), exc)
+    return error_response(
+        503, "index_damaged",
+        f"de zoekindex is beschadigd en kan nu niet doorzocht worden; probeer het over "
+        f"{RETRY_AFTER_SECONDS} s opnieuw",
+        {"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
+
+
 def _unexpected(exc: Exception) -> Response:
     rid = request_id()
     log.exception("request %s: unexpected error on %s %s", rid, request.method, request.path)
@@ -191,5 +203,6 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(QueryError, _query_error)
     app.register_error_handler(NotFound, _not_found)
     app.register_error_handler(EngineUnavailable, _engine_unavailable)
+    app.register_error_handler(IndexDamaged, _index_damaged)
     app.register_error_handler(Exception, _unexpected)
     app.after_request(_echo_request_id)

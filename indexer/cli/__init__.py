@@ -21,6 +21,7 @@ SUBCOMMANDS = {
     "crawl": "scrapers.cli:crawl",
     "reindex": "indexer.cli.reindex:reindex",
     "overlap": "indexer.cli.overlap:overlap",
+    "remove": "indexer.cli.remove:remove",
 }
 
 
@@ -48,4 +49,5 @@ class LazyGroup(click.Group):
 @click.group(cls=LazyGroup)
 @click.version_option(package_name="sitesearch")
 def main() -> None:
-    """Dutch site search: parse, ingest, search, serve, crawl, reindex and find overlap."""
+    """Dutch site search: parse, ingest, search, serve, crawl, reindex, remove and find
+    overlap."""

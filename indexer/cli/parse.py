@@ -1,7 +1,8 @@
 """`sitesearch parse FILE... [--json]`: parse and enrich raw page files, print what was found.
 
-Every problem with one input (unreadable, empty, binary, not UTF-8, too large, no page
-markers, a page with only a title) is one line on standard error naming the file, and the
+Inputs are read as `sitesearch ingest` reads them (page exports and HTML pages). Every problem
+with one input (unreadable, empty, binary, not UTF-8, too large, no page markers, not a page
+export, a page with only a title) is one line on standard error naming the file, and the
 other inputs are still parsed. The exit status is non-zero only when no page at all was parsed.
 """
 
@@ -24,7 +25,8 @@ STDIN_NAME = "<stdin>"
 @click.argument("files", nargs=-1, required=True)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (a list of enriched pages).")
 def parse(files: tuple[str, ...], as_json: bool) -> None:
-    """Parse and enrich raw page FILES (folders: their *.txt files; '-': standard input)."""
+    """Parse and enrich raw page FILES: page exports and HTML pages (folders: their .txt,
+    .html and .htm files; '-': standard input)."""
     settings = settings_or_exit()
     pages: list[Page] = []
     for name in expand_inputs(files, lambda name, problem: warn(f"{name}: {problem}")):
@@ -49,21 +51,22 @@ def parse(files: tuple[str, ...], as_json: bool) -> None:
 
 def _parse_one(name: str, max_bytes: int) -> list[Page]:
     """The pages of one input; its problems are reported on standard error."""
-    from indexer.pages.parsing import parse_bytes
+    from indexer.pages.records import parse_input
 
     shown = STDIN_NAME if name == STDIN else name
     try:
         data = read_input(name, max_bytes)
-        result = parse_bytes(data, source=shown, max_bytes=max_bytes)
+        pages, problems = parse_input(name, data, max_bytes)
     except InputError as exc:
         warn(f"{shown}: {exc}")
         return []
     except OSError as exc:
         warn(f"{shown}: cannot read: {exc.strerror or exc}")
         return []
-    for problem in result.problems:
+    for problem in problems:
         warn(f"{shown}: {problem}")
-    return result.pages
+    # As given on the command line, not as a raw store key.
+    return [page.model_copy(update={"source": shown}) for page in pages]
 
 
 def page_json(enriched: EnrichedPage) -> dict[str, Any]:

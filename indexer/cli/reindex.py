@@ -6,23 +6,23 @@ failed full run), 3 another reindex job holds the index's lock.
 
 from __future__ import annotations
 
-import os
 import sys
 import time
-from pathlib import Path
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from indexer.cli.common import echo_json, settings_or_exit, warn
 
+if TYPE_CHECKING:
+    from indexer.search.port import Engine
+    from indexer.settings import Settings
+
+T = TypeVar("T")
+
 EXIT_FAILED = 1
 EXIT_LOCKED = 3
-# Test hook: pause a real job at a named point (see indexer.jobs.reindex.HOOK_POINTS) so that a
-# test can kill it there. The point's name is written to the file once the job is there.
-PAUSE_AT = "SITESEARCH_TEST_PAUSE_AT"
-PAUSE_FILE = "SITESEARCH_TEST_PAUSE_FILE"
-_PAUSE_SECONDS = 120
 
 
 @click.command()
@@ -49,9 +49,6 @@ def reindex(
     the live index to it; the API keeps answering from the old version until then. Versions
     beyond --keep are dropped afterwards. Only one job runs per index at a time.
     """
-    from indexer.engines import make_engine
-    from indexer.errors import SiteSearchError
-    from indexer.jobs.lock import JobLocked
     from indexer.jobs.reindex import ReindexOptions, run_reindex
 
     if rollback and full is not None:
@@ -59,23 +56,36 @@ def reindex(
     settings = settings_or_exit()
     mode = "rollback" if rollback else ("incremental" if full is False else "full")
     options = ReindexOptions(mode=mode, workers=workers, keep=keep, dry_run=dry_run)
-    try:
-        engine = make_engine(settings)
-    except SiteSearchError as exc:
-        raise click.ClickException(str(exc)) from None
-    try:
-        report = run_reindex(settings, engine, options, progress=_progress(), hook=_pause_hook())
-    except JobLocked as exc:
-        warn(f"Error: {exc}")
-        sys.exit(EXIT_LOCKED)
-    finally:
-        engine.close()
+    report = with_engine(
+        settings, lambda engine: run_reindex(settings, engine, options, progress=_progress())
+    )
     if as_json:
         echo_json(report.model_dump(mode="json"))
     else:
         click.echo(report.summary())
     if not report.ok:
         sys.exit(EXIT_FAILED)
+
+
+def with_engine(settings: Settings, job: Callable[[Engine], T]) -> T:
+    """`job(engine)` on the engine of `settings`, closed afterwards. An engine that cannot
+    be made ends the command with its message; a job lock held by another job with status
+    EXIT_LOCKED (for reindex, ingest and remove alike)."""
+    from indexer.engines import make_engine
+    from indexer.errors import SiteSearchError
+    from indexer.jobs.lock import JobLocked
+
+    try:
+        engine = make_engine(settings)
+    except SiteSearchError as exc:
+        raise click.ClickException(str(exc)) from None
+    try:
+        return job(engine)
+    except JobLocked as exc:
+        warn(f"Error: {exc}")
+        sys.exit(EXIT_LOCKED)
+    finally:
+        engine.close()
 
 
 class BarProgress:
@@ -133,17 +143,3 @@ class LogProgress:
 def _progress() -> BarProgress | LogProgress:
     return BarProgress() if sys.stderr.isatty() else LogProgress()
 
-
-def _pause_hook() -> Any:
-    point = os.environ.get(PAUSE_AT)
-    if not point:
-        return None
-    marker = Path(os.environ.get(PAUSE_FILE, "reindex-paused"))
-
-    def pause(reached: str) -> None:
-        if reached != point:
-            return
-        marker.write_text(reached, encoding="utf-8")
-        time.sleep(_PAUSE_SECONDS)  # the test kills the job here
-
-    return pause

@@ -78,8 +78,11 @@ class JobLock:
         self._fd = fd
         _HELD.add(fd)
         info = {"pid": os.getpid(), "since": datetime.now(UTC).replace(microsecond=0).isoformat()}
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, json.dumps(info).encode(), 0)
+        try:
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, json.dumps(info).encode(), 0)
+        except OSError:
+            pass  # a full disk: the lock holds all the same, only a second job's message is poorer
 
     def release(self) -> None:
         """Give the lock up (a no-op when not held)."""

@@ -37,10 +37,11 @@ from indexer.pages.models import EnrichedPage, Page
 from indexer.pages.rawstore import RawStore
 from indexer.pages.records import RecordPages, load_urls
 from indexer.search.port import PreparedPage, prepared_or_failed
-from indexer.settings import Settings
 
 if TYPE_CHECKING:
     from spacy.language import Language
+
+    from indexer.jobs.config import JobConfig
 
 
 Preparer = Callable[[EnrichedPage], PreparedPage]
@@ -68,16 +69,16 @@ class ChunkResult:
 class _Worker:
     """The state of one worker (or of the calling process when there is one worker)."""
 
-    def __init__(self, settings: Settings, prepare: Preparer, nlp: Language | None = None) -> None:
+    def __init__(self, config: JobConfig, prepare: Preparer, nlp: Language | None = None) -> None:
         from indexer.nlp.pipeline import build_nlp  # spaCy is imported only where it is used
 
-        self.settings = settings
+        self.config = config
         self.prepare = prepare
-        self.store = RawStore(settings.data_dir / "raw")
-        self.nlp = nlp if nlp is not None else build_nlp(settings)
+        self.store = RawStore(config.raw_dir)
+        self.nlp = nlp if nlp is not None else build_nlp(config.settings)
 
     def records(self, urls: Sequence[str]) -> ChunkResult:
-        loaded = list(load_urls(self.store, urls, self.settings.max_input_bytes))
+        loaded = list(load_urls(self.store, urls, self.config.max_input_bytes))
         pages = [page for record in loaded for page in record.pages]
         result = self.pages(pages)
         # The pages travel once, prepared; the record summaries need only ids and hashes.
@@ -95,7 +96,7 @@ class _Worker:
         result = ChunkResult()
         if not pages:
             return result
-        batch = self.settings.nlp_batch_size
+        batch = self.config.nlp_batch_size
         try:
             enriched = enrich_pages(self.nlp, list(pages), batch_size=batch)
         except Exception:  # find which page failed: one at a time, and report only that one
@@ -127,6 +128,7 @@ def _without_pages(record: RecordPages) -> RecordPages:
         problems=record.problems,
         error=record.error,
         page_hashes=record.page_hashes,
+        titles=record.titles,
     )
 
 
@@ -138,7 +140,7 @@ class EnrichPool:
     """
 
     def __init__(
-        self, settings: Settings, workers: int, prepare: Preparer,
+        self, config: JobConfig, workers: int, prepare: Preparer,
         nlp: Language | None = None, in_flight: int | None = None,
     ) -> None:
         """`prepare`: the engine's `preparer()`, called where each page is enriched. `nlp`: a
@@ -148,7 +150,7 @@ class EnrichPool:
         workers never wait for it."""
         if workers < 1:
             raise ValueError("workers must be at least 1")
-        self.settings = settings
+        self.config = config
         self.workers = workers
         self.prepare = prepare
         self.nlp = nlp
@@ -180,7 +182,7 @@ class EnrichPool:
     def _map(self, kind: str, chunks: Iterable[Sequence[Any]]) -> Iterator[ChunkResult]:
         if self.workers == 1:
             if self._local is None:
-                self._local = _Worker(self.settings, self.prepare, self.nlp)
+                self._local = _Worker(self.config, self.prepare, self.nlp)
             for chunk in chunks:
                 yield getattr(self._local, kind)(chunk)
             return
@@ -196,7 +198,7 @@ class EnrichPool:
 
     def _start(self) -> ProcessPoolExecutor:
         if self._executor is None:
-            worker = _Worker(self.settings, self.prepare, self.nlp)
+            worker = _Worker(self.config, self.prepare, self.nlp)
             worker.warm_up()
             _STATE["worker"] = worker  # what the forked workers start with
             self._executor = ProcessPoolExecutor(

@@ -49,6 +49,11 @@ class ReindexReport(BaseModel):
     recovered: list[str] = Field(
         default_factory=list, description="Half-built versions of a killed job, dropped."
     )
+    smoke_queries: list[str] = Field(
+        default_factory=list,
+        description="The smoke queries run on the version (by default the titles of a few "
+                    "of its pages, each of which had to find its page).",
+    )
     planned: dict[str, int] = Field(default_factory=dict, description="Dry run: what would be.")
     notes: list[str] = Field(default_factory=list, description="Worth knowing, not failures.")
     problems: list[str] = Field(default_factory=list, description="Why the job failed.")

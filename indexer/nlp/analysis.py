@@ -344,10 +344,14 @@ class Analyzer:
 
     stopwords: frozenset[str]
     synonyms: Synonyms
+    # Words visitors put around what they look for ("hoe werkt ...", "informatie over ..."):
+    # never required in a query of several words (query_fillers.txt).
+    fillers: frozenset[str] = frozenset()
 
     @classmethod
     def from_config(cls, config_dir: Path) -> Analyzer:
-        """Stop words and synonyms from `config_dir` (stopwords_nl.txt, synonyms.txt)."""
+        """Stop words, synonyms and query fillers from `config_dir` (stopwords_nl.txt,
+        synonyms.txt, query_fillers.txt)."""
         stop_file = config_dir / "stopwords_nl.txt"
         if stop_file.is_file():
             stopwords = frozenset(fold(w) for w in _data_lines(stop_file))
@@ -357,7 +361,10 @@ class Analyzer:
             stopwords = frozenset(fold(w) for w in STOP_WORDS)
         synonym_file = config_dir / "synonyms.txt"
         lines = _data_lines(synonym_file) if synonym_file.is_file() else []
-        return cls(stopwords, Synonyms.from_lines(lines))
+        filler_file = config_dir / "query_fillers.txt"
+        fillers = frozenset(fold(w) for w in _data_lines(filler_file)) \
+            if filler_file.is_file() else frozenset()
+        return cls(stopwords, Synonyms.from_lines(lines), fillers)
 
     def is_stopword(self, word: str) -> bool:
         return fold(word) in self.stopwords

@@ -8,14 +8,15 @@ from pathlib import Path
 
 from indexer.errors import InputError
 
-PAGE_SUFFIXES = (".txt",)
+PAGE_SUFFIXES = (".txt", ".html", ".htm")
 STDIN = "-"
 
 
 def expand_inputs(
     paths: Iterable[str], on_empty_folder: Callable[[str, str], None]
 ) -> Iterator[str]:
-    """Each named file, the page files (*.txt) below each named folder, or '-' (stdin).
+    """Each named file, the page files (*.txt, *.html, *.htm) below each named folder, or '-'
+    (stdin).
 
     A folder without page files is passed to `on_empty_folder(name, problem)`; a path that
     does not exist is still yielded, so that reading it reports the problem.
@@ -23,7 +24,9 @@ def expand_inputs(
     for name in paths:
         path = Path(name)
         if name != STDIN and path.is_dir():
-            found = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix in PAGE_SUFFIXES)
+            found = sorted(
+                p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in PAGE_SUFFIXES
+            )
             if not found:
                 on_empty_folder(name, f"no {'/'.join(PAGE_SUFFIXES)} files in this folder")
             yield from (str(p) for p in found)

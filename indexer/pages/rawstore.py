@@ -155,6 +155,19 @@ class RawStore:
         gone = record.model_copy(update=update)
         write_atomic(self.metadata_path(url), gone.model_dump_json(indent=1).encode())
 
+    def delete(self, url: str) -> bool:
+        """Delete the record of `url`, metadata and body (nothing of it stays on disk);
+        return whether there was one. The metadata goes first: a crash in between leaves
+        only an orphaned body, which nothing reads."""
+        record = self.get(url)
+        if record is None:
+            return False
+        self.metadata_path(url).unlink(missing_ok=True)
+        key = self._key(url)
+        for path in self.metadata_path(url).parent.glob(f"{key}.*.body"):
+            path.unlink(missing_ok=True)
+        return True
+
     def _remove_other_bodies(self, record: RawRecord, keep: Path) -> None:
         key = self._key(record.url)
         for path in keep.parent.glob(f"{key}.*.body"):

@@ -6,8 +6,13 @@ the next reindex, as a crawled page that answers 404 does. Records are parsed by
 
 - "text/x-page-export" (our "top of page" text): `indexer.pages.parsing.parse_bytes`; page ids come
   from the titles, as they do for `sitesearch ingest`;
-- "text/html" (from the crawler): `indexer.pages.html.extract_page`, ids from the URL path;
+- "text/html" (from the crawler, or a local HTML file): `indexer.pages.html.extract_page`, ids
+  from the URL path (a local file's page has no URL of its own: the API shows its article);
 - "text/plain": `indexer.pages.parsing.parse_plain_text` under a title made from the URL.
+
+`parse_input` is how `sitesearch ingest` and `sitesearch parse` read an input: exactly as a
+reindex will parse the stored record, and refused whole (nothing stored) when it is neither a
+page export (beginning with a `top of page` line) nor an HTML page.
 
 A record that cannot be turned into pages is never dropped silently: `load_record` returns it
 with the reason, and the reindex job reports it.
@@ -27,11 +32,12 @@ from indexer.atomic import write_atomic
 from indexer.errors import InputError
 from indexer.pages.inputs import STDIN
 from indexer.pages.models import Page
-from indexer.pages.parsing import decode_input, parse_bytes, parse_plain_text
+from indexer.pages.parsing import TOP, decode_input, parse_bytes, parse_plain_text
 from indexer.pages.rawstore import HTML, PAGE_EXPORT, PLAIN_TEXT, RawRecord, RawStore
 from indexer.settings import Settings
 
 _HTML_SUFFIXES = (".html", ".htm")
+_HTML_START = (b"<!doctype html", b"<html")
 
 
 def raw_store(settings: Settings) -> RawStore:
@@ -46,22 +52,42 @@ def input_url(name: str, data: bytes) -> str:
     return Path(name).expanduser().resolve().as_uri()
 
 
-def input_content_type(name: str) -> str:
-    """The content type an ingested input is stored under (HTML by suffix, else page export)."""
-    return HTML if name.lower().endswith(_HTML_SUFFIXES) else PAGE_EXPORT
+def input_content_type(name: str, data: bytes = b"") -> str:
+    """The content type an ingested input is stored under: HTML by its suffix or its first
+    bytes (`<!DOCTYPE html`, `<html`), else page export."""
+    if name.lower().endswith(_HTML_SUFFIXES):
+        return HTML
+    head = data[:512].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    return HTML if head.startswith(_HTML_START) else PAGE_EXPORT
+
+
+def parse_input(name: str, data: bytes, max_bytes: int) -> tuple[list[Page], list[str]]:
+    """The pages of an input given to `sitesearch ingest` or `parse`, and the parts skipped,
+    parsed as a reindex parses its stored record. Raises InputError when it gives no page,
+    or is neither an HTML page nor a page export (one that begins with a `top of page` line:
+    a README that merely mentions the markers is not one)."""
+    record = RawRecord(url=input_url(name, data), content_type=input_content_type(name, data))
+    pages, problems = parse_record(record, data, max_bytes)
+    if record.content_type == PAGE_EXPORT:
+        first = next((line.strip() for line in decode_input(data, max_bytes).splitlines()
+                      if line.strip()), "")
+        if not first.lower().startswith(TOP):
+            raise InputError(f"not a page export: it does not begin with a {TOP!r} line "
+                             f"(it begins with {first[:60]!r})")
+    return pages, problems
 
 
 def record_input(store: RawStore, name: str, data: bytes, pages: Iterable[Page] = ()) -> bool:
     """Store the bytes of an ingested file (or of stdin for '-'); return whether anything changed.
 
-    Call it for inputs that parsed into at least one page, so that a reindex rebuilds from
-    them. `pages` (optional) only fills the record's `page_id` and `text` for people reading
-    the store. An unchanged file is not rewritten (see `RawStore.put`).
+    Call it for inputs that `parse_input` accepted, so that a reindex rebuilds from them.
+    `pages` (optional) only fills the record's `page_id` and `text` for people reading the
+    store. An unchanged file is not rewritten (see `RawStore.put`).
     """
     found = list(pages)
     record = RawRecord(
         url=input_url(name, data),
-        content_type=input_content_type(name),
+        content_type=input_content_type(name, data),
         page_id=found[0].id if len(found) == 1 else None,
         text=found[0].title if len(found) == 1 else "\n".join(p.title for p in found),
     )
@@ -74,8 +100,8 @@ class RecordPages:
 
     `problems` lists parts of a record that were skipped while the rest parsed (one bad
     page of a multi-page export); `error` is set when the record gave no page at all.
-    `page_hashes` ((page id, content hash) of each page, in order) outlives `pages` when the
-    pages travel apart.
+    `page_hashes` ((page id, content hash) of each page, in order) and `titles` (page id ->
+    title) outlive `pages` when the pages travel apart.
     """
 
     url: str
@@ -86,6 +112,7 @@ class RecordPages:
     problems: list[str] = field(default_factory=list)
     error: str | None = None
     page_hashes: list[tuple[str, str]] = field(default_factory=list)
+    titles: dict[str, str] = field(default_factory=dict)
 
 
 def load_record(store: RawStore, record: RawRecord, max_bytes: int) -> RecordPages:
@@ -107,6 +134,7 @@ def load_record(store: RawStore, record: RawRecord, max_bytes: int) -> RecordPag
     try:
         result.pages, result.problems = parse_record(record, body, max_bytes)
         result.page_hashes = [(page.id, page.content_hash) for page in result.pages]
+        result.titles = {page.id: page.title for page in result.pages}
     except InputError as exc:
         result.error = str(exc)
     except Exception as exc:  # a parser bug must cost one record, not the whole job
@@ -125,7 +153,10 @@ def parse_record(record: RawRecord, body: bytes, max_bytes: int) -> tuple[list[P
         if len(body) > max_bytes:
             raise InputError(f"page is too large: {len(body):,} bytes, the limit is {max_bytes:,}")
         # Bytes, not text: the parser reads the page's own <meta charset> declaration.
-        return [extract_page(body, record.url)], []
+        page = extract_page(body, record.url)
+        if record.url.startswith("file:"):  # a local file: no address a visitor could open
+            page = page.model_copy(update={"url": None})
+        return [page], []
     if record.content_type == PLAIN_TEXT:
         text = decode_input(body, max_bytes)
         return [parse_plain_text(text, title=_title_from_url(record.url), source=record.url)], []
@@ -190,7 +221,7 @@ class ParseCache:
     def __init__(self, path: Path, fingerprint: str | None = None) -> None:
         self.path = path
         self.fingerprint = fingerprint or parser_fingerprint()
-        self._entries: dict[str, tuple[str, list[tuple[str, str]]]] = {}
+        self._entries: dict[str, tuple[str, list[tuple[str, str]], dict[str, str]]] = {}
         self.changed = False
 
     @classmethod
@@ -202,8 +233,12 @@ class ParseCache:
         except (OSError, ValueError):
             return cache
         if isinstance(data, dict) and data.get("fingerprint") == cache.fingerprint:
-            for url, (record_hash, pages) in data.get("records", {}).items():
-                cache._entries[url] = (record_hash, [(str(i), str(h)) for i, h in pages])
+            try:
+                for url, (record_hash, pages, titles) in data.get("records", {}).items():
+                    cache._entries[url] = (record_hash, [(str(i), str(h)) for i, h in pages],
+                                           {str(i): str(t) for i, t in titles.items()})
+            except (ValueError, TypeError, AttributeError):
+                cache._entries.clear()  # not what this code writes: start afresh
         return cache
 
     def get(self, url: str, record_hash: str) -> list[tuple[str, str]] | None:
@@ -211,12 +246,17 @@ class ParseCache:
         entry = self._entries.get(url)
         return entry[1] if entry is not None and entry[0] == record_hash else None
 
+    def titles(self, url: str) -> dict[str, str]:
+        """Page id -> title of the pages of the record of `url` as last cached."""
+        entry = self._entries.get(url)
+        return entry[2] if entry is not None else {}
+
     def put(self, record: RecordPages) -> None:
         """Remember a record's parse (ignored for records that failed, even in part)."""
         if record.error or record.problems or not record.page_hashes:
             self._entries.pop(record.url, None)
             return
-        entry = (record.record_hash, list(record.page_hashes))
+        entry = (record.record_hash, list(record.page_hashes), dict(record.titles))
         if self._entries.get(record.url) != entry:
             self._entries[record.url] = entry
             self.changed = True
@@ -232,6 +272,7 @@ class ParseCache:
         if not self.changed:
             return
         data = {"fingerprint": self.fingerprint,
-                "records": {url: [h, pages] for url, (h, pages) in self._entries.items()}}
+                "records": {url: [h, pages, titles]
+                            for url, (h, pages, titles) in self._entries.items()}}
         write_atomic(self.path, json.dumps(data).encode("utf-8"))
         self.changed = False

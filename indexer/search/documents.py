@@ -14,8 +14,8 @@ Fields of both grains:
 - `entity` ("LABEL:value") and `entity_value` (value) keywords, for facets and filters.
 
 Article only: `url`, `title` (shown), `title_terms` (the title and its `alt_titles`),
-`title_key` (each title as its lemmas in order, one title a line: what ranking compares a query
-with), `labels`, `content_hash`, `words` (folded surface words for "did you mean" and
+`title_key` (each title's folded words in order, one title a line: what ranking compares a
+query with), `labels`, `content_hash`, `words` (folded surface words for "did you mean" and
 completions) and `page_json` (the whole EnrichedPage, stored only).
 Passage only: `passage_index`, `article_title`, `section_heading`, `anchor`, `text`, `bands`.
 """
@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from indexer.nlp.analysis import MAX_WORD, WORD, Analyzer, fold, lemma_of, plain_tokens
+from indexer.nlp.analysis import MAX_WORD, WORD, Analyzer, fold, plain_tokens
 from indexer.nlp.fingerprints import passage_bands
 from indexer.pages.models import EnrichedPage, EnrichedPassage, Entity
 
@@ -40,8 +40,8 @@ def entity_key(entity: Entity) -> str:
 
 
 def title_key(title: str) -> str:
-    """A title as ranking compares it with a query: its words' folded lemmas, in order."""
-    return " ".join(lemma_of(w) for w in WORD.findall(title) if len(w) <= MAX_WORD)
+    """A title as ranking compares it with a query: its folded words, in order."""
+    return plain_tokens(title)
 
 
 def article_document(

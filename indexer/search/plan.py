@@ -52,14 +52,24 @@ class PlannedWord:
     stem: str
     parts: tuple[str, ...]  # compound parts (all must match), () when not a compound
     near: tuple[str, ...]  # known words within the typo distance, or that it starts
-    optional: bool  # held by most articles: ranks, never required
+    optional: bool  # a filler, or held by most articles: ranks, never required
+    common: bool  # held by most articles (optional unless the query has nothing rarer)
     weight: float  # how telling the word is (its idf): rarer words weigh more
     completed: bool = False  # `near` are the known words it is the start of
+    filler: bool = False  # put around what is looked for ("hoe werkt", "informatie")
+    unknown: bool = False  # the index has the word in no form
+    stopword: bool = False  # searched only because the query has nothing else
 
     @property
-    def lemmas(self) -> frozenset[str]:
-        """The lemmas a title word may have to count as this word."""
-        return frozenset(lemma_of(w) for w in (*self.forms, *self.near))
+    def soft(self) -> bool:
+        """A filler or a common word: a title may lack it and still be what was meant."""
+        return self.filler or self.common
+
+    @property
+    def spellings(self) -> frozenset[str]:
+        """The folded words and lemmas a title word may have to count as this word."""
+        words = (*self.forms, *self.near)
+        return frozenset(words) | frozenset(lemma_of(w) for w in words)
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,12 +102,15 @@ def plan_query(query: ParsedQuery, analyzer: Analyzer, vocabulary: Vocabulary) -
         count = vocabulary.frequencies.get(folded, 0)
         near: list[str] = []
         completed = False
+        unknown = not any(form in vocabulary for form in variants.forms)
         if folded.isalpha() and not vocabulary.knows(folded, analyzer):
             near = vocabulary.near(folded, fuzzy_distance(folded))
             if not near and position == len(content) - 1 and len(folded) >= MIN_PREFIX:
                 near = vocabulary.starting_with(folded, PREFIX_EXPANSIONS)
                 completed = bool(near)
             count = max((vocabulary.frequencies.get(w, 0) for w in near), default=0)
+        filler = len(content) > 1 and folded in analyzer.fillers
+        common = len(content) > 1 and articles >= COMMON_FROM and count > COMMON_SHARE * articles
         words.append(PlannedWord(
             text=text,
             folded=folded,
@@ -105,13 +118,19 @@ def plan_query(query: ParsedQuery, analyzer: Analyzer, vocabulary: Vocabulary) -
             stem=stem_of(folded),
             parts=variants.parts,
             near=tuple(n for n in near if n not in variants.forms),
-            optional=(len(content) > 1 and articles >= COMMON_FROM
-                      and count > COMMON_SHARE * articles),
+            optional=filler or common,
+            common=common,
             weight=math.log(1 + articles / max(1, count)),
             completed=completed,
+            filler=filler,
+            unknown=unknown,
+            stopword=folded in analyzer.stopwords,
         ))
-    if words and all(w.optional for w in words):  # nothing rare: every word counts
-        words = [_required(w) for w in words]
+    if words and all(w.optional for w in words):
+        # Nothing rare: the words visitors look for count (or all of them, if all are fillers).
+        meant = any(not w.filler for w in words)
+        words = [w if meant and w.filler else dataclasses.replace(w, optional=False)
+                 for w in words]
     excluded = sorted({f for w in query.excluded for f in analyzer.variants(w).forms})
     runs = compound_runs(content, vocabulary.has_form)
     return QueryPlan(
@@ -123,10 +142,6 @@ def plan_query(query: ParsedQuery, analyzer: Analyzer, vocabulary: Vocabulary) -
     )
 
 
-def _required(word: PlannedWord) -> PlannedWord:
-    return dataclasses.replace(word, optional=False)
-
-
 # --- the plan as queries
 
 
@@ -136,13 +151,17 @@ def word_query(word: PlannedWord, grain: str) -> Query:
     should: list[Query] = [Term(field, form, boost) for field, boost in fields
                            for form in word.forms]
     should.append(Term("stems", word.stem, ranking.STEM_BOOST))
+    if word.stopword:  # only in a query of nothing else: stop words are in `plain` only
+        should.append(Term("plain", word.folded))
     if word.parts:
         parts = [any_of([Term(field, part) for field, _ in fields]) for part in word.parts]
+        # The parts stand in for a compound the index lacks; beside one it has, they only
+        # help a little.
+        boost = ranking.PARTS_BOOST if word.unknown else ranking.PARTS_KNOWN_BOOST
         if grain == ARTICLE:  # a compound typed whole: an article with all its parts
-            should.append(Bool(must=tuple(parts), boost=ranking.PARTS_BOOST))
+            should.append(Bool(must=tuple(parts), boost=boost))
         else:  # a passage with some of them still shows why its article matched
-            share = ranking.PARTS_BOOST / len(parts)
-            should.extend(Bool(must=(part,), boost=share) for part in parts)
+            should.extend(Bool(must=(part,), boost=boost / len(parts)) for part in parts)
     for near in word.near[: ranking.MAX_NEAR]:
         should.extend(Term(field, near, boost * ranking.FUZZY_BOOST)
                       for field, boost in fields if field in ranking.NEAR_FIELDS)
@@ -195,7 +214,8 @@ def _scoring_extras(plan: QueryPlan) -> list[Query]:
 
 def all_words_query(plan: QueryPlan, filters: tuple[Query, ...]) -> Query:
     """Articles with every required word and phrase (a compound typed apart may stand for
-    its words), or with all but one of three or more words in their title."""
+    its words), or with all but one of three or more words in their title (of two words: the
+    one that is not a filler or common word)."""
     required = plan.required
     words = [word_query(w, ARTICLE) for w in required]
     phrases = [phrase_query(p) for p in plan.phrases]
@@ -208,6 +228,10 @@ def all_words_query(plan: QueryPlan, filters: tuple[Query, ...]) -> Query:
     if len(plan.words) >= 3:
         alternatives.append(Bool(should=tuple(_title_query(w) for w in plan.words),
                                  min_should=len(plan.words) - 1, must=tuple(phrases)))
+    elif len(plan.words) == 2:  # "hulp gebruiken": a title with the word that is not soft
+        for word, other in (plan.words, plan.words[::-1]):
+            if other.soft:
+                alternatives.append(Bool(must=(_title_query(word), *phrases)))
     return Bool(
         must=(any_of(alternatives),),
         should=tuple(_scoring_extras(plan)),

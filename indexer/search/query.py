@@ -1,13 +1,14 @@
 """What a visitor typed, as a typed `ParsedQuery`: never handed to a query parser as syntax.
 
-The only syntax we honour: "quoted phrases" and `-word` exclusions. A hyphen is Dutch text
-everywhere else: inside a word ("e-mail", "ADHD-diagnose", "10-jarig"), at its end ("in- en
-uitvoer") and before a word after "en", "of" or "tot", where Dutch leaves out the shared part
-of a compound ("datum en -tijd", "spier- of -zenuwpijn"): such a word is searched, not
-excluded. Repeated words count once; at most 16 words (and 4 phrases) are searched.
-Everything else that looks like query syntax (`title:x`, `*`, `/.*/`, `~`, `\\`, brackets) is
-punctuation between words. An unmatched quote is punctuation too. Whether a query can be
-searched at all, and how deep a visitor may page, is decided here (`QueryError` otherwise).
+The only syntax we honour: "quoted phrases" (quotes at word boundaries) and `-word`
+exclusions. A hyphen is Dutch text everywhere else: inside a word ("e-mail", "ADHD-diagnose",
+"10-jarig"), at its end ("in- en uitvoer") and before a word after "en", "of" or "tot", where
+Dutch leaves out the shared part of a compound ("datum en -tijd", "spier- of -zenuwpijn"):
+such a word is searched, not excluded. Repeated words count once; at most 16 words (and 4
+phrases) are searched. Everything else that looks like query syntax (`title:x`, `*`, `/.*/`,
+`~`, `\\`, brackets) is punctuation between words. An unmatched quote is punctuation too.
+Whether a query can be searched at all, and how deep a visitor may page, is decided here
+(`QueryError` otherwise).
 """
 
 from __future__ import annotations
@@ -23,7 +24,9 @@ from indexer.pages.normalise import fold, normalise_text
 # limits are not searched (a search box query of 500 characters stays fast).
 MAX_WORDS = 16
 MAX_PHRASES = 4
-_PHRASE = re.compile(r'"([^"]*)"')
+# A quoted phrase opens after a space (or at the start) and closes before one (or at the end,
+# or punctuation): a quote inside a word (`deb"-bestanden`, pasted text) quotes nothing.
+_PHRASE = re.compile(r'(?:(?<=\s)|^)"([^"]*)"(?=[\s.,;:!?)]|$)')
 _EXCLUDED = re.compile(r"(?:(?<=\s)|^)-(\w+)")
 # After these words a leading hyphen marks a left-out compound part, not an exclusion.
 _ELIDING = frozenset({"en", "of", "tot", "&"})

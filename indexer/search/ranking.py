@@ -13,6 +13,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
+from indexer.nlp.analysis import lemma_of
+
 # Field boosts: title > headings > entities > body (terms computed in Python, matched exactly).
 ARTICLE_FIELDS = (
     ("title_terms", 5.0), ("heading_terms", 2.5), ("entity_terms", 2.0), ("body_terms", 1.0),
@@ -23,7 +25,8 @@ PASSAGE_FIELDS = (("heading_terms", 2.0), ("entity_terms", 1.5), ("body_terms", 
 NEAR_FIELDS = frozenset({"title_terms", "heading_terms", "body_terms"})
 MAX_NEAR = 6
 STEM_BOOST = 0.5  # a word found only through its Dutch stem
-PARTS_BOOST = 0.7  # all parts of a compound, below the compound itself
+PARTS_BOOST = 0.7  # all parts of a compound the index lacks, below a word it has
+PARTS_KNOWN_BOOST = 0.15  # all parts of a compound the index has, far below the compound
 FUZZY_BOOST = 0.4  # a word within the typo distance, well below the word itself
 JOINED_BOOST = 8.0  # a compound typed apart, found whole (tuned with bench/relevance.py)
 PROXIMITY_BOOST = 2.0  # the query's words next to each other, in order
@@ -36,6 +39,8 @@ TITLE_CONTAINS = 1.5  # the title holds every word of the query
 TITLE_EXACT = 1.5  # ...and nothing else (stop words aside): the title is the query
 TITLE_NEAR = 1.2  # all of the title, and all but one of three or more query words
 TITLE_IN_ORDER = 0.5  # the words matched stand next to each other, in order
+TITLE_SAME_WORDS = 0.5  # ...as typed, not only in another form ("Penseel" before "Penselen")
+TITLE_FILLER = 0.25  # ...and it also holds the query's fillers ("gebruik van ...")
 TITLE_COVERAGE = 1.0  # else: (share of the query's weight in the title) x (share of the title)
 
 FACET_SIZE = 50  # label values, and values per entity type, in the facets
@@ -45,11 +50,30 @@ MLT_TERMS = 25  # telling terms of a text compared by "more like this"
 
 @dataclass(frozen=True, slots=True)
 class QueryWord:
-    """A query word as titles are compared with it: the lemmas it may have there, and whether
-    it is a stop word (never needed in a title)."""
+    """A query word as titles are compared with it: the folded words and lemmas a title word
+    may have to count as it, how telling it is, whether it is a filler ("hoe werkt",
+    "informatie": a title need not hold it) or otherwise soft (a common word: a title that is
+    the rest of the query may lack it)."""
 
-    lemmas: frozenset[str]
+    spellings: frozenset[str]
     weight: float
+    filler: bool = False
+    soft: bool = False
+
+
+# Numbering visitors do not type: "Hoofdstuk 16.", "5.3.", "Deel 2:" before a title's words.
+_NUMBERED = frozenset({"hoofdstuk", "deel", "bijlage", "sectie", "paragraaf", "stap", "les",
+                       "chapter", "appendix", "part", "section"})
+
+
+def title_words(line: str, stopwords: frozenset[str], keep_numbers: bool) -> list[str]:
+    """The words of one title (folded, a line of `title_key`) that a query must account for:
+    no stop words, and no numbering unless the query has numbers."""
+    words = line.split()
+    if not keep_numbers:
+        words = [w for i, w in enumerate(words) if not w.isdigit() and not (
+            w in _NUMBERED and i + 1 < len(words) and words[i + 1].isdigit())]
+    return [w for w in words if w not in stopwords]
 
 
 def title_score(
@@ -57,42 +81,57 @@ def title_score(
     title_keys: str,
     stopwords: frozenset[str],
     joined: Iterable[tuple[int, int, frozenset[str]]] = (),
+    keep_numbers: bool = False,
 ) -> float:
-    """How well the best of a page's titles (`title_keys`: each title's lemmas, a line each)
-    answers the query (see the TITLE_ constants). `joined`: runs of query words (start, end)
-    that also count as one compound with these lemmas ("hoofd pijn")."""
+    """How well the best of a page's titles (`title_keys`: each title's folded words, a line
+    each) answers the query (see the TITLE_ constants). `joined`: runs of query words
+    (start, end) that also count as one compound with these spellings ("hoofd pijn")."""
     if not words:
         return 0.0
+    meant = [i for i, w in enumerate(words) if not w.filler] or list(range(len(words)))
+    fillers = [i for i in range(len(words)) if i not in meant]
     runs = list(joined)
     best = 0.0
     for line in title_keys.split("\n"):
-        title = [w for w in line.split() if w not in stopwords]
+        title = title_words(line, stopwords, keep_numbers)
         if not title:
             continue
-        matched = [_position(word, title) for word in words]
-        for start, end, lemmas in runs:
-            if any(t in lemmas for t in title) and any(m is None for m in matched[start:end]):
-                spot = next(i for i, t in enumerate(title) if t in lemmas)
+        forms = [(w, lemma_of(w)) for w in title]
+        matched = [_position(word, forms) for word in words]
+        for start, end, spellings in runs:
+            spot = next((i for i, (w, lemma) in enumerate(forms)
+                         if w in spellings or lemma in spellings), None)
+            if spot is not None and any(m is None for m in matched[start:end]):
                 for i in range(start, end):
                     matched[i] = spot
-        hits = [m for m in matched if m is not None]
-        whole_title = len(set(hits)) == len(title)
-        if len(hits) == len(words):
+        hits = [m for i in meant if (m := matched[i]) is not None]
+        # A filler the title holds is part of it ("Gebruik van het Snelmasker").
+        whole_title = len({m for m in matched if m is not None}) == len(title)
+        lacking = [i for i in meant if matched[i] is None]
+        if not lacking:
             score = TITLE_CONTAINS + TITLE_EXACT * whole_title
-        elif whole_title and len(words) >= 3 and len(hits) == len(words) - 1:
+            if fillers:
+                score += TITLE_FILLER * sum(matched[i] is not None for i in fillers) / len(fillers)
+        elif whole_title and len(lacking) == 1 and (len(meant) >= 3 or words[lacking[0]].soft):
             score = TITLE_NEAR
         else:
-            share = sum(w.weight for w, m in zip(words, matched, strict=True) if m is not None)
-            share /= sum(w.weight for w in words) or 1.0
+            share = sum(words[i].weight for i in meant if matched[i] is not None)
+            share /= sum(words[i].weight for i in meant) or 1.0
             best = max(best, TITLE_COVERAGE * share * len(set(hits)) / len(title))
             continue
-        best = max(best, score + TITLE_IN_ORDER * _in_order(hits))
+        same = all(forms[m][0] in words[i].spellings for i, m in enumerate(matched)
+                   if m is not None)
+        best = max(best, score + TITLE_IN_ORDER * _in_order(hits) + TITLE_SAME_WORDS * same)
     return best
 
 
-def _position(word: QueryWord, title: list[str]) -> int | None:
-    for i, lemma in enumerate(title):
-        if lemma in word.lemmas:
+def _position(word: QueryWord, title: list[tuple[str, str]]) -> int | None:
+    """Where the word stands in the title: as typed first, else by lemma."""
+    for i, (folded, _) in enumerate(title):
+        if folded in word.spellings:
+            return i
+    for i, (_, lemma) in enumerate(title):
+        if lemma in word.spellings:
             return i
     return None
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from indexer.errors import QueryError
-from indexer.nlp.analysis import Analyzer, lemma_of
+from indexer.nlp.analysis import Analyzer
 from indexer.search import facets, plan, ranking
 from indexer.search.clauses import Bool, MatchAll, OneOf, Query, Retrieval, Term
 from indexer.search.documents import ARTICLE
@@ -179,12 +179,15 @@ class Searcher:
     def _reranked(self, planned: plan.QueryPlan, hits: Sequence[RawHit]) -> list[_Ranked]:
         """Hits re-ranked by their titles within the window; the rest in the engine's order."""
         window, rest = hits[: ranking.RERANK_WINDOW], hits[ranking.RERANK_WINDOW :]
-        words = [ranking.QueryWord(w.lemmas, w.weight) for w in planned.words]
-        joined = [(run.start, run.end, frozenset(lemma_of(t) for t in run.terms))
-                  for run in planned.runs]
-        stopwords = self.analyzer.stopwords
+        words = [ranking.QueryWord(w.spellings, w.weight, w.filler, w.soft)
+                 for w in planned.words]
+        joined = [(run.start, run.end, frozenset(run.terms)) for run in planned.runs]
+        # A query of stop words only ("andere") is compared with titles' stop words too.
+        stopwords = frozenset() if all(w.stopword for w in planned.words) \
+            else self.analyzer.stopwords
+        numbers = any(w.folded.isdigit() for w in planned.words)
         scored = [(h.score, ranking.title_score(words, str(h.fields.get("title_key") or ""),
-                                                 stopwords, joined)) for h in window]
+                                                 stopwords, joined, numbers)) for h in window]
         order = ranking.rerank(scored)
         return [_Ranked(window[i]) for i in order] + [_Ranked(h) for h in rest]
 

@@ -55,6 +55,7 @@
     payload_too_large: "de tekst is te lang om te controleren.",
     rate_limited: "te veel controles kort na elkaar; probeer het zo opnieuw.",
     engine_unavailable: "de zoekmachine is even niet bereikbaar; probeer het zo opnieuw.",
+    index_damaged: "de zoekindex is even niet bruikbaar; probeer het zo opnieuw.",
     internal_error: "er ging onverwacht iets mis aan onze kant.",
   };
 

@@ -60,11 +60,11 @@ def test_body_terms_and_stems_count_as_often_as_the_text_has_them(
     assert article["stems"].count("magnesium") > 10
 
 
-def test_titles_are_matched_by_terms_and_compared_by_their_lemmas(
+def test_titles_are_matched_by_terms_and_compared_by_their_words(
     enriched_seeds: dict[str, EnrichedPage]
 ) -> None:
     """A page's other titles (an HTML <title>) are title text too; `title_key` holds each
-    title's lemmas in order, a line each, for ranking; `plain` the folded words for phrases."""
+    title's folded words in order, a line each, for ranking; `plain` the same for phrases."""
     page = enriched_seeds["adhd"]
     renamed = page.model_copy(update={"page": page.page.model_copy(update={
         "alt_titles": ("Bisglycinaat in tabellen – Gezond Brein",)})})
@@ -73,7 +73,7 @@ def test_titles_are_matched_by_terms_and_compared_by_their_lemmas(
     assert {"tabel", "tabellen", "brein"} <= set(article["title_terms"])
     first, second = article["title_key"].split("\n")
     assert first.split()[:3] == ["adhd", "en", "magnesium"]
-    assert second == "bisglycinaat in tabel gezond brein"
+    assert second == "bisglycinaat in tabellen gezond brein"
     assert article["plain"][1] == "bisglycinaat in tabellen gezond brein"
 
 

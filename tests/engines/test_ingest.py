@@ -15,8 +15,10 @@ from click.testing import CliRunner
 from indexer.cli import main
 from indexer.engines.tantivy.engine import TantivyEngine
 from indexer.jobs.ingest import ingest_paths
+from indexer.search.values import SearchRequest
 from indexer.settings import Settings
 from tests.conftest import SEEDS_DIR
+from tests.searching import searcher_for
 
 ONLY_A_TITLE = "top of page\nAlleen een titel\nbottom of page\n"
 
@@ -105,3 +107,69 @@ def test_ingest_waits_for_no_reindex_job_but_keeps_the_pages_in_the_raw_store(
         ingest_paths(settings, tantivy_engine, nlp, [str(SEEDS_DIR)])
     assert tantivy_engine.versions() == []
     assert len(raw_store(settings)) == 2  # a later reindex still finds them
+
+
+REPO = Path(__file__).resolve().parents[2]
+HTML_PAGE = """<!doctype html><html><head><title>{title} | Tuinsite</title></head><body>
+<nav><a href="/">Home</a></nav><main><h1>{title}</h1><p>{text}</p>
+<h2>Aan de slag</h2><p>{text} Zo lukt het ook in een kleine tuin.</p></main></body></html>"""
+
+
+def test_a_file_that_is_no_page_export_is_refused_and_nothing_is_stored(
+    settings: Settings, tantivy_engine: TantivyEngine, nlp: Any
+) -> None:
+    """The README mentions the markers ("top of page ... bottom of page") in its text: it
+    parses into a junk page, but it does not begin with one, so it is no page export."""
+    from indexer.pages.records import raw_store
+
+    readme = str(REPO / "README.md")
+    report = ingest_paths(settings, tantivy_engine, nlp, [readme])
+    assert (report.read, report.pages, report.indexed) == (1, 0, 0)
+    [rejection] = report.rejected
+    assert rejection.source == readme and rejection.reason.startswith(
+        "not a page export: it does not begin with a 'top of page' line")
+    assert len(raw_store(settings)) == 0 and tantivy_engine.versions() == []
+
+
+def test_local_html_files_and_folders_are_ingested_as_the_crawler_extracts_them(
+    settings: Settings, tantivy_engine: TantivyEngine, nlp: Any, tmp_path: Path
+) -> None:
+    from indexer.pages.rawstore import HTML
+    from indexer.pages.records import raw_store
+
+    site = tmp_path / "site"
+    (site / "sub").mkdir(parents=True)
+    (site / "vijver.html").write_text(HTML_PAGE.format(
+        title="Een vijver aanleggen", text="Graaf de vijver op een plek met half schaduw."))
+    (site / "sub" / "rozen.HTM").write_text(HTML_PAGE.format(
+        title="Rozen snoeien", text="Snoei rozen als de forsythia bloeit."))
+    single = tmp_path / "vogels.html"
+    single.write_text(HTML_PAGE.format(
+        title="Vogels voeren", text="Hang vetbollen zonder netje op in de winter."))
+    report = ingest_paths(settings, tantivy_engine, nlp, [str(site), str(single)])
+    assert (report.read, report.pages, report.indexed, report.rejected) == (3, 3, 3, [])
+    assert {r.content_type for r in raw_store(settings).records()} == {HTML}
+    found = searcher_for(tantivy_engine).search(SearchRequest(query="vijver schaduw"))
+    assert [hit.title for hit in found.hits] == ["Een vijver aanleggen"]
+    assert found.hits[0].url is None  # a local file is no address for a visitor
+    assert "Home" not in tantivy_engine.get_page(found.hits[0].id).page.body_text()
+
+
+def test_ingest_writes_through_the_reindex_jobs_refresh(
+    settings: Settings, tantivy_engine: TantivyEngine, nlp: Any, tmp_path: Path
+) -> None:
+    """One write path: a first ingest builds and switches to a version as a full reindex
+    does; later ones are incremental refreshes, which also take out a page an export lost."""
+    from tests.reindex.stores import variant_text
+
+    export = tmp_path / "export.txt"
+    export.write_text(variant_text(1) + variant_text(2), encoding="utf-8")
+    first = ingest_paths(settings, tantivy_engine, nlp, [str(export)])
+    assert first.job is not None and first.job.mode == "full" and first.job.ok
+    assert first.indexed == 2 and tantivy_engine.count() == 2
+    export.write_text(variant_text(1), encoding="utf-8")
+    second = ingest_paths(settings, tantivy_engine, nlp, [str(export)])
+    assert second.job is not None and second.job.mode == "incremental", second.problems
+    assert (second.indexed, second.job.deleted) == (1, 1)
+    assert tantivy_engine.count() == 1 and tantivy_engine.versions() == [first.version]
+    assert second.to_dict()["ok"] is True and second.to_dict()["job"]["mode"] == "incremental"

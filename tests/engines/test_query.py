@@ -111,3 +111,11 @@ def test_a_leading_hyphen_after_a_space_still_excludes(
 ) -> None:
     parsed = parse_query(text)
     assert parsed.words == words and parsed.excluded == excluded
+
+
+def test_a_quote_inside_a_word_quotes_nothing() -> None:
+    """Pasted text ("deb"-bestanden) is words; quotes at word boundaries make a phrase."""
+    pasted = parse_query('debian-pakketten deb"-bestanden of rpm"-bestanden')
+    assert pasted.phrases == () and "bestanden" in pasted.words
+    assert parse_query('zoek "chronische vermoeidheid".').phrases == (
+        ("chronische", "vermoeidheid"),)

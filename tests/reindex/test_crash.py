@@ -1,9 +1,10 @@
 """A real `sitesearch reindex --full` killed with SIGKILL at each stage, and the CLI's lock.
 
-While a job is paused, a second one is refused. After each kill: the live version and its page
-count are what they were (after the switch: the new version, with the same count), the API
-answers from it, no worker process is left behind, and the next job succeeds and drops the
-half-built version.
+The job runs through tests/reindex/paused_reindex.py, which pauses it at a stage (production
+code has no hook for it). While a job is paused, a second one is refused. After each kill: the
+live version and its page count are what they were (after the switch: the new version, with
+the same count), the API answers from it, no worker process is left behind, and the next job
+succeeds and drops the half-built version.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from tests.searching import searcher_for
 from .stores import fill_store
 
 SITESEARCH = Path(sys.executable).parent / "sitesearch"
+REPO = Path(__file__).resolve().parents[2]
 PAGES = 10
 _WAIT = 120.0
 
@@ -75,8 +77,9 @@ def paused_job(crash_settings: Settings, tmp_path: Path,
     env = environment(crash_settings, SITESEARCH_TEST_PAUSE_AT=point,
                       SITESEARCH_TEST_PAUSE_FILE=str(marker))
     job = subprocess.Popen(
-        [str(SITESEARCH), "reindex", "--full", "--workers", str(workers), "--json"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [sys.executable, "-m", "tests.reindex.paused_reindex",
+         "reindex", "--full", "--workers", str(workers), "--json"],
+        env=env, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
     deadline = time.monotonic() + _WAIT
     while not marker.exists():
@@ -196,3 +199,16 @@ def test_cli_refuses_while_the_lock_is_held_and_reports_json(crash_settings: Set
     assert report["planned"] == {"write": 0, "new": 0, "delete": 0}
     assert report["unchanged"] == PAGES
     assert "reindex: parse:" in dry.stderr  # plain progress lines when not a terminal
+
+
+def test_production_code_carries_no_crash_test_seam() -> None:
+    """The pause points live in tests/reindex/paused_reindex.py, not in the product."""
+    seams = ("SITESEARCH_TEST_PAUSE", "HOOK_POINTS", "_pause_hook", "hook=")
+    found = [
+        f"{path.relative_to(REPO)}: {seam}"
+        for package in ("indexer", "search_api", "scrapers")
+        for path in sorted((REPO / package).rglob("*.py"))
+        for seam in seams
+        if seam in path.read_text(encoding="utf-8")
+    ]
+    assert found == []

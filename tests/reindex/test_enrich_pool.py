@@ -8,6 +8,7 @@ from typing import Any
 import psutil
 
 from indexer.engines.tantivy.engine import TantivyEngine
+from indexer.jobs.config import JobConfig
 from indexer.jobs.lock import JobLock
 from indexer.jobs.pool import EnrichPool, _Worker
 from indexer.pages.models import EnrichedPage
@@ -30,7 +31,7 @@ def test_a_page_that_cannot_be_prepared_fails_alone_with_its_reason(
             raise ValueError("no documents for this page")
         return prepare(page)
 
-    result = _Worker(job_settings, prepare_all_but_one, nlp).pages(pages)
+    result = _Worker(JobConfig.from_settings(job_settings), prepare_all_but_one, nlp).pages(pages)
     assert [p.id for p in result.prepared] == [pages[0].id, pages[2].id]
     assert all(p.documents for p in result.prepared)
     assert [(f.page_id, f.reason) for f in result.failures] == [
@@ -45,7 +46,7 @@ def test_the_workers_do_not_hold_the_jobs_lock(job_settings: Settings, nlp: Any)
     prepare = TantivyEngine.from_settings(job_settings).preparer()
     before = set(psutil.Process().children())  # servers of other tests may run
     with JobLock(job_settings.data_dir, job_settings.index_name) as lock, \
-            EnrichPool(job_settings, 2, prepare, nlp) as pool:
+            EnrichPool(JobConfig.from_settings(job_settings), 2, prepare, nlp) as pool:
         results = list(pool.map_pages([pages[:2], pages[2:]]))
         assert sum(len(result.prepared) for result in results) == len(pages)
         workers = set(psutil.Process().children()) - before

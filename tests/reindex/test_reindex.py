@@ -212,20 +212,23 @@ def test_second_job_is_refused_while_one_holds_the_lock(
 
 
 def test_half_built_version_of_a_killed_job_is_dropped_next_time(
-    job_settings: Settings, engine: Engine, store: RawStore, nlp: Any
+    job_settings: Settings, engine: Engine, store: RawStore, nlp: Any,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    from indexer.jobs import verify
+
     live = reindex(job_settings, engine, nlp).version_after
 
     class Killed(BaseException):
         """Stands for a SIGKILL: nothing after it runs (see test_crash for the real one)."""
 
-    def die(point: str) -> None:
-        if point == "verify":
-            raise Killed
+    def die(*args: Any, **kwargs: Any) -> None:
+        raise Killed
 
     job_dir = job_settings.data_dir / "reindex"
-    with pytest.raises(Killed):
-        run_reindex(job_settings, engine, ReindexOptions(workers=1), hook=die, nlp=nlp)
+    with monkeypatch.context() as patched, pytest.raises(Killed):
+        patched.setattr(verify, "verify_version", die)
+        run_reindex(job_settings, engine, ReindexOptions(workers=1), nlp=nlp)
     # A BaseException still lets the job drop its version; a SIGKILL would not, so put a
     # half-built version back by hand, as a killed job leaves it, with its journal.
     journal = (job_dir / f"{job_settings.index_name}.journal.json")

@@ -30,8 +30,8 @@ from indexer.engines.tantivy.schema import (
     stored,
     tantivy_json_documents,
 )
-from indexer.engines.tantivy.versions import VersionStore
-from indexer.errors import IndexingError, NotFound
+from indexer.engines.tantivy.versions import VersionFiles, VersionStore
+from indexer.errors import IndexDamaged, IndexingError, NotFound
 from indexer.nlp.analysis import Analyzer
 from indexer.pages.models import EnrichedPage
 from indexer.search.clauses import Retrieval
@@ -59,6 +59,7 @@ class _Live:
     version: str
     index: tantivy.Index
     pointer_key: tuple[int, int, int]
+    files: VersionFiles | None = None  # as checked when opened (rechecked before each use)
     catalog: dict[int, dict[str, Any]] | None = None
     catalog_key: Hashable = None
     reloaded_to: str = ""  # the commit (its meta.json) the reader was last reloaded to
@@ -188,19 +189,33 @@ class TantivyEngine:
     # --- reading the live version
 
     def _reader(self) -> _Live | None:
-        """The live version, reopened when the pointer file changed since the last read."""
+        """The live version, reopened when the pointer file changed since the last read.
+
+        Raises IndexDamaged when the live index is damaged (see VersionStore): the pointer
+        is lost or names no version, or the version's files are missing or truncated (a
+        reader going on would die of SIGBUS). Its files are rechecked before each use.
+        """
         key = self.store.pointer_key()
-        if key is None:
-            self._live = None
-            return None
         live = self._live
-        if live is not None and live.pointer_key == key:
+        if key is not None and live is not None and live.pointer_key == key:
+            if live.files is not None:
+                try:
+                    live.files = self.store.recheck(live.files)
+                except IndexDamaged:
+                    self._live = None  # never read its mapped files again
+                    raise
             return live
         with self._lock:
-            version = self.live_version()
+            self._live = None
+            version = self.live_version() if key is not None else None
             if version is None:
+                lost = self.store.unpointed()
+                if lost:
+                    raise IndexDamaged("there is no live pointer, but versions hold "
+                                       f"documents: {', '.join(lost)}")
                 return None
-            self._live = _Live(version, self.store.open_new(version), pointer_key=key)
+            index, files = self.store.open_checked(version)
+            self._live = _Live(version, index, pointer_key=key or (0, 0, 0), files=files)
             return self._live
 
     def _version_reader(self, version: str) -> _Live:
@@ -383,10 +398,14 @@ class TantivyEngine:
             yield _stored_passage(doc)
 
     def health(self) -> Health:
+        """The live version and its document count; raises IndexDamaged, with the reason,
+        when the live index is damaged (the API's health answer says "degraded")."""
         try:
             live = self._reader()
             documents = self.count() if live else 0
-        except Exception:  # a broken index is reported, not raised, by a health check
+        except IndexDamaged:
+            raise
+        except Exception:  # a broken engine is reported, not raised, by a health check
             return Health(engine=self.name, status="unavailable", index_version=None, documents=0)
         return Health(
             engine=self.name,
