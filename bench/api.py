@@ -32,6 +32,9 @@ of the clients' connections each gunicorn worker held halfway through.
    errors, the slow connections' answers, and the ratio of the victims' p99 to the mix's p99
    without the attack, measured on the same server just before (its answer cache as warm).
    Goal: victims' p99 < 100 ms.
+6. `--overlap-attack`: instead of 4 and 5, the overlap checks' attack load (see
+   `overlap_attack`): the same search clients alone, then next to 8 clients posting worst-case
+   drafts to POST /api/overlap back to back; prints the victims' p99 and errors in both runs.
 Goal on a 2-core machine: p99 < 30 ms, >= 300 requests/s, 0 errors. The load generator runs on
 the same machine and takes CPU from the server (the Python clients far more than wrk), so the
 figures are a lower bound.
@@ -57,6 +60,7 @@ import time
 import urllib.parse
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -297,6 +301,87 @@ def run_load(args: argparse.Namespace, port: int, paths: list[str],
     return python_load(port, paths, args.clients, seconds, WARM_UP_S, args.client_processes)
 
 
+# --- the overlap checks' attack load (issue: one client's drafts must not stop the searches)
+
+ATTACKERS = 8
+ATTACK_GOAL_P99_MS = 100.0
+
+
+def worst_draft(texts: list[str], chars: int) -> bytes:
+    """The JSON body of the costliest draft: the site's own text, as long as a draft may be
+    (every paragraph matches passages of the index)."""
+    own = "\n\n".join(line for text in texts for line in text.splitlines()
+                       if len(line.split()) >= 12)
+    return json.dumps({"text": own[:chars]}).encode("utf-8")
+
+
+def attacker(port: int, body: bytes, stop: float, seen: Counter[str],
+             latencies: list[float], lock: threading.Lock) -> None:
+    """One client posting the draft again as soon as it has its answer, until `stop`."""
+    headers = {"Content-Type": "application/json"}
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    while (started := time.perf_counter()) < stop:
+        try:
+            connection.request("POST", "/api/overlap", body=body, headers=headers)
+            response = connection.getresponse()
+            response.read()
+            outcome = f"HTTP {response.status}"
+        except (OSError, http.client.HTTPException) as exc:
+            outcome = type(exc).__name__
+            connection.close()
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        with lock:
+            seen[outcome] += 1
+            if outcome == "HTTP 200":
+                latencies.append(time.perf_counter() - started)
+    connection.close()
+
+
+def overlap_attack(args: argparse.Namespace, port: int, paths: list[str], texts: list[str],
+                   settings: Any) -> dict[str, Any]:
+    """The search clients alone, then next to ATTACKERS clients posting worst-case drafts
+    (rate limits off: the attackers may come from as many addresses as they like, so the
+    checks' budget and the workers' gate must hold on their own). The victims' figures of both
+    runs, the ratio of their p99, and what the attackers got."""
+    alone = run_load(args, port, paths, args.seconds)
+    body = worst_draft(texts, settings.overlap_max_draft_chars)
+    seen: Counter[str] = Counter()
+    latencies: list[float] = []
+    lock = threading.Lock()
+    stop = time.perf_counter() + WARM_UP_S + args.seconds + 5
+    threads = [threading.Thread(target=attacker, args=(port, body, stop, seen, latencies, lock))
+               for _ in range(ATTACKERS)]
+    for thread in threads:
+        thread.start()
+    try:
+        attacked = run_load(args, port, paths, args.seconds)
+    finally:
+        for thread in threads:
+            thread.join()
+    errors = {"alone": sum(alone.errors.values()), "attacked": sum(attacked.errors.values())}
+    print(f"victims alone: {alone.requests_per_s:.1f} requests/s, p50 {alone.p50_ms:.2f} ms, "
+          f"p99 {alone.p99_ms:.2f} ms, errors {errors['alone']}")
+    print(f"victims next to {ATTACKERS} worst-case drafts ({len(body)} bytes each, back to "
+          f"back): {attacked.requests_per_s:.1f} requests/s, p50 {attacked.p50_ms:.2f} ms, "
+          f"p99 {attacked.p99_ms:.2f} ms, errors {errors['attacked']} "
+          f"{dict(attacked.errors) if errors['attacked'] else ''}")
+    print(f"ratio victims' p99 attacked / alone: {attacked.p99_ms / alone.p99_ms:.2f}")
+    answered = sorted(latencies)
+    print(f"attackers: {dict(seen)}; checks answered in median "
+          f"{statistics.median(answered) if answered else float('nan'):.2f} s")
+    met = attacked.p99_ms < ATTACK_GOAL_P99_MS and errors["attacked"] == 0
+    print(f"goal: victims' p99 < {ATTACK_GOAL_P99_MS:.0f} ms and 0 errors under attack: "
+          f"{'met' if met else 'MISSED'}")
+    return {
+        "victims_alone_p99_ms": round(alone.p99_ms, 2), "victims_alone_errors": errors["alone"],
+        "victims_attacked_p50_ms": round(attacked.p50_ms, 2),
+        "victims_attacked_p99_ms": round(attacked.p99_ms, 2),
+        "victims_attacked_errors": errors["attacked"],
+        "victims_attacked_requests_per_s": round(attacked.requests_per_s, 1),
+        "attackers": dict(seen),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--pages", type=int, default=2000)
@@ -323,6 +408,9 @@ def main() -> None:
     parser.add_argument("--slow-clients", type=int, default=0,
                         help="then run the mix again next to this many connections sending "
                              "their headers a byte a second (issue 18's attack; 0: skip)")
+    parser.add_argument("--overlap-attack", action="store_true",
+                        help="run the searches alone, then next to 8 clients posting "
+                             "worst-case drafts to POST /api/overlap (see overlap_attack)")
     parser.add_argument("--data-dir", type=Path, default=None,
                         help="reuse (or fill, when empty) this data dir instead of a temp one")
     args = parser.parse_args()
@@ -365,6 +453,13 @@ def main() -> None:
 
     port = free_port()
     server = start_server(env, port)
+    if args.overlap_attack:
+        try:
+            print(json.dumps(overlap_attack(args, port, paths, texts, settings)))
+        finally:
+            stop_server(server)
+            temp.cleanup()
+        return
     try:
         split: list[int] = []
         sampler = threading.Timer(WARM_UP_S + args.seconds / 2,

@@ -7,6 +7,7 @@ stops start-up with a `SettingsError` that names it.
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Any, Literal
@@ -226,6 +227,41 @@ class Settings(BaseSettings):
     overlap_max_draft_chars: int = Field(
         100_000, ge=1, description="Longest draft (in characters) that POST /api/overlap checks."
     )
+    overlap_boilerplate_share: float = Field(
+        0.01, ge=0, le=1,
+        description="Text standing on at least this share of the site's articles (and on "
+                    "overlap_boilerplate_min_pages) is boilerplate: reported apart, never "
+                    "counted as duplication.",
+    )
+    overlap_boilerplate_min_pages: int = Field(
+        5, ge=2, description="Fewest articles a text must stand on to be boilerplate."
+    )
+    overlap_max_candidates: int = Field(
+        2000, ge=1, description="Passages sharing a fingerprint that one overlap check reads."
+    )
+    overlap_max_comparisons: int = Field(
+        20_000, ge=1, description="Passage pairs one overlap check aligns at most."
+    )
+    overlap_max_matches: int = Field(
+        200, ge=1, description="Matches one overlap answer lists at most."
+    )
+    overlap_max_matches_per_passage: int = Field(
+        5, ge=1, description="Matches listed per passage of the checked text at most."
+    )
+    overlap_rate_limit: str = Field(
+        "20/minute;2/second",
+        description="flask-limiter limit per client of the overlap checks (instead of rate_limit).",
+    )
+    overlap_check_nice: int = Field(
+        10, ge=0, le=19,
+        description="CPU priority (nice) of the process that runs an API worker's overlap "
+                    "checks, so that searches get the CPU first.",
+    )
+    overlap_checks_per_worker: int = Field(
+        1, ge=1,
+        description="Overlap checks one API worker runs at once; a check beyond them is "
+                    "answered 503 with Retry-After at once.",
+    )
 
     # --- reindex
     reindex_keep: int = Field(2, ge=1, description="Index versions kept after a switch.")
@@ -239,6 +275,17 @@ class Settings(BaseSettings):
     @classmethod
     def _absolute(cls, value: Path | None) -> Path | None:
         return value.expanduser().resolve() if value is not None else None
+
+    @field_validator("overlap_rate_limit")
+    @classmethod
+    def _rate_limit_string(cls, value: str) -> str:
+        from limits import parse_many
+
+        try:
+            parse_many(value)
+        except ValueError as exc:
+            raise ValueError(f"not a rate limit such as '20/minute;2/second' ({exc})") from None
+        return value
 
     @property
     def answers_dir(self) -> Path:
@@ -291,3 +338,24 @@ def _describe(exc: ValidationError) -> str:
                 f"setting {name} ({ENV_PREFIX}{name.upper()}) = {shown}: {error['msg']}"
             )
     return "; ".join(problems)
+
+
+def settings_table() -> str:
+    """Every setting as a Markdown table row (name, environment variable, default, what it
+    is for), in declaration order: the README's settings table is this text."""
+    rows = ["| setting | environment variable | default | what it is for |",
+            "|---|---|---|---|"]
+    for name, field in Settings.model_fields.items():
+        default = field.get_default(call_default_factory=True)
+        if isinstance(default, Path):
+            default = f"<repo>/{default.relative_to(REPO_ROOT)}" \
+                if default.is_relative_to(REPO_ROOT) else str(default)
+        shown = "(none)" if default is None else json.dumps(default, ensure_ascii=False) \
+            if isinstance(default, (list, bool)) else str(default)
+        about = (field.description or "").replace("|", "\\|")
+        rows.append(f"| `{name}` | `{ENV_PREFIX}{name.upper()}` | `{shown}` | {about} |")
+    return "\n".join(rows) + "\n"
+
+
+if __name__ == "__main__":
+    print(settings_table(), end="")

@@ -17,7 +17,7 @@ import click
 from indexer.cli.common import echo_json, settings_or_exit, warn
 
 if TYPE_CHECKING:
-    from indexer.overlap.finder import OverlapReport
+    from indexer.overlap.models import OverlapReport
     from indexer.overlap.report import SiteReport
 
 
@@ -37,13 +37,16 @@ def overlap(
 
     For one article: its duplicated fraction, each passage that shares text with a passage of
     another article (with the shared spans), and articles on the same subject. With --report:
-    per article the share of its words that stand elsewhere, and clusters of passages that
-    repeat across articles; progress is shown on a terminal.
+    per article the share of its words that stand elsewhere, groups of passages that repeat
+    one text across articles, and the site's boilerplate (text on many articles, never
+    counted as duplication); progress is shown on a terminal. The report also keeps the
+    boilerplate it found for the checks of single articles and drafts.
     """
     from indexer.engines import make_engine
     from indexer.errors import SiteSearchError
-    from indexer.overlap.finder import OverlapService, Thresholds
-    from indexer.overlap.report import render_html, site_report
+    from indexer.overlap.report import site_report
+    from indexer.overlap.report_html import render_html
+    from indexer.overlap.service import OverlapService
 
     if site_wide == (article_id is not None):
         raise click.UsageError("give either an ARTICLE_ID or --report")
@@ -56,12 +59,14 @@ def overlap(
         raise click.ClickException(str(exc)) from None
     try:
         if site_wide:
+            service = OverlapService(engine, settings)
+            # The boilerplate found is kept for the checks of single articles and drafts.
             report = site_report(
-                engine, Thresholds.from_settings(settings), progress=sys.stderr.isatty()
+                engine, service.limits, progress=sys.stderr.isatty(), store=service.boilerplate
             )
             if html_file is not None:
                 html_file.write_text(render_html(report), encoding="utf-8")
-                warn(f"wrote {html_file}")
+                warn(f"geschreven: {html_file}")
             if as_json:
                 echo_json(report.model_dump(mode="json"))
             elif html_file is None:
@@ -81,32 +86,43 @@ def overlap(
 
 def _print_article(report: OverlapReport) -> None:
     click.echo(f"{report.article.title} ({report.article.id})")
-    click.echo(f"duplicated: {report.duplicated_fraction:.1%} of {report.words} words")
+    own = report.words - report.boilerplate_words
+    click.echo(f"elders op de site: {report.duplicated_fraction:.1%} van {own} eigen woorden "
+               f"({report.boilerplate_words} woorden standaardtekst niet meegeteld)")
+    if report.truncated:
+        limits = ", ".join(f"{t.limit} ({t.value})" for t in report.truncated_by)
+        click.echo(f"ingekort: limiet bereikt van {limits}")
     for match in report.matches:
         click.echo(
             f"\n{match.passage.id} ~ {match.other_passage.id} "
-            f"({match.other_article.title}): {match.similarity:.0%} of the passage"
+            f"({match.other_article.title}): {match.similarity:.0%} van de passage"
         )
         for span in match.spans:
             click.echo(f"  [{span.similarity:.0%}] {match.passage.text[span.start:span.end]}")
     if report.related:
-        click.echo("\nrelated (same subject):")
+        click.echo("\nverwant (zelfde onderwerp):")
     for related in report.related:
         shared = ", ".join(related.shared_entities) or "-"
-        click.echo(f"  {related.article.id}  score {related.score:.2f}  shared: {shared}")
+        click.echo(f"  {related.article.id}  score {related.score:.2f}  gedeeld: {shared}")
 
 
 def _print_site(report: SiteReport, limit: int) -> None:
     click.echo(
-        f"{len(report.articles)} articles, {report.passages} passages, "
-        f"{report.candidate_pairs} candidate pairs, {report.verified_pairs} with shared text"
+        f"{len(report.articles)} artikelen, {report.passages} passages, "
+        f"{report.candidate_pairs} kandidaatparen, {report.verified_pairs} met gedeelde tekst"
     )
     for item in report.articles[:limit]:
         click.echo(
-            f"{item.duplicated_fraction:7.1%}  {item.article.id}  ({item.matches} matches)"
+            f"{item.duplicated_fraction:7.1%}  {item.article.id}  "
+            f"({item.duplicated_words} woorden, gedeeld met {item.shared_with} artikelen)"
         )
     if report.clusters:
-        click.echo(f"\n{len(report.clusters)} clusters of repeated passages:")
+        click.echo(f"\n{len(report.clusters)} groepen herhaalde passages:")
     for cluster in report.clusters[:limit]:
         ids = ", ".join(p.id for p in cluster.passages)
-        click.echo(f"  {cluster.articles} articles: {ids}")
+        click.echo(f"  {cluster.words} woorden in {cluster.articles} artikelen: {ids}")
+    if report.boilerplate:
+        click.echo(f"\nstandaardtekst (op {report.boilerplate_pages} of meer artikelen, "
+                   f"niet meegeteld):")
+    for text in report.boilerplate[:limit]:
+        click.echo(f"  op {text.pages} pagina's: {text.text[:120]}")

@@ -108,9 +108,15 @@ def _remove(config: JobConfig, engine: Engine, targets: Sequence[str],
             pages = sorted({p for url in records for p in known.pages.get(url, [])})
             report.removed.append(Removed(target=target, records=records, pages=pages))
             doomed.update(records)
-    if not doomed:
+    # A page no record gives any more but an index version still holds (a removal that
+    # could not finish, e.g. on a full disk) is removed from the versions.
+    leftover = _in_versions(engine, [t for t in report.not_found if "://" not in t])
+    for page_id in leftover:
+        report.not_found.remove(page_id)
+        report.removed.append(Removed(target=page_id, records=[], pages=[page_id]))
+    if not doomed and not leftover:
         return
-    page_ids = sorted({p for url in doomed for p in known.pages.get(url, [])})
+    page_ids = sorted({p for url in doomed for p in known.pages.get(url, [])} | set(leftover))
     # A page another record gives as well would come back at the next reindex: say so.
     kept = [p for p in page_ids if set(known.records.get(p, [])) - doomed]
     if kept:
@@ -152,6 +158,19 @@ def _records_of(target: str, store: RawStore, known: _StorePages,
         ))
         return []
     return records
+
+
+def _in_versions(engine: Engine, page_ids: list[str]) -> list[str]:
+    """Those of `page_ids` that some index version holds."""
+    if not page_ids:
+        return []
+    held: set[str] = set()
+    for version in engine.versions():
+        try:
+            held.update(engine.content_hashes(version))
+        except (SiteSearchError, OSError):
+            continue  # a damaged version: the removal reports it when it gets there
+    return [p for p in page_ids if p in held]
 
 
 def _delete_from_versions(engine: Engine, page_ids: list[str], report: RemoveReport) -> None:

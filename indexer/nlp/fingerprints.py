@@ -7,12 +7,14 @@ the band keys of all windows (deduplicated) are the passage's keyword terms. Two
 share a run of at least ``W + K - 1`` content words (stop words skipped) then share every band
 key of that run's windows, whatever else the paragraphs say. With one row per band this is
 winnowing (Schleimer et al. 2003); more rows or bands trade index terms for fewer false
-candidates. The defaults were chosen by measurement (bench/overlap.py, README): a window of
-one shingle, so that any two content words copied together in order give a shared key.
+candidates. The default, a window of one shingle, gives a shared key to any two content words
+copied together in order: the short copied sentence is what editors need found.
 
 The signature of each window is exactly datasketch's ``MinHash(num_perm, seed, scheme="legacy")``
-of that window's shingles (a test checks it); we compute all windows of a passage in one numpy
-pass because one ``update_batch`` per window costs a Python call per window.
+of that window's shingles (a test checks it). A page is hashed in one numpy pass over the
+shingles of all its passages (`page_bands`): a Python call per passage or per window would cost
+more than the hashing. A site repeats its words and word pairs on page after page, so the
+content terms of a lemma and the hash of a shingle are computed once and remembered.
 """
 
 from __future__ import annotations
@@ -29,10 +31,6 @@ from numpy.typing import NDArray
 
 from indexer.pages.normalise import fold
 
-# Measured with bench/overlap.py (2,000 pages, brute force on 300, threshold 0.6): windows of
-# one shingle (each key is the min-hash of one content-word pair) reach recall 0.985 with 12
-# keys per passage; wider windows lose the short copied sentences (window 2: 0.926 with 16
-# keys, window 4: 0.838; 4 bands x 2 rows over windows of 2: 0.943 with 41 keys).
 SHINGLE = 2  # K: content words per shingle
 WINDOW = 1  # W: shingles per MinHash window
 BANDS = 1  # LSH bands per window
@@ -40,6 +38,9 @@ ROWS = 1  # MinHash values per band
 SEED = 1
 _MERSENNE = np.uint64((1 << 61) - 1)
 _MAX_HASH = np.uint64((1 << 32) - 1)
+_FOLD = np.uint64(0x100000001B3)
+# Distinct lemmas and shingles remembered (a site's vocabulary and word pairs).
+_CACHED = 1 << 18
 
 # Words: letters/digits, joined by inner hyphens or apostrophes ("NMDA-receptor", "RCT's").
 WORD = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*")
@@ -74,14 +75,14 @@ def is_content(word: str) -> bool:
     return len(folded) > 1 and folded not in stop_words()
 
 
+@lru_cache(maxsize=_CACHED)
+def _lemma_terms(lemma: str) -> tuple[str, ...]:
+    return tuple(term(word) for word in WORD.findall(lemma) if is_content(word))
+
+
 def content_terms(lemmas: Sequence[str]) -> list[str]:
     """The comparison terms of the content words among `lemmas`, in order."""
-    terms = []
-    for lemma in lemmas:
-        for word in WORD.findall(lemma):
-            if is_content(word):
-                terms.append(term(word))
-    return terms
+    return [t for lemma in lemmas for t in _lemma_terms(lemma)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +99,7 @@ class Words:
     ends: tuple[int, ...]
     content: tuple[bool, ...]
     content_terms: frozenset[str]
+    content_sequence: tuple[str, ...] = ()  # the content terms in order
 
     def __len__(self) -> int:
         return len(self.terms)
@@ -118,12 +120,14 @@ def text_words(text: str) -> Words:
     forms = [_word_form(m.group()) for m in matches]
     terms = tuple(form for form, _ in forms)
     content = tuple(flag for _, flag in forms)
+    sequence = tuple(t for t, flag in zip(terms, content, strict=True) if flag)
     return Words(
         terms=terms,
         starts=tuple(m.start() for m in matches),
         ends=tuple(m.end() for m in matches),
         content=content,
-        content_terms=frozenset(t for t, flag in zip(terms, content, strict=True) if flag),
+        content_terms=frozenset(sequence),
+        content_sequence=sequence,
     )
 
 
@@ -140,21 +144,35 @@ def _permutations(num_perm: int) -> tuple[NDArray[np.uint64], NDArray[np.uint64]
     return np.asarray(a, dtype=np.uint64), np.asarray(b, dtype=np.uint64)
 
 
-def window_signatures(
-    grams: Sequence[str], window: int = WINDOW, num_perm: int = BANDS * ROWS
-) -> NDArray[np.uint64]:
-    """MinHash signatures (one row per window of `window` consecutive shingles)."""
-    if not grams:
-        return np.zeros((0, num_perm), dtype=np.uint64)
-    hashes = np.array([sha1_hash32(g.encode("utf-8")) for g in grams], dtype=np.uint64)
+@lru_cache(maxsize=_CACHED)
+def _shingle_hash(gram: str) -> int:
+    return int(sha1_hash32(gram.encode("utf-8")))
+
+
+def _permuted(grams: Sequence[str], num_perm: int) -> NDArray[np.uint64]:
+    """Each shingle's hash under each of the `num_perm` permutations (one row per shingle),
+    computed as datasketch does, in 64-bit unsigned integers that wrap around."""
+    hashes = np.fromiter((_shingle_hash(g) for g in grams), dtype=np.uint64, count=len(grams))
     a, b = _permutations(num_perm)
-    permuted = ((hashes[:, None] * a + b) % _MERSENNE) & _MAX_HASH
-    if len(grams) <= window:
+    return ((hashes[:, None] * a + b) % _MERSENNE) & _MAX_HASH
+
+
+def _windows(permuted: NDArray[np.uint64], window: int) -> NDArray[np.uint64]:
+    if window == 1 or not len(permuted):
+        return permuted
+    if len(permuted) <= window:
         signatures: NDArray[np.uint64] = permuted.min(axis=0, keepdims=True)
     else:
         views = np.lib.stride_tricks.sliding_window_view(permuted, window, axis=0)
         signatures = views.min(axis=-1)
     return signatures
+
+
+def window_signatures(
+    grams: Sequence[str], window: int = WINDOW, num_perm: int = BANDS * ROWS
+) -> NDArray[np.uint64]:
+    """MinHash signatures (one row per window of `window` consecutive shingles)."""
+    return _windows(_permuted(grams, num_perm), window)
 
 
 def band_keys(
@@ -164,15 +182,11 @@ def band_keys(
     keys: set[str] = set()
     for band in range(bands):
         block = signatures[:, band * rows : (band + 1) * rows]
-        if rows == 1:
-            values = {int(v) for v in block[:, 0]}
-        else:
+        mixed = block[:, 0]
+        for row in range(1, rows):
             # Fold the band's rows into one 64-bit value (stable across processes).
-            mixed = np.zeros(len(block), dtype=np.uint64)
-            for row in range(rows):
-                mixed = mixed * np.uint64(0x100000001B3) ^ block[:, row]
-            values = {int(v) for v in mixed}
-        keys.update(f"{band}.{value:x}" for value in values)
+            mixed = mixed * _FOLD ^ block[:, row]
+        keys.update(f"{band}.{value:x}" for value in mixed.tolist())
     return tuple(sorted(keys))
 
 
@@ -182,4 +196,16 @@ def passage_bands(lemmas: Sequence[str]) -> tuple[str, ...]:
     Two passages sharing a run of at least SHINGLE + WINDOW - 1 content words (the same
     words, in the same order, stop words ignored) share at least one key.
     """
-    return band_keys(window_signatures(shingles(content_terms(lemmas))))
+    return page_bands([lemmas])[0]
+
+
+def page_bands(passages: Sequence[Sequence[str]]) -> list[tuple[str, ...]]:
+    """`passage_bands` of each passage (its lemmas) of a page, hashed in one array."""
+    grams = [shingles(content_terms(lemmas)) for lemmas in passages]
+    permuted = _permuted([gram for some in grams for gram in some], BANDS * ROWS)
+    found = []
+    start = 0
+    for some in grams:
+        found.append(band_keys(_windows(permuted[start : start + len(some)], WINDOW)))
+        start += len(some)
+    return found

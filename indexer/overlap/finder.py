@@ -1,223 +1,83 @@
 """The overlap finder: which passages of an article (or of a draft) already stand elsewhere.
 
 Three stages, so that a check costs one engine call plus a little arithmetic:
-1. candidates: the passage's LSH band keys (indexer.nlp.fingerprints) in ONE
+1. candidates: the passages' LSH band keys (indexer.nlp.fingerprints), the rarest on the site
+   first as long as the passages they are expected to bring fit the budget, in ONE
    `engine.passages_by_bands` call;
-2. verification: the two texts aligned word by word (difflib on comparison terms); runs of
-   matching words close to each other are merged into spans, and a span counts when it is long
-   enough (`overlap_min_span_words`) and similar enough (`overlap_threshold`);
-3. topical overlap, ranked apart: more like this (`indexer.search.related`) plus the entities both
-   articles name.
+2. verification (indexer.overlap.align), pairs sharing the most keys first, with the site's
+   boilerplate words masked so that template text never counts as duplication;
+3. topical overlap, ranked apart: more like this (`indexer.search.related`) plus the entities
+   both articles name.
+
+A check has a budget (`Budget`): the passages read, the pairs aligned and the matches listed
+are bounded; a check cut short says so (`truncated_by`), and every passage's coverage is still
+computed from all the matches found.
 """
 
 from __future__ import annotations
 
-import re
-import threading
-from collections.abc import Callable, Sequence
+from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
-from difflib import SequenceMatcher
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from pydantic import BaseModel, ConfigDict
-
-from indexer.errors import InputError, NotFound
+from indexer.errors import NotFound
 from indexer.nlp.fingerprints import Words, passage_bands, text_words
-from indexer.pages.models import EnrichedPage, EnrichedPassage, Page
+from indexer.overlap.align import align, covered_indexes, masked
+from indexer.overlap.boilerplate import Boilerplate
+from indexer.overlap.limits import Budget, Thresholds
+from indexer.overlap.models import (
+    ArticleRef,
+    Match,
+    OverlapReport,
+    PassageCoverage,
+    PassageRef,
+    RelatedRef,
+    Span,
+    Truncation,
+)
+from indexer.pages.models import EnrichedPage, EnrichedPassage
 from indexer.search.related import related_articles as more_like_this
 
 if TYPE_CHECKING:
     from indexer.search.port import Engine
     from indexer.search.values import StoredPassage
-    from indexer.settings import Settings
-
-# Words that may stand between two matching runs of one span (an inserted adjective, a
-# changed verb). Measured on the seeds: 3 joins "de regulatie van [de] NMDA-receptor" but
-# not unrelated sentences that share a few function words.
-MAX_GAP = 3
-# Distinct content words a span must share (matched, not just spanned): "De relatie tussen X
-# en Y is complex" shares only a sentence frame (relatie, complex), not text worth reporting.
-MIN_SPAN_CONTENT = 3
-# Candidate passages asked from the engine per check (one terms query).
-CANDIDATE_LIMIT = 1000
-
-
-class _Value(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class Span(_Value):
-    """Aligned overlapping text: [start, end) in the passage, [other_start, other_end) there."""
-
-    start: int
-    end: int
-    other_start: int
-    other_end: int
-    words: int  # words of the passage inside the span
-    matched: int  # of which the same in the other passage
-    similarity: float
-
-
-class PassageRef(_Value):
-    id: str
-    article_id: str | None
-    index: int
-    section: str | None
-    anchor: str | None
-    text: str
-
-
-class ArticleRef(_Value):
-    id: str | None
-    title: str
-
-
-class Match(_Value):
-    """A passage pair with verified duplicate text; `similarity` = share of `passage`'s words
-    that stand, in the same order, in the other passage (1.0: a verbatim copy)."""
-
-    passage: PassageRef
-    other_article: ArticleRef
-    other_passage: PassageRef
-    similarity: float
-    spans: tuple[Span, ...]
-
-
-class RelatedRef(_Value):
-    article: ArticleRef
-    score: float
-    shared_entities: tuple[str, ...]
-
-
-class OverlapReport(_Value):
-    """The overlap of one article or draft with the rest of the site."""
-
-    article: ArticleRef
-    words: int
-    duplicated_fraction: float
-    truncated: bool = False  # more candidate passages than were checked (CANDIDATE_LIMIT)
-    matches: tuple[Match, ...]
-    related: tuple[RelatedRef, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class Thresholds:
-    """Verification limits (from settings)."""
-
-    similarity: float = 0.6
-    min_passage_words: int = 12
-    min_span_words: int = 7
-    max_gap: int = MAX_GAP
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> Thresholds:
-        return cls(
-            similarity=settings.overlap_threshold,
-            min_passage_words=settings.overlap_min_words,
-            min_span_words=settings.overlap_min_span_words,
-        )
-
-
-def align(
-    a: Words, b: Words, limits: Thresholds, matcher: SequenceMatcher[str] | None = None
-) -> list[Span]:
-    """The overlapping spans of two texts' words, in the order of `a`.
-
-    Matching runs (difflib, on comparison terms) with at most `max_gap` words between them in
-    both texts form one span; a span is kept when it has at least `min_span_words` words in
-    the longer text, the share of matching words, over the longer side, is at least
-    `similarity`, and it shares MIN_SPAN_CONTENT distinct content words. Runs of function
-    words alone never start or end a span. `matcher`, if given, already holds `b.terms` as
-    its second sequence (difflib indexes it once for many `a`).
-    """
-    if not a or not b or len(a.content_terms & b.content_terms) < MIN_SPAN_CONTENT:
-        return []  # no span can share enough content words: skip the alignment
-    if matcher is None:
-        matcher = SequenceMatcher(None, a.terms, b.terms, autojunk=False)
-    else:
-        matcher.set_seq1(a.terms)
-    blocks = [(i, j, n) for i, j, n in matcher.get_matching_blocks() if n]
-    spans: list[Span] = []
-    chain: list[tuple[int, int, int]] = []
-    for block in [*blocks, (len(a) + limits.max_gap + 1, len(b) + limits.max_gap + 1, 0)]:
-        if chain:
-            pi, pj, pn = chain[-1]
-            if block[0] - (pi + pn) <= limits.max_gap and block[1] - (pj + pn) <= limits.max_gap:
-                chain.append(block)
-                continue
-            span = _span(a, b, chain, limits)
-            if span is not None:
-                spans.append(span)
-        chain = [block]
-    return spans
-
-
-def _span(a: Words, b: Words, chain: list[tuple[int, int, int]], limits: Thresholds) -> Span | None:
-    # Function words alone ("en", "van de") join runs but never start or end a span.
-    anchored = [i for i, (ai, _, n) in enumerate(chain) if any(a.content[ai : ai + n])]
-    if not anchored:
-        return None
-    chain = chain[anchored[0] : anchored[-1] + 1]
-    a_start, b_start = chain[0][0], chain[0][1]
-    a_end, b_end = chain[-1][0] + chain[-1][2], chain[-1][1] + chain[-1][2]
-    length = max(a_end - a_start, b_end - b_start)
-    matched = sum(n for _, _, n in chain)
-    similarity = matched / length
-    if length < limits.min_span_words:
-        return None
-    if similarity < limits.similarity:
-        return None
-    content = {a.terms[k] for ai, _, n in chain for k in range(ai, ai + n) if a.content[k]}
-    if len(content) < MIN_SPAN_CONTENT:
-        return None
-    return Span(
-        start=a.starts[a_start],
-        end=a.ends[a_end - 1],
-        other_start=b.starts[b_start],
-        other_end=b.ends[b_end - 1],
-        words=a_end - a_start,
-        matched=matched,
-        similarity=round(similarity, 3),
-    )
-
-
-def covered_words(words: Words, spans: Sequence[Span], other: bool = False) -> int:
-    """How many of `words` stand inside at least one span (`other`: the spans' other side)."""
-    return len(covered_indexes(words, spans, other))
-
-
-def covered_indexes(words: Words, spans: Sequence[Span], other: bool = False) -> set[int]:
-    """The indexes of `words` inside at least one span."""
-    found: set[int] = set()
-    for span in spans:
-        start, end = (span.other_start, span.other_end) if other else (span.start, span.end)
-        found.update(
-            k for k in range(len(words)) if start <= words.starts[k] and words.ends[k] <= end
-        )
-    return found
 
 
 @dataclass(frozen=True, slots=True)
 class Probe:
-    """A passage to check: its reference, words and band keys."""
+    """A passage to check: its reference, its words (`compare`: with the boilerplate masked),
+    the indexes of its boilerplate words, and its band keys."""
 
     ref: PassageRef
     words: Words
+    compare: Words
+    boilerplate: frozenset[int]
     bands: frozenset[str]
+    compared: bool
 
 
-def probes_of(page: EnrichedPage, article_id: str | None) -> list[Probe]:
+def probes_of(
+    page: EnrichedPage, article_id: str | None, limits: Thresholds, boilerplate: Boilerplate
+) -> list[Probe]:
     """The passages of an enriched page, ready to be checked."""
-    return [_probe(p, article_id) for p in page.passages]
+    return [_probe(p, article_id, limits, boilerplate) for p in page.passages]
 
 
-def _probe(passage: EnrichedPassage, article_id: str | None) -> Probe:
+def _probe(
+    passage: EnrichedPassage, article_id: str | None, limits: Thresholds,
+    boilerplate: Boilerplate,
+) -> Probe:
     p = passage.passage
     ref = PassageRef(
         id=p.id, article_id=article_id, index=p.index, section=p.section_heading,
         anchor=p.anchor, text=p.text,
     )
-    return Probe(ref, text_words(p.text), frozenset(passage_bands(passage.lemmas)))
+    words = text_words(p.text)
+    mask = boilerplate.positions(words)
+    bands = frozenset(passage_bands(passage.lemmas))
+    compared = len(words) - len(mask) >= limits.min_passage_words and bool(bands)
+    return Probe(ref, words, masked(words, mask), mask, bands, compared)
 
 
 def stored_ref(stored: StoredPassage) -> PassageRef:
@@ -241,53 +101,160 @@ def as_match(probe: Probe, other: StoredPassage, spans: Sequence[Span]) -> Match
 
 def find_overlaps(
     engine: Engine, page: EnrichedPage, article_id: str | None, limits: Thresholds,
+    budget: Budget | None = None, boilerplate: Boilerplate | None = None,
     related_limit: int = 5,
 ) -> OverlapReport:
     """The overlap report of an enriched page (stored under `article_id`, or a draft: None).
 
     Candidates come from ONE `passages_by_bands` call for all passages of the page; passages
-    of the page itself are never compared with each other. `truncated` is set when more
-    passages shared a key than the engine was asked for (CANDIDATE_LIMIT).
+    of the page itself are never compared with each other.
     """
-    every = probes_of(page, article_id)
-    probes = [p for p in every if len(p.words) >= limits.min_passage_words]
-    all_bands = sorted(set().union(*(p.bands for p in probes))) if probes else []
-    candidates = (
-        engine.passages_by_bands(all_bands, exclude_article=article_id, limit=CANDIDATE_LIMIT)
-        if all_bands else []
+    budget = budget or Budget()
+    boilerplate = boilerplate or Boilerplate(pages=0, articles=0, size=0)
+    probes = probes_of(page, article_id, limits, boilerplate)
+    truncated: list[Truncation] = []
+    matches = _verified_matches(
+        engine, probes, article_id, limits, budget, boilerplate, truncated
     )
+    shown = _shown(matches, budget, truncated)
+    positions = {id(match): number for number, match in enumerate(shown)}
+    passages = []
+    for probe in probes:
+        own = [m for m in matches if m.passage.id == probe.ref.id]
+        duplicated = covered_indexes(probe.words, [s for m in own for s in m.spans])
+        duplicated -= probe.boilerplate
+        own_words = len(probe.words) - len(probe.boilerplate)
+        passages.append(PassageCoverage(
+            passage=probe.ref, words=len(probe.words), boilerplate_words=len(probe.boilerplate),
+            duplicated_words=len(duplicated),
+            coverage=round(len(duplicated) / own_words, 4) if own_words else 0.0,
+            compared=probe.compared,
+            boilerplate=2 * len(probe.boilerplate) >= len(probe.words) > 0,
+            matches=tuple(positions[id(m)] for m in own if id(m) in positions),
+        ))
+    total = sum(p.words for p in passages)
+    boilerplate_words = sum(p.boilerplate_words for p in passages)
+    duplicated_words = sum(p.duplicated_words for p in passages)
+    own_total = total - boilerplate_words
+    return OverlapReport(
+        article=ArticleRef(id=article_id, title=page.page.title, url=page.page.url),
+        words=total,
+        boilerplate_words=boilerplate_words,
+        duplicated_fraction=round(duplicated_words / own_total, 4) if own_total else 0.0,
+        truncated=bool(truncated),
+        truncated_by=tuple(truncated),
+        matches=tuple(_with_urls(engine, shown)),
+        matches_found=len(matches),
+        passages=tuple(passages),
+        related=tuple(related_articles(engine, page, article_id, related_limit)),
+    )
+
+
+def _verified_matches(
+    engine: Engine, probes: Sequence[Probe], article_id: str | None, limits: Thresholds,
+    budget: Budget, boilerplate: Boilerplate, truncated: list[Truncation],
+) -> list[Match]:
+    """Every verified (probe, stored passage) match, within the budget's candidates and
+    comparisons; pairs sharing more band keys are aligned first."""
+    compared = [p for p in probes if p.compared]
+    bands = _rarest_bands(set().union(*(p.bands for p in compared)), boilerplate, budget)
+    if not bands:
+        return []
+    candidates = engine.passages_by_bands(
+        bands, exclude_article=article_id, limit=budget.max_candidates
+    )
+    if len(candidates) >= budget.max_candidates:
+        truncated.append(Truncation(limit="candidates", value=budget.max_candidates))
+    probes_of_band: dict[str, list[int]] = defaultdict(list)
+    for number, probe in enumerate(compared):
+        for band in probe.bands:
+            probes_of_band[band].append(number)
+    shared: dict[tuple[int, int], int] = defaultdict(int)
+    for other, stored in enumerate(candidates):
+        if stored.article_id != article_id:
+            for band in stored.bands:
+                for number in probes_of_band.get(band, ()):
+                    shared[(number, other)] += 1
+    order = sorted(shared, key=lambda pair: (-shared[pair], pair))
     matches: list[Match] = []
     # The same text can stand in several articles: align each (probe, text) pair once.
     outcomes: dict[tuple[int, str], list[Span]] = {}
-    for stored in candidates:
-        words = text_words(stored.text)
-        if stored.article_id == article_id or len(words) < limits.min_passage_words:
-            continue
-        matcher: SequenceMatcher[str] | None = None
-        for number, probe in enumerate(probes):
-            if probe.bands.isdisjoint(stored.bands):
-                continue
-            key = (number, stored.text)
-            if key not in outcomes:
-                if matcher is None:
-                    matcher = SequenceMatcher(None, (), words.terms, autojunk=False)
-                outcomes[key] = align(probe.words, words, limits, matcher)
-            if outcomes[key]:
-                matches.append(as_match(probe, stored, outcomes[key]))
+    words: dict[str, Words] = {}
+    for number, other in order:
+        stored = candidates[other]
+        key = (number, stored.text)
+        if key not in outcomes:
+            if len(outcomes) >= budget.max_comparisons:
+                truncated.append(Truncation(limit="comparisons", value=budget.max_comparisons))
+                break
+            if stored.text not in words:
+                words[stored.text] = _stored_words(stored, limits, boilerplate)
+            outcomes[key] = align(compared[number].compare, words[stored.text], limits)
+        if outcomes[key]:
+            matches.append(as_match(compared[number], stored, outcomes[key]))
     matches.sort(key=lambda m: (m.passage.index, -m.similarity, m.other_passage.id))
-    total = sum(len(p.words) for p in every)
-    duplicated = sum(
-        covered_words(p.words, [s for m in matches if m.passage.id == p.ref.id for s in m.spans])
-        for p in probes
-    )
-    return OverlapReport(
-        article=ArticleRef(id=article_id, title=page.page.title),
-        words=total,
-        duplicated_fraction=round(duplicated / total, 4) if total else 0.0,
-        truncated=len(candidates) >= CANDIDATE_LIMIT,
-        matches=tuple(matches),
-        related=tuple(related_articles(engine, page, article_id, related_limit)),
-    )
+    return matches
+
+
+def _rarest_bands(bands: set[str], boilerplate: Boilerplate, budget: Budget) -> list[str]:
+    """The band keys to ask for: the rarest on the site first, as long as the articles that
+    carry them fit the candidate budget (a key only a few articles carry is always asked)."""
+    counts = boilerplate.band_articles
+    chosen = []
+    expected = 0
+    for band in sorted(bands, key=lambda b: (counts.get(b, 0), b)):
+        expected += counts.get(band, 0)
+        if expected > budget.max_candidates:
+            break
+        chosen.append(band)
+    return chosen
+
+
+def _stored_words(stored: StoredPassage, limits: Thresholds, boilerplate: Boilerplate) -> Words:
+    words = text_words(stored.text)
+    mask = boilerplate.positions(words)
+    if len(words) - len(mask) < limits.min_passage_words:
+        return text_words("")  # too short to compare: aligns with nothing
+    return masked(words, mask)
+
+
+def _shown(
+    matches: Sequence[Match], budget: Budget, truncated: list[Truncation]
+) -> list[Match]:
+    """The matches an answer lists: the best few per passage, at most `max_matches`."""
+    per_passage: dict[str, int] = defaultdict(int)
+    shown = []
+    for match in matches:  # in passage order, the most similar first
+        per_passage[match.passage.id] += 1
+        if per_passage[match.passage.id] <= budget.max_matches_per_passage:
+            shown.append(match)
+    if len(shown) < len(matches):
+        truncated.append(
+            Truncation(limit="matches_per_passage", value=budget.max_matches_per_passage)
+        )
+    if len(shown) > budget.max_matches:
+        truncated.append(Truncation(limit="matches", value=budget.max_matches))
+        shown = shown[: budget.max_matches]
+    return shown
+
+
+def _with_urls(engine: Engine, matches: Sequence[Match]) -> list[Match]:
+    """The matches with their other article's URL (when it has one of its own)."""
+    urls: dict[str, str | None] = {}
+    found = []
+    for match in matches:
+        article_id = match.other_article.id
+        if article_id is None:
+            found.append(match)
+            continue
+        if article_id not in urls:
+            try:
+                urls[article_id] = engine.get_page(article_id).page.url
+            except NotFound:  # deleted since the query
+                urls[article_id] = None
+        article = match.other_article.model_copy(update={"url": urls[article_id]})
+        found.append(match.model_copy(update={"other_article": article}))
+    return found
 
 
 def related_articles(
@@ -298,15 +265,17 @@ def related_articles(
     mine = _entity_values(page)
     found = []
     for related in more_like_this(engine, text, exclude_article=article_id, limit=limit):
+        url: str | None = None
         try:
             other = engine.get_page(related.article_id)
         except NotFound:  # deleted since the query: no entities to share
             shared: tuple[str, ...] = ()
         else:
             shared = tuple(sorted(mine & _entity_values(other)))
+            url = other.page.url
         found.append(
             RelatedRef(
-                article=ArticleRef(id=related.article_id, title=related.title),
+                article=ArticleRef(id=related.article_id, title=related.title, url=url),
                 score=round(related.score, 4),
                 shared_entities=shared,
             )
@@ -318,75 +287,3 @@ def related_articles(
 
 def _entity_values(page: EnrichedPage) -> set[str]:
     return {e.value for e in page.entities}
-
-
-class OverlapService:
-    """Overlap checks for the API and the CLI: a stored article, or a draft never indexed.
-
-    The NLP pipeline (needed for drafts only) is built on first use, once per process.
-    """
-
-    def __init__(
-        self, engine: Engine, settings: Settings, nlp: Any | None = None,
-        nlp_factory: Callable[[Settings], Any] | None = None,
-    ) -> None:
-        self.engine = engine
-        self.settings = settings
-        self.limits = Thresholds.from_settings(settings)
-        self._nlp = nlp
-        self._nlp_factory = nlp_factory
-        self._lock = threading.Lock()
-        self._enrich_lock = threading.Lock()
-
-    @property
-    def nlp(self) -> Any:
-        with self._lock:
-            if self._nlp is None:
-                factory = self._nlp_factory
-                if factory is None:
-                    from indexer.nlp.pipeline import build_nlp
-
-                    factory = build_nlp
-                self._nlp = factory(self.settings)
-            return self._nlp
-
-    def article(self, article_id: str) -> OverlapReport:
-        """The overlap of a stored article; raises NotFound for an unknown id."""
-        page = self.engine.get_page(article_id)
-        return find_overlaps(self.engine, page, article_id, self.limits)
-
-    def draft(self, text: str, title: str = "Concept") -> OverlapReport:
-        """The overlap of a draft (raw page text or plain paragraphs); nothing is indexed.
-
-        Raises InputError for an empty draft or one over the size limit.
-        """
-        page = parse_draft(text, self.settings.overlap_max_draft_chars, title)
-        from indexer.nlp.enrich import enrich_pages
-
-        nlp = self.nlp
-        with self._enrich_lock:  # one pipeline per process, shared by the server's threads
-            enriched = enrich_pages(nlp, [page])[0]
-        return find_overlaps(self.engine, enriched, None, self.limits)
-
-
-_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def parse_draft(text: str, max_chars: int, title: str = "Concept") -> Page:
-    """A draft's Page; InputError when it is empty, too long or not text."""
-    if len(text) > max_chars:
-        raise InputError(f"draft is too long: {len(text)} characters, at most {max_chars}")
-    controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\t\n\r")
-    if "\x00" in text or controls > max(2, len(text) // 100):
-        raise InputError("draft contains binary data (control characters), not text")
-    if _SURROGATE.search(text) or _SURROGATE.search(title):
-        # JSON can carry "\ud800" escapes that no UTF-8 text holds.
-        raise InputError("draft contains invalid characters (unpaired UTF-16 surrogates)")
-    if not text.strip():
-        raise InputError("draft text is empty")
-    from indexer.pages.parsing import parse_plain_text
-
-    page = parse_plain_text(text, title=title)
-    if not page.passages():
-        raise InputError("draft has no paragraphs to compare")
-    return page

@@ -1,37 +1,45 @@
-"""The site-wide overlap report: how much of each article stands elsewhere on the site, and
-which passages repeat across articles (clusters).
+"""The site-wide overlap report: how much of each article stands elsewhere on the site, which
+passages repeat one another (clusters), and which text is the site's boilerplate.
 
 One pass over the live index (`engine.iter_passages`, which carries each passage's LSH band
-keys): passages are bucketed by band key in memory, each pair of passages of different
-articles sharing a bucket is verified once (indexer.overlap.finder.align), and verified pairs are
-joined into clusters with union-find.
+keys):
+1. boilerplate: word runs on many articles (indexer.overlap.boilerplate); its words are
+   masked;
+2. candidates: passages of different articles sharing a pair of consecutive content words of
+   their own text, rarest pairs first within a budget of pairs per passage, enumerated per
+   passage (no global list of pairs: a large site has millions); each pair of distinct texts
+   is aligned once;
+3. clusters that do not chain: a representative passage (the one repeated by most articles
+   first) and the passages that repeat it, each of which also repeats every other member
+   (verified pair by pair), so a cluster is one text, never friends of friends; every
+   verified pair stands in some cluster;
+4. order by editorial value: clusters by words repeated x articles, articles by duplicated
+   words.
 """
 
 from __future__ import annotations
 
-import html
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from itertools import combinations
+from itertools import pairwise
 from typing import TYPE_CHECKING, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
 from indexer.nlp.fingerprints import Words, text_words
-from indexer.overlap.finder import (
-    ArticleRef,
-    PassageRef,
-    Thresholds,
-    align,
-    covered_indexes,
-    stored_ref,
-)
+from indexer.overlap.align import align, covered_indexes, masked
+from indexer.overlap.boilerplate import Boilerplate, BoilerplateStore, find_boilerplate
+from indexer.overlap.finder import stored_ref
+from indexer.overlap.limits import Thresholds
+from indexer.overlap.models import ArticleRef, PassageRef
 
 if TYPE_CHECKING:
     from indexer.search.port import Engine
     from indexer.search.values import StoredPassage
 
 _T = TypeVar("_T")
+# Candidate pairs a report may propose, per passage of the site (see `_largest_bucket`).
+PAIRS_PER_PASSAGE = 40
 
 
 class _Value(BaseModel):
@@ -39,153 +47,283 @@ class _Value(BaseModel):
 
 
 class ArticleOverlap(_Value):
+    """An article's words, its boilerplate words, and how many of the others stand elsewhere
+    (`duplicated_fraction` is out of the words that are not boilerplate)."""
+
     article: ArticleRef
     words: int
+    boilerplate_words: int
     duplicated_words: int
     duplicated_fraction: float
     matches: int
+    shared_with: int  # other articles it shares text with
 
 
 class PassageCluster(_Value):
-    """Passages of several articles that repeat one another (joined by verified pairs)."""
+    """Passages of several articles that all repeat the first one (the representative) and
+    one another; `words` of the representative stand in the others."""
 
     articles: int
+    words: int
     passages: tuple[PassageRef, ...]
+
+
+class BoilerplateText(_Value):
+    """A run of boilerplate ("standaardtekst") and the articles that carry it."""
+
+    text: str
+    words: int
+    pages: int
+    articles: tuple[ArticleRef, ...]
 
 
 class SiteReport(_Value):
     passages: int
     candidate_pairs: int
     verified_pairs: int
+    boilerplate_pages: int  # articles a text must stand on to count as boilerplate
     articles: tuple[ArticleOverlap, ...]
     clusters: tuple[PassageCluster, ...]
+    boilerplate: tuple[BoilerplateText, ...]
 
 
-class _UnionFind:
-    def __init__(self) -> None:
-        self.parent: dict[int, int] = {}
-
-    def find(self, item: int) -> int:
-        root = self.parent.setdefault(item, item)
-        while root != self.parent[root]:
-            root = self.parent[root]
-        while item != root:  # path compression
-            self.parent[item], item = root, self.parent[item]
-        return root
-
-    def union(self, a: int, b: int) -> None:
-        self.parent[self.find(a)] = self.find(b)
+Covered = tuple[frozenset[int], frozenset[int]]
 
 
-def candidate_pairs(
-    passages: Sequence[StoredPassage], eligible: Sequence[bool] | None = None
-) -> set[tuple[int, int]]:
-    """Index pairs (i < j) of passages of different articles sharing at least one band key
-    (among the `eligible` ones, by default all)."""
-    buckets: dict[str, list[int]] = defaultdict(list)
-    for index, passage in enumerate(passages):
-        if eligible is None or eligible[index]:
-            for band in passage.bands:
-                buckets[band].append(index)
-    pairs: set[tuple[int, int]] = set()
-    for members in buckets.values():
-        for i, j in combinations(members, 2):
-            if passages[i].article_id != passages[j].article_id:
-                pairs.add((i, j))
-    return pairs
+class _Pairs:
+    """Verification of passage pairs, each pair of distinct texts aligned once."""
+
+    def __init__(self, passages: Sequence[StoredPassage], words: Sequence[Words],
+                 masks: Sequence[frozenset[int]], limits: Thresholds) -> None:
+        text_ids: dict[str, int] = {}
+        self.texts = [text_ids.setdefault(p.text, len(text_ids)) for p in passages]
+        self.words = [masked(w, m) for w, m in zip(words, masks, strict=True)]
+        self.masks = masks
+        self.limits = limits
+        self.outcomes: dict[tuple[int, int], Covered | None] = {}
+
+    def outcome(self, i: int, j: int) -> Covered | None:
+        """The words of i and of j inside the spans they share (None: no shared span)."""
+        key = (self.texts[i], self.texts[j])
+        if key not in self.outcomes:
+            spans = align(self.words[i], self.words[j], self.limits)
+            self.outcomes[key] = (
+                (frozenset(covered_indexes(self.words[i], spans)) - self.masks[i],
+                 frozenset(covered_indexes(self.words[j], spans, other=True)) - self.masks[j])
+                if spans else None
+            )
+        return self.outcomes[key]
 
 
 def site_report(
-    engine: Engine, limits: Thresholds, progress: bool = False
+    engine: Engine, limits: Thresholds, progress: bool = False,
+    store: BoilerplateStore | None = None,
 ) -> SiteReport:
     """The overlap of every article of the live index with the rest of the site.
 
-    `progress` shows tqdm bars on standard error (the CLI turns it on for a terminal).
+    `progress` shows tqdm bars on standard error (the CLI turns it on for a terminal);
+    `store` keeps the boilerplate found for the checks of single articles and drafts.
     """
-    return report_of(list(engine.iter_passages()), limits, progress)
+    report, boilerplate = analyse(list(engine.iter_passages()), limits, progress)
+    if store is not None:
+        store.store(boilerplate)
+    return report
 
 
 def report_of(
     passages: Sequence[StoredPassage], limits: Thresholds, progress: bool = False
 ) -> SiteReport:
     """The site report of a list of stored passages (the pure part of `site_report`)."""
+    return analyse(passages, limits, progress)[0]
+
+
+def analyse(
+    passages: Sequence[StoredPassage], limits: Thresholds, progress: bool = False
+) -> tuple[SiteReport, Boilerplate]:
+    """The site report of a list of stored passages, and the site's boilerplate."""
     words = [text_words(p.text) for p in _bar(passages, progress, "woorden")]
-    # Passages too short to compare never enter a bucket (headings, one-line items).
-    eligible = [len(w) >= limits.min_passage_words for w in words]
-    pairs = sorted(candidate_pairs(passages, eligible))
-    # Repeated passages are the very thing we look for, so the same two texts meet again and
-    # again: each pair of distinct texts is aligned once.
-    text_ids: dict[str, int] = {}
-    texts = [text_ids.setdefault(p.text, len(text_ids)) for p in passages]
-    outcomes: dict[tuple[int, int], tuple[set[int], set[int]] | None] = {}
-    covered: list[set[int]] = [set() for _ in passages]
-    matches_of: dict[str, int] = defaultdict(int)
-    joined = _UnionFind()
-    verified = 0
-    for i, j in _bar(pairs, progress, "paren"):
-        key = (texts[i], texts[j])
-        if key not in outcomes:
-            spans = align(words[i], words[j], limits)
-            outcomes[key] = (
-                (covered_indexes(words[i], spans), covered_indexes(words[j], spans, other=True))
-                if spans else None
-            )
-        outcome = outcomes[key]
-        if outcome is None:
+    site = find_boilerplate(passages, words, limits)
+    masks = site.positions
+    pairs = _Pairs(passages, words, masks, limits)
+    # Passages whose own text is too short to compare never enter a bucket.
+    eligible = [
+        len(w) - len(m) >= limits.min_passage_words for w, m in zip(words, masks, strict=True)
+    ]
+    keys = [
+        _pair_keys(w, m) if ok else frozenset()
+        for w, m, ok in zip(words, masks, eligible, strict=True)
+    ]
+    buckets: dict[int, list[int]] = defaultdict(list)
+    for number, its_keys in enumerate(keys):
+        for key in its_keys:
+            buckets[key].append(number)
+    largest = _largest_bucket(buckets, PAIRS_PER_PASSAGE * len(passages))
+    edges: dict[int, dict[int, Covered]] = defaultdict(dict)
+    candidates = 0
+    for i in _bar(range(len(passages)), progress, "passages"):
+        if not eligible[i]:
             continue
-        verified += 1
-        covered[i].update(outcome[0])
-        covered[j].update(outcome[1])
-        matches_of[passages[i].article_id] += 1
-        matches_of[passages[j].article_id] += 1
-        joined.union(i, j)
+        others = {
+            j for key in keys[i] if len(buckets[key]) <= largest for j in buckets[key] if j > i
+        }
+        for j in sorted(others):
+            if passages[j].article_id == passages[i].article_id:
+                continue
+            candidates += 1
+            outcome = pairs.outcome(i, j)
+            if outcome is not None:
+                edges[i][j] = outcome
+                edges[j][i] = (outcome[1], outcome[0])
     return SiteReport(
         passages=len(passages),
-        candidate_pairs=len(pairs),
-        verified_pairs=verified,
-        articles=tuple(_articles(passages, words, covered, matches_of)),
-        clusters=tuple(_clusters(passages, joined)),
-    )
+        candidate_pairs=candidates,
+        verified_pairs=sum(len(others) for others in edges.values()) // 2,
+        boilerplate_pages=site.boilerplate.pages,
+        articles=tuple(_articles(passages, words, masks, edges)),
+        clusters=tuple(_clusters(passages, edges, pairs)),
+        boilerplate=tuple(_boilerplate_texts(passages, words, masks)),
+    ), site.boilerplate
+
+
+def _pair_keys(words: Words, mask: frozenset[int]) -> frozenset[int]:
+    """The candidate keys of a passage: each pair of consecutive content words of its own
+    text (boilerplate left out), as the band keys of the index are made of pairs of content
+    lemmas; here of the very words that verification aligns."""
+    content = [t for k, (t, c) in enumerate(zip(words.terms, words.content, strict=True))
+               if c and k not in mask]
+    return frozenset(hash(pair) for pair in pairwise(content))
+
+
+def _largest_bucket(buckets: dict[int, list[int]], budget: int) -> int:
+    """The largest bucket that proposes candidates: buckets from the smallest up, as long as
+    the pairs they propose fit `budget`. A copied sentence shares its rarer word pairs too;
+    the commonest pairs of words ("het gereedschap", "de afbeelding") would propose most of
+    the site to most of the site."""
+    proposed = 0
+    largest = 1
+    for size in sorted(len(members) for members in buckets.values()):
+        proposed += size * (size - 1) // 2
+        if proposed > budget:
+            break
+        largest = size
+    return largest
 
 
 def _articles(
     passages: Sequence[StoredPassage], words: Sequence[Words],
-    covered: Sequence[set[int]], matches_of: dict[str, int],
+    masks: Sequence[frozenset[int]], edges: dict[int, dict[int, Covered]],
 ) -> list[ArticleOverlap]:
     totals: dict[str, list[int]] = {}
     titles: dict[str, str] = {}
-    for passage, its_words, its_covered in zip(passages, words, covered, strict=True):
-        counts = totals.setdefault(passage.article_id, [0, 0])
-        counts[0] += len(its_words)
-        counts[1] += len(its_covered)
+    shared: dict[str, set[str]] = defaultdict(set)
+    for number, passage in enumerate(passages):
+        covered = set().union(*(mine for mine, _ in edges.get(number, {}).values()))
+        counts = totals.setdefault(passage.article_id, [0, 0, 0, 0])
+        counts[0] += len(words[number])
+        counts[1] += len(masks[number])
+        counts[2] += len(covered)
+        counts[3] += len(edges.get(number, {}))
+        shared[passage.article_id].update(passages[j].article_id for j in edges.get(number, {}))
         titles[passage.article_id] = passage.article_title
-    found = [
-        ArticleOverlap(
+    found = []
+    for article_id, (total, boilerplate, duplicated, matches) in totals.items():
+        own = total - boilerplate
+        found.append(ArticleOverlap(
             article=ArticleRef(id=article_id, title=titles[article_id]),
             words=total,
+            boilerplate_words=boilerplate,
             duplicated_words=duplicated,
-            duplicated_fraction=round(duplicated / total, 4) if total else 0.0,
-            matches=matches_of.get(article_id, 0),
-        )
-        for article_id, (total, duplicated) in totals.items()
-    ]
-    found.sort(key=lambda a: (-a.duplicated_fraction, a.article.id or ""))
+            duplicated_fraction=round(duplicated / own, 4) if own else 0.0,
+            matches=matches,
+            shared_with=len(shared[article_id]),
+        ))
+    found.sort(key=lambda a: (-a.duplicated_words, -a.duplicated_fraction, a.article.id or ""))
     return found
 
 
-def _clusters(passages: Sequence[StoredPassage], joined: _UnionFind) -> list[PassageCluster]:
-    groups: dict[int, list[int]] = defaultdict(list)
-    for index in list(joined.parent):
-        groups[joined.find(index)].append(index)
-    clusters = [
-        PassageCluster(
-            articles=len({passages[i].article_id for i in members}),
-            passages=tuple(stored_ref(passages[i]) for i in sorted(members)),
-        )
-        for members in groups.values()
-    ]
-    clusters.sort(key=lambda c: (-c.articles, -len(c.passages), c.passages[0].id))
+def _clusters(
+    passages: Sequence[StoredPassage], edges: dict[int, dict[int, Covered]], pairs: _Pairs
+) -> list[PassageCluster]:
+    """One cluster per text repeated: a representative and the passages of other articles
+    repeating it that also repeat one another. A passage repeating two different texts (one
+    with each of two articles) is the representative of two clusters, never a bridge."""
+
+    def repeated(i: int) -> int:  # words of i that some other passage repeats
+        return len(set().union(*(mine for mine, _ in edges[i].values())))
+
+    def articles_around(i: int) -> int:
+        return len({passages[j].article_id for j in edges[i]})
+
+    seeds = sorted(edges, key=lambda i: (-articles_around(i), -repeated(i), passages[i].id))
+    shown_pairs: set[tuple[int, int]] = set()
+    clusters = []
+    for seed in seeds:
+        while around := [j for j in edges[seed] if _pair(seed, j) not in shown_pairs]:
+            # The passages repeating most of the representative first.
+            around.sort(key=lambda j: (-len(edges[seed][j][0]), passages[j].id))
+            members = [seed]
+            articles = {passages[seed].article_id}
+            shown: set[int] = set()
+            for j in around:
+                if passages[j].article_id in articles:
+                    continue
+                if all(_verified(j, m, edges, pairs) for m in members[1:]):
+                    members.append(j)
+                    articles.add(passages[j].article_id)
+                    shown |= edges[seed][j][0]
+            shown_pairs.update(_pair(a, b) for a in members for b in members if a < b)
+            clusters.append(PassageCluster(
+                articles=len(articles), words=len(shown),
+                passages=tuple(stored_ref(passages[i]) for i in members),
+            ))
+    clusters.sort(key=lambda c: (-c.words * c.articles, c.passages[0].id))
     return clusters
+
+
+def _pair(i: int, j: int) -> tuple[int, int]:
+    return (i, j) if i < j else (j, i)
+
+
+def _verified(i: int, j: int, edges: dict[int, dict[int, Covered]], pairs: _Pairs) -> bool:
+    if j in edges.get(i, {}):
+        return True
+    # Never candidates, or not verified: decide by aligning them (once per pair of texts).
+    return pairs.outcome(*_pair(i, j)) is not None
+
+
+def _boilerplate_texts(
+    passages: Sequence[StoredPassage], words: Sequence[Words], masks: Sequence[frozenset[int]]
+) -> list[BoilerplateText]:
+    """Each maximal run of boilerplate words, once, with the articles that carry it."""
+    texts: dict[tuple[str, ...], str] = {}
+    carriers: dict[tuple[str, ...], dict[str, str]] = defaultdict(dict)
+    for passage, its_words, mask in zip(passages, words, masks, strict=True):
+        for first, last in _runs(sorted(mask)):
+            key = its_words.terms[first : last + 1]
+            texts.setdefault(key, passage.text[its_words.starts[first] : its_words.ends[last]])
+            carriers[key][passage.article_id] = passage.article_title
+    found = [
+        BoilerplateText(
+            text=texts[key], words=len(key), pages=len(carriers[key]),
+            articles=tuple(ArticleRef(id=i, title=t) for i, t in sorted(carriers[key].items())),
+        )
+        for key in texts
+    ]
+    found.sort(key=lambda b: (-b.words * b.pages, b.text))
+    return found
+
+
+def _runs(indexes: list[int]) -> Iterable[tuple[int, int]]:
+    """(first, last) of each run of consecutive numbers in sorted `indexes`."""
+    start = previous = None
+    for index in indexes:
+        if previous is None or index != previous + 1:
+            if start is not None and previous is not None:
+                yield start, previous
+            start = index
+        previous = index
+    if start is not None and previous is not None:
+        yield start, previous
 
 
 def _bar(items: Sequence[_T], progress: bool, what: str) -> Iterable[_T]:
@@ -195,44 +333,3 @@ def _bar(items: Sequence[_T], progress: bool, what: str) -> Iterable[_T]:
 
     bar: Iterable[_T] = tqdm(items, desc=what, unit="", leave=False)
     return bar
-
-
-def render_html(report: SiteReport, limit: int = 200) -> str:
-    """The report as a standalone Dutch HTML page (every text escaped)."""
-    e = html.escape
-    rows = "\n".join(
-        f"<tr><td>{e(a.article.title)}<br><code>{e(a.article.id or '')}</code></td>"
-        f"<td>{a.duplicated_fraction:.0%}</td><td>{a.duplicated_words} / {a.words}</td>"
-        f"<td>{a.matches}</td></tr>"
-        for a in report.articles[:limit]
-    )
-    clusters = "\n".join(
-        "<li><ul>"
-        + "".join(
-            f"<li><strong>{e(p.article_id or '')}</strong> "
-            f"({e(p.section or 'inleiding')}): {e(p.text[:300])}</li>"
-            for p in cluster.passages
-        )
-        + "</ul></li>"
-        for cluster in report.clusters[:limit]
-    )
-    return f"""<!doctype html>
-<html lang="nl"><head><meta charset="utf-8"><title>Overlaprapport</title>
-<style>body{{font-family:sans-serif;max-width:70em;margin:auto;padding:1em}}
-table{{border-collapse:collapse}}td,th{{border:1px solid #999;padding:.3em .6em}}</style>
-</head><body><main>
-<h1>Overlaprapport van de site</h1>
-<p>{report.passages} passages, {report.candidate_pairs} kandidaatparen,
-{report.verified_pairs} paren met gedeelde tekst.</p>
-<h2>Per artikel</h2>
-<table><thead><tr><th scope="col">Artikel</th><th scope="col">Gedupliceerd</th>
-<th scope="col">Woorden</th><th scope="col">Overeenkomsten</th></tr></thead>
-<tbody>
-{rows}
-</tbody></table>
-<h2>Herhaalde passages</h2>
-<ol>
-{clusters}
-</ol>
-</main></body></html>
-"""

@@ -108,3 +108,4 @@ class Retrieval:
     facets: tuple[FacetRequest, ...] = ()
     group_by: str | None = None
     group_size: int = 0
+    grain: str = "article"  # "article" or "passage": the documents the query is about

@@ -8,16 +8,24 @@ is indexed). So both engines match the same terms and rank alike.
 Fields of both grains:
 - `id`, `doc_type` ("article" | "passage"), `article_id` (the article's id, also on the
   article itself, so one term deletes an article with all its passages).
-- `heading_terms`, `body_terms`, `entity_terms`: analysed terms (`Analyzer.terms`; in
-  `body_terms` as often as the text has them, `Analyzer.term_occurrences`); `stems`: Dutch
-  stems of the words, as often as they stand; `plain`: the folded words in order, for phrases.
 - `entity` ("LABEL:value") and `entity_value` (value) keywords, for facets and filters.
 
-Article only: `url`, `title` (shown), `title_terms` (the title and its `alt_titles`),
+The searched fields of the two grains have names of their own (`body_terms` on articles,
+`passage_terms` on passages, ...), so that an engine's BM25 statistics of a field (how long it
+is on average, how many documents have it) are those of one grain: an article is compared
+with articles, a passage with passages. Their kinds: `*_terms` analysed terms
+(`Analyzer.terms`; the body's and a passage's text as often as the text has them,
+`Analyzer.term_occurrences`); `*stems`: Dutch stems of the words, as often as they stand;
+`*plain`: the folded words in order, for phrases.
+
+Article: `heading_terms`, `body_terms`, `entity_terms`, `stems`, `plain`; `url`, `title`
+(shown), `title_terms` (the title and its `alt_titles`),
 `title_key` (each title's folded words in order, one title a line: what ranking compares a
 query with), `labels`, `content_hash`, `words` (folded surface words for "did you mean" and
 completions) and `page_json` (the whole EnrichedPage, stored only).
-Passage only: `passage_index`, `article_title`, `section_heading`, `anchor`, `text`, `bands`.
+Passage: `passage_heading_terms`, `passage_terms`, `passage_entity_terms`, `passage_stems`,
+`passage_plain`; `passage_index`, `article_title`, `section_heading`, `anchor`, `text`,
+`bands`.
 """
 
 from __future__ import annotations
@@ -25,7 +33,7 @@ from __future__ import annotations
 from typing import Any
 
 from indexer.nlp.analysis import MAX_WORD, WORD, Analyzer, fold, plain_tokens
-from indexer.nlp.fingerprints import passage_bands
+from indexer.nlp.fingerprints import page_bands
 from indexer.pages.models import EnrichedPage, EnrichedPassage, Entity
 
 ARTICLE = "article"
@@ -49,7 +57,7 @@ def article_document(
 ) -> Document:
     """The article-grain document of a page.
 
-    `passage_terms` are the passages' `body_terms` when already computed: the article's body
+    `passage_terms` are the passages' `passage_terms` when already computed: the article's body
     terms are all of them (the body is the passages' text).
     """
     base = page.page
@@ -88,8 +96,10 @@ def article_document(
     }
 
 
-def passage_document(page: EnrichedPage, passage: EnrichedPassage, analyzer: Analyzer) -> Document:
-    """The passage-grain document of one passage of a page."""
+def passage_document(
+    page: EnrichedPage, passage: EnrichedPassage, analyzer: Analyzer, bands: tuple[str, ...]
+) -> Document:
+    """The passage-grain document of one passage of a page (`bands`: its LSH band keys)."""
     item = passage.passage
     heading = item.section_heading or ""
     return {
@@ -101,21 +111,25 @@ def passage_document(page: EnrichedPage, passage: EnrichedPassage, analyzer: Ana
         "section_heading": heading,
         "anchor": item.anchor or "",
         "text": item.text,
-        "heading_terms": analyzer.terms(heading),
-        "body_terms": analyzer.term_occurrences(item.text, passage.lemmas),
-        "entity_terms": _entity_terms(passage.entities, analyzer),
-        "stems": analyzer.stems(f"{heading}\n{item.text}"),
-        "plain": [plain_tokens(text) for text in (heading, item.text) if text],
+        "passage_heading_terms": analyzer.terms(heading),
+        "passage_terms": analyzer.term_occurrences(item.text, passage.lemmas),
+        "passage_entity_terms": _entity_terms(passage.entities, analyzer),
+        "passage_stems": analyzer.stems(f"{heading}\n{item.text}"),
+        "passage_plain": [plain_tokens(text) for text in (heading, item.text) if text],
         "entity": sorted({entity_key(e) for e in passage.entities}),
         "entity_value": sorted({e.value for e in passage.entities}),
-        "bands": list(passage_bands(passage.lemmas)),
+        "bands": list(bands),
     }
 
 
 def page_documents(page: EnrichedPage, analyzer: Analyzer) -> list[Document]:
     """The article document followed by its passage documents."""
-    passages = [passage_document(page, passage, analyzer) for passage in page.passages]
-    article = article_document(page, analyzer, [p["body_terms"] for p in passages])
+    bands = page_bands([passage.lemmas for passage in page.passages])
+    passages = [
+        passage_document(page, passage, analyzer, keys)
+        for passage, keys in zip(page.passages, bands, strict=True)
+    ]
+    article = article_document(page, analyzer, [p["passage_terms"] for p in passages])
     return [article, *passages]
 
 

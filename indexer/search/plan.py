@@ -150,9 +150,9 @@ def word_query(word: PlannedWord, grain: str) -> Query:
     fields = ranking.ARTICLE_FIELDS if grain == ARTICLE else ranking.PASSAGE_FIELDS
     should: list[Query] = [Term(field, form, boost) for field, boost in fields
                            for form in word.forms]
-    should.append(Term("stems", word.stem, ranking.STEM_BOOST))
+    should.append(Term(ranking.STEMS[grain], word.stem, ranking.STEM_BOOST))
     if word.stopword:  # only in a query of nothing else: stop words are in `plain` only
-        should.append(Term("plain", word.folded))
+        should.append(Term(ranking.PLAIN[grain], word.folded))
     if word.parts:
         parts = [any_of([Term(field, part) for field, _ in fields]) for part in word.parts]
         # The parts stand in for a compound the index lacks; beside one it has, they only
@@ -174,14 +174,14 @@ def compound_query(run: CompoundRun, grain: str) -> Query:
     fields = ranking.ARTICLE_FIELDS if grain == ARTICLE else ranking.PASSAGE_FIELDS
     should: list[Query] = [Term(field, term, boost) for field, boost in fields
                            for term in run.terms]
-    should.extend(Term("stems", stem, ranking.STEM_BOOST)
+    should.extend(Term(ranking.STEMS[grain], stem, ranking.STEM_BOOST)
                   for stem in sorted({stem_of(form) for form in run.forms}))
     return Bool(should=tuple(should), min_should=1, boost=ranking.JOINED_BOOST)
 
 
-def phrase_query(words: tuple[str, ...], boost: float = 1.0) -> Query:
+def phrase_query(words: tuple[str, ...], boost: float = 1.0, grain: str = ARTICLE) -> Query:
     """The words next to each other, in this order, in a title, heading or text."""
-    return Phrase("plain", words, boost)
+    return Phrase(ranking.PLAIN[grain], words, boost)
 
 
 def _title_query(word: PlannedWord) -> Query:
@@ -267,7 +267,7 @@ def word_in_articles_query(
 def passage_query(plan: QueryPlan, article_ids: tuple[str, ...]) -> Query:
     """Passages of these articles that match any word, phrase or compound typed apart."""
     should: list[Query] = [word_query(w, PASSAGE) for w in plan.words]
-    should.extend(phrase_query(p) for p in plan.phrases)
+    should.extend(phrase_query(p, grain=PASSAGE) for p in plan.phrases)
     should.extend(compound_query(run, PASSAGE) for run in plan.runs)
     return Bool(should=tuple(should), min_should=1,
                 filter=(Term("doc_type", PASSAGE), OneOf("article_id", article_ids)))

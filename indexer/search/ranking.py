@@ -19,10 +19,16 @@ from indexer.nlp.analysis import lemma_of
 ARTICLE_FIELDS = (
     ("title_terms", 5.0), ("heading_terms", 2.5), ("entity_terms", 2.0), ("body_terms", 1.0),
 )
-PASSAGE_FIELDS = (("heading_terms", 2.0), ("entity_terms", 1.5), ("body_terms", 1.0))
+PASSAGE_FIELDS = (
+    ("passage_heading_terms", 2.0), ("passage_entity_terms", 1.5), ("passage_terms", 1.0),
+)
+# Per grain: its stems field and its positional field (phrases).
+STEMS = {"article": "stems", "passage": "passage_stems"}
+PLAIN = {"article": "plain", "passage": "passage_plain"}
 # A word within the typo distance is looked for in these fields only, as one of at most
 # MAX_NEAR known words (most frequent first).
-NEAR_FIELDS = frozenset({"title_terms", "heading_terms", "body_terms"})
+NEAR_FIELDS = frozenset({"title_terms", "heading_terms", "body_terms", "passage_heading_terms",
+                         "passage_terms"})
 MAX_NEAR = 6
 STEM_BOOST = 0.5  # a word found only through its Dutch stem
 PARTS_BOOST = 0.7  # all parts of a compound the index lacks, below a word it has

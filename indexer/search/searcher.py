@@ -19,7 +19,7 @@ from indexer.errors import QueryError
 from indexer.nlp.analysis import Analyzer
 from indexer.search import facets, plan, ranking
 from indexer.search.clauses import Bool, MatchAll, OneOf, Query, Retrieval, Term
-from indexer.search.documents import ARTICLE
+from indexer.search.documents import ARTICLE, PASSAGE
 from indexer.search.port import Engine, RawHit
 from indexer.search.query import checked_request
 from indexer.search.related import related_articles
@@ -268,7 +268,7 @@ class Searcher:
             found = self.engine.run(Retrieval(
                 plan.passage_query(planned, ids),
                 limit=ranking.PASSAGES_PER_HIT * 4 * len(ids), fields=_PASSAGE_FIELDS,
-                group_by="article_id", group_size=per_hit), version)
+                group_by="article_id", group_size=per_hit, grain=PASSAGE), version)
             for hit in found.hits:
                 candidates.setdefault(str(hit.fields["article_id"]), []).append(
                     PassageCandidate.from_document(hit.score, hit.fields))
@@ -281,10 +281,10 @@ class Searcher:
         missing = tuple(i for i in ids if i not in chosen)
         if missing:
             first = self.engine.run(Retrieval(
-                Bool(must=(MatchAll(),), filter=(Term("doc_type", "passage"),
+                Bool(must=(MatchAll(),), filter=(Term("doc_type", PASSAGE),
                                                  OneOf("article_id", missing),
                                                  Term("passage_index", "0"))),
-                limit=len(missing), fields=_PASSAGE_FIELDS), version)
+                limit=len(missing), fields=_PASSAGE_FIELDS, grain=PASSAGE), version)
             for hit in first.hits:
                 chosen[str(hit.fields["article_id"])] = PassageCandidate.from_document(
                     0.0, hit.fields)

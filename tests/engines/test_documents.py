@@ -45,7 +45,7 @@ def test_article_fields(documents: list[dict[str, Any]]) -> None:
 def test_every_passage_term_is_an_article_term(documents: list[dict[str, Any]]) -> None:
     article_terms = set(documents[0]["body_terms"])
     for passage in documents[1:]:
-        assert set(passage["body_terms"]) <= article_terms
+        assert set(passage["passage_terms"]) <= article_terms
 
 
 def test_body_terms_and_stems_count_as_often_as_the_text_has_them(
@@ -54,7 +54,7 @@ def test_body_terms_and_stems_count_as_often_as_the_text_has_them(
     """An engine sees term frequencies: a page that says "magnesium" twenty times holds the
     term twenty times, in the passages and in the article (the sum of its passages)."""
     article, passages = documents[0], documents[1:]
-    in_passages = sum(p["body_terms"].count("magnesium") for p in passages)
+    in_passages = sum(p["passage_terms"].count("magnesium") for p in passages)
     assert article["body_terms"].count("magnesium") == in_passages > 10
     assert article["body_terms"] == sorted(article["body_terms"])
     assert article["stems"].count("magnesium") > 10
@@ -88,3 +88,15 @@ def test_passage_fields(
     assert passage["section_heading"] == (source.passage.section_heading or "")
     assert passage["bands"] == list(passage_bands(source.lemmas))
     assert passage["article_title"] == enriched_seeds["adhd"].page.title
+
+
+def test_the_grains_search_fields_of_their_own(documents: list[dict[str, Any]]) -> None:
+    """An engine's BM25 statistics of a field are those of one grain: no searched field is
+    on both articles and passages (only the keywords for filters are)."""
+    from indexer.search.fields import FIELDS
+
+    article, passage = set(documents[0]), set(documents[1])
+    searched = {name for name, spec in FIELDS.items() if spec.kind in ("terms", "positional")}
+    assert not searched & article & passage
+    assert {"body_terms", "stems", "plain"} <= article
+    assert {"passage_terms", "passage_stems", "passage_plain"} <= passage

@@ -19,11 +19,14 @@ pytestmark = [pytest.mark.elasticsearch, pytest.mark.timeout(300)]
 
 QUERIES = [
     "depressies", "depressieve klachten", "magnesiumtekort", "patienten", "magnesuim depressie",
-    "magnesium bisglycinaat", "aandachtstekortstoornis", "magnesium", "melatonine",
+    "magnesium bisglycinaat", "aandachtstekortstoornis", "melatonine",
     "glutamaat", "kinderen", "slaap", "hersenen", "receptor", "supplementen",
-    "magnesium hoofdpijn", "hoe werkt magnesium", "nmda receptor", "vermoeidheid",
+    "nmda receptor", "vermoeidheid",
     "adhd kinderen", '"chronische vermoeidheid"', "zenuwcellen", "magnesium -adhd",
 ]
+# Two long articles with "Magnesium" in their titles: BM25 over their long texts decides, which
+# the osmem test server does not compute as Lucene does (its probe's "bm25" gap).
+DECIDED_BY_BM25 = ["magnesium", "magnesium hoofdpijn", "hoe werkt magnesium"]
 
 
 @pytest.fixture(scope="module")
@@ -43,8 +46,14 @@ def engines(
         engine.close()
 
 
-@pytest.mark.parametrize("query", QUERIES)
-def test_both_engines_rank_the_contract_pages_alike(engines: dict[str, Any], query: str) -> None:
+@pytest.mark.parametrize("query", QUERIES + DECIDED_BY_BM25)
+def test_both_engines_rank_the_contract_pages_alike(
+    engines: dict[str, Any], query: str, request: pytest.FixtureRequest
+) -> None:
+    if query in DECIDED_BY_BM25:
+        gap = request.getfixturevalue("es_cluster").missing("bm25")
+        if gap:
+            request.applymarker(pytest.mark.xfail(reason=gap, strict=True))
     tantivy, elastic = (search(engines[n], query) for n in ("tantivy", "elasticsearch"))
     assert tantivy.hits, query
     assert [h.id for h in tantivy.hits] == [h.id for h in elastic.hits]

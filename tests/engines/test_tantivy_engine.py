@@ -33,9 +33,11 @@ def test_layout_versions_and_an_atomic_pointer(
 ) -> None:
     version = tantivy_engine.create_version()
     assert version == f"{settings.index_name}-v1"
-    assert (tantivy_engine.root / version / "meta.json").is_file()
+    # One index per grain, so that BM25 compares an article with articles only.
+    for part in ("articles", "passages"):
+        assert (tantivy_engine.root / version / part / "meta.json").is_file()
     (tantivy_engine.root / "not-a-version").mkdir()
-    (tantivy_engine.root / f"{settings.index_name}-v9").mkdir()  # no meta.json: half made
+    (tantivy_engine.root / f"{settings.index_name}-v9" / "articles").mkdir(parents=True)
     assert tantivy_engine.versions() == [version]
     tantivy_engine.switch(version)
     assert tantivy_engine.pointer.read_text(encoding="utf-8").strip() == version
@@ -119,7 +121,7 @@ def test_a_locked_version_gives_a_typed_error(
     monkeypatch.setattr(module, "_LOCK_WAIT", 0.2)
     version = tantivy_engine.create_version()
     other = TantivyEngine.from_settings(settings)  # another process holding the writer
-    held = other._index(version).writer(15_000_000, 1)
+    held = other._index(version).passages.writer(15_000_000, 1)
     with pytest.raises(IndexingError, match="locked"):
         tantivy_engine.write(version, [])
     held.rollback()
@@ -162,7 +164,8 @@ def test_a_bulk_commits_once_at_the_end_and_a_refused_page_leaves_nothing(
     prepare = tantivy_engine.preparer()
     ready = prepare(adhd)
     # The article document is fine; a passage document tantivy cannot read comes after it.
-    broken = replace(ready, documents=[ready.documents[0], '{"passage_index": "zeven"}'])
+    broken = replace(ready, documents=[ready.documents[0],
+                                       ("passages", '{"passage_index": "zeven"}')])
     with tantivy_engine.bulk(version) as bulk:
         report = bulk.write([depression, broken])
         assert tantivy_engine.count(version) == 1  # nothing of the block is visible yet

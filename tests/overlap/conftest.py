@@ -12,7 +12,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from indexer.engines import make_engine
-from indexer.overlap.finder import OverlapService
+from indexer.overlap.service import OverlapService
 from indexer.pages.parsing import parse_plain_text
 from indexer.search.port import Engine
 from indexer.settings import Settings, load_settings

@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 
 from indexer.nlp.fingerprints import text_words
-from indexer.overlap.finder import Thresholds, align, covered_words
+from indexer.overlap.align import align, covered_words
+from indexer.overlap.limits import Thresholds
 from indexer.pages.models import Page
 
 LIMITS = Thresholds()

@@ -60,7 +60,7 @@ def test_draft_check_finds_a_copied_paragraph(
     assert response.status_code == 200
     assert response.headers["Cache-Control"] == "no-store"
     body = assert_documented(response, "/api/overlap", "post")
-    assert body["article"] == {"id": None, "title": "Mijn concept"}
+    assert body["article"] == {"id": None, "title": "Mijn concept", "url": None}
     # The paragraph itself first, then the depression article's paraphrase of it.
     assert [m["other_passage"]["id"] for m in body["matches"]] == [
         original.id, f"{seed_pages['depression'].id}/p3"
@@ -125,7 +125,7 @@ def test_ten_megabytes_of_text_is_413(client: FlaskClient) -> None:
 def test_a_draft_over_the_draft_limit_is_413(client: FlaskClient) -> None:
     # Under the body limit (1 MB) but over overlap_max_draft_chars (100,000).
     error = assert_error(client.post("/api/overlap", json={"text": "woord " * 20_000}), 413)
-    assert "100000" in error["message"]
+    assert "100000" in error["message"] and "te lang" in error["message"]
 
 
 def test_get_on_the_draft_endpoint_is_405(client: FlaskClient) -> None:

@@ -39,7 +39,7 @@ def test_one_article_as_json(run: Run, seed_pages: dict[str, Page]) -> None:
 def test_one_article_as_text(run: Run, seed_pages: dict[str, Page]) -> None:
     result = run(seed_pages["adhd"].id)
     assert result.exit_code == 0, result.output
-    assert "duplicated:" in result.stdout
+    assert "elders op de site:" in result.stdout
     assert "Overmatige inname van magnesium" in result.stdout
     assert seed_pages["depression"].id in result.stdout
 
@@ -61,7 +61,7 @@ def test_site_report_as_json_and_html(
     assert "Overlaprapport" in target.read_text(encoding="utf-8")
 
     result = run("--report")
-    assert result.exit_code == 0 and "clusters of repeated passages" in result.stdout
+    assert result.exit_code == 0 and "groepen herhaalde passages" in result.stdout
 
 
 @pytest.mark.parametrize(

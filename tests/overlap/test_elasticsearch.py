@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from indexer.overlap.finder import OverlapService
 from indexer.overlap.report import site_report
+from indexer.overlap.service import OverlapService
 from indexer.pages.models import Page
 from indexer.search.port import Engine
 from indexer.settings import Settings
@@ -54,7 +54,7 @@ def test_same_matches_as_the_embedded_engine(
 def test_site_report_over_elasticsearch(
     es_engine: tuple[Engine, Settings], overlap_settings: Settings
 ) -> None:
-    from indexer.overlap.finder import Thresholds
+    from indexer.overlap.limits import Thresholds
 
     engine, _ = es_engine
     report = site_report(engine, Thresholds.from_settings(overlap_settings))

@@ -17,6 +17,7 @@ from indexer.nlp.fingerprints import (
     WINDOW,
     band_keys,
     content_terms,
+    page_bands,
     passage_bands,
     shingles,
     term,
@@ -116,3 +117,23 @@ def test_keys_are_the_same_in_another_process() -> None:
         for seed in ("1", "2")
     }
     assert outputs == {f"{passage_bands(SIDE_EFFECTS.split())}\n"}
+
+
+def test_the_keys_stored_in_existing_indexes_do_not_change() -> None:
+    # Band keys live in every index built so far: a draft's keys must meet them. These are
+    # the keys that the first implementation (one numpy pass per passage) gave this text.
+    assert passage_bands(SIDE_EFFECTS.split()) == (
+        "0.2170c175", "0.374c8d2b", "0.4f099f69", "0.72964d87", "0.95c32115", "0.adc23f1c",
+    )
+
+
+def test_a_page_hashed_at_once_gets_each_passages_own_keys() -> None:
+    passages = [
+        SIDE_EFFECTS.split(),
+        [],
+        words("de het een"),
+        words("magnesium"),
+        words("regulatie van de NMDA-receptor speelt een belangrijke rol in de hersenen"),
+    ]
+    assert page_bands(passages) == [passage_bands(p) for p in passages]
+    assert page_bands([]) == []

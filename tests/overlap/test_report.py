@@ -7,8 +7,9 @@ from html.parser import HTMLParser
 import pytest
 
 from indexer.nlp.fingerprints import passage_bands
-from indexer.overlap.finder import Thresholds
-from indexer.overlap.report import SiteReport, candidate_pairs, render_html, report_of
+from indexer.overlap.limits import Thresholds
+from indexer.overlap.report import SiteReport, report_of
+from indexer.overlap.report_html import render_html
 from indexer.pages.models import Page
 from indexer.pages.parsing import parse_plain_text
 from indexer.search.values import StoredPassage
@@ -42,7 +43,8 @@ def test_candidates_pair_only_passages_of_different_articles(
 ) -> None:
     passages = stored(seed_pages["depression"]) + stored(seed_pages["depression"])
     # The same article twice under one id: nothing to compare.
-    assert candidate_pairs(passages) == set()
+    report = report_of(passages, Thresholds())
+    assert report.candidate_pairs == 0 and report.clusters == ()
 
 
 def test_each_article_gets_its_duplicated_fraction(

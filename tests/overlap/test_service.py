@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from indexer.errors import InputError, NotFound
-from indexer.overlap.finder import Match, OverlapReport, OverlapService, parse_draft
+from indexer.overlap.models import Match, OverlapReport
+from indexer.overlap.service import OverlapService, parse_draft
 from indexer.pages.models import Page
 from indexer.search.port import Engine
 
@@ -126,10 +127,10 @@ def test_unknown_article_is_not_found(overlap_service: OverlapService) -> None:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("", "empty"),
-        ("   \n\n\t  ", "empty"),
-        ("x" * 101, "too long"),
-        ("tekst\x00\x01\x02 met binaire rommel", "binary"),
+        ("", "leeg"),
+        ("   \n\n\t  ", "leeg"),
+        ("x" * 101, "te lang: 101 tekens, ten hoogste 100"),
+        ("tekst\x00\x01\x02 met binaire rommel", "binaire"),
     ],
 )
 def test_bad_drafts_are_refused_with_a_reason(text: str, message: str) -> None:

@@ -44,7 +44,7 @@ def reindex(settings: Settings, engine: TantivyEngine, nlp: Any, **options: Any)
 
 
 def segment_files(engine: TantivyEngine, version: str, suffix: str = ".store") -> list[Path]:
-    return sorted((engine.root / version).glob(f"*{suffix}"))
+    return sorted((engine.root / version).glob(f"*/*{suffix}"))
 
 
 def let_go(engine: TantivyEngine) -> None:
@@ -156,7 +156,7 @@ from search_api import create_app
 from tests.api.conftest import api_settings_for
 client = create_app(api_settings_for(Path({str(job_settings.data_dir)!r}))).test_client()
 assert client.get("/api/search?q=magnesium").status_code == 200
-for path in Path({str(tantivy.root / live)!r}).glob("*.store"):
+for path in Path({str(tantivy.root / live)!r}).glob("*/*.store"):
     os.truncate(path, path.stat().st_size // 2)
 answer = client.get("/api/search?q=depressie")  # (an answer of before may be remembered)
 print(answer.status_code, answer.get_json()["error"]["code"])

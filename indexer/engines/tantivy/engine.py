@@ -9,7 +9,6 @@ version reach tantivy's reader within about a second.
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from collections import Counter
@@ -30,7 +29,7 @@ from indexer.engines.tantivy.schema import (
     stored,
     tantivy_json_documents,
 )
-from indexer.engines.tantivy.versions import VersionFiles, VersionStore
+from indexer.engines.tantivy.versions import PARTS, VersionFiles, VersionIndex, VersionStore
 from indexer.errors import IndexDamaged, IndexingError, NotFound
 from indexer.nlp.analysis import Analyzer
 from indexer.pages.models import EnrichedPage
@@ -57,12 +56,12 @@ class _Live:
     """A version as this process last opened it."""
 
     version: str
-    index: tantivy.Index
+    index: VersionIndex
     pointer_key: tuple[int, int, int]
     files: VersionFiles | None = None  # as checked when opened (rechecked before each use)
     catalog: dict[int, dict[str, Any]] | None = None
     catalog_key: Hashable = None
-    reloaded_to: str = ""  # the commit (its meta.json) the reader was last reloaded to
+    reloaded_to: Hashable = None  # the commits (meta.json files) the reader was reloaded to
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -110,7 +109,7 @@ class TantivyEngine:
     def drop(self, version: str) -> None:
         self.store.drop(version)
 
-    def _index(self, version: str) -> tantivy.Index:
+    def _index(self, version: str) -> VersionIndex:
         return self.store.index(version)
 
     # --- writing
@@ -120,19 +119,23 @@ class TantivyEngine:
 
     @contextmanager
     def bulk(self, version: str) -> Iterator[TantivyBulk]:
-        """One writer (and one commit, at the end) for every batch of the block."""
+        """One writer per part (and one commit each, at the end: passages first, so that
+        an article is never there without its passages) for every batch of the block."""
         index = self._index(version)
-        writer = self._writer(index, version)
+        writers = {part: self._writer(index.part(part), version) for part in PARTS}
         try:
-            yield TantivyBulk(writer, self.preparer())
-            writer.commit()
+            yield TantivyBulk(writers, self.preparer())
+            writers["passages"].commit()
+            writers["articles"].commit()
         except BaseException:
-            writer.rollback()
+            for writer in writers.values():
+                writer.rollback()
             raise
         finally:
-            # Ends the writer: its lock is released now, not when the object is collected
-            # (an exception's traceback keeps it alive).
-            writer.wait_merging_threads()
+            # Ends the writers: their locks are released now, not when the objects are
+            # collected (an exception's traceback keeps them alive).
+            for writer in writers.values():
+                writer.wait_merging_threads()
         self._reload(version, index)
 
     def write(self, version: str, pages: Iterable[EnrichedPage | PreparedPage]) -> WriteReport:
@@ -142,17 +145,18 @@ class TantivyEngine:
     def delete(self, version: str, article_ids: Iterable[str]) -> int:
         index = self._index(version)
         ids = list(dict.fromkeys(article_ids))
-        searcher = index.searcher()
+        searcher = index.articles.searcher()
         present = [i for i in ids if _count(searcher, self.translator.term("id", i)) > 0]
-        writer = self._writer(index, version)
-        for article_id in ids:
-            writer.delete_documents_by_term("article_id", article_id)
-        writer.commit()
-        writer.wait_merging_threads()
+        for part in ("passages", "articles"):
+            writer = self._writer(index.part(part), version)
+            for article_id in ids:
+                writer.delete_documents_by_term("article_id", article_id)
+            writer.commit()
+            writer.wait_merging_threads()
         self._reload(version, index)
         return len(present)
 
-    def _reload(self, version: str, index: tantivy.Index) -> None:
+    def _reload(self, version: str, index: VersionIndex) -> None:
         """After a commit: this engine's readers see it at once (the live reader is a
         handle of its own, which tantivy would otherwise reload only after a delay)."""
         index.reload()
@@ -164,23 +168,28 @@ class TantivyEngine:
         deadline = time.monotonic() + _LOCK_WAIT
         while True:
             try:
-                return index.writer(_WRITER_HEAP, 1)
+                writer = index.writer(_WRITER_HEAP, 1)
             except ValueError as exc:  # another writer holds the lock
                 if time.monotonic() > deadline:
                     raise IndexingError(f"index version {version} is locked: {exc}") from None
                 time.sleep(0.1)
+                continue
+            # A commit that failed (a full disk) can leave files no commit names, whose names
+            # the next commit would want again: away with them first.
+            writer.garbage_collect_files()
+            return writer
 
     def count(self, version: str | None = None) -> int:
         index = self._index(version) if version else self._live_index()
         if index is None:
             return 0
-        return _count(index.searcher(), self.translator.term("doc_type", ARTICLE))
+        return _count(index.articles.searcher(), self.translator.term("doc_type", ARTICLE))
 
     def content_hashes(self, version: str | None = None) -> dict[str, str]:
         index = self._index(version) if version else self._live_index()
         if index is None:
             return {}
-        searcher = index.searcher()
+        searcher = index.articles.searcher()
         found = {}
         for doc in self._all(searcher, self.translator.term("doc_type", ARTICLE)):
             found[str(doc["id"])] = str(doc["content_hash"])
@@ -222,7 +231,7 @@ class TantivyEngine:
         """A named version, live or not (smoke queries before a switch); NotFound if absent."""
         return _Live(version=version, index=self._index(version), pointer_key=(0, 0, 0))
 
-    def _live_index(self) -> tantivy.Index | None:
+    def _live_index(self) -> VersionIndex | None:
         live = self._reader()
         return live.index if live else None
 
@@ -230,7 +239,7 @@ class TantivyEngine:
         live = self._reader() if version is None else self._version_reader(version)
         if live is None:
             return RawResult()
-        searcher = live.index.searcher()
+        searcher = live.index.part(retrieval.grain).searcher()
         query = self.translator.query(retrieval.query)
         total = 0
         if retrieval.limit <= 0:
@@ -250,7 +259,7 @@ class TantivyEngine:
             aggregated = searcher.aggregate(query, spec)
             counts = {name: tuple((str(b["key"]), int(b["doc_count"]))
                                   for b in aggregated[name]["buckets"]) for name in spec}
-        hits = self._fields(live, searcher, found, retrieval.fields)
+        hits = self._fields(live, searcher, found, retrieval.fields, retrieval.grain)
         return RawResult(hits=hits, total=total, facets=counts)
 
     def _grouped(
@@ -272,14 +281,14 @@ class TantivyEngine:
 
     def _fields(
         self, live: _Live, searcher: tantivy.Searcher,
-        found: Sequence[tuple[float, tantivy.DocAddress]], names: Sequence[str],
+        found: Sequence[tuple[float, tantivy.DocAddress]], names: Sequence[str], grain: str,
     ) -> tuple[RawHit, ...]:
         """The hits with the fields asked for: an article's id, title and title key from the
         version's catalog (one fast-field read), anything else from the stored document."""
         if not names:
             return tuple(RawHit(float(score), {}) for score, _ in found)
-        if set(names) <= _CATALOG_FIELDS:
-            catalog = self._catalog(live, searcher)
+        if grain == ARTICLE and set(names) <= _CATALOG_FIELDS:
+            catalog = self._catalog(live)
             keys = searcher.fast_field_values("article_key", [address for _, address in found])
             return tuple(
                 RawHit(float(score), catalog.get(int(key or 0), {}))
@@ -290,10 +299,11 @@ class TantivyEngine:
             for score, address in found
         )
 
-    def _catalog(self, live: _Live, searcher: tantivy.Searcher) -> dict[int, dict[str, Any]]:
+    def _catalog(self, live: _Live) -> dict[int, dict[str, Any]]:
         """Article key -> the article's fields a hit shows (id, title, title key, URL, labels,
         entities), for this version as it is now (read once per commit)."""
-        key = self._generation_of(live, searcher)
+        searcher = live.index.articles.searcher()
+        key = self._generation_of(live)
         if live.catalog is not None and live.catalog_key == key:
             return live.catalog
         with live.lock:
@@ -311,32 +321,32 @@ class TantivyEngine:
             live.catalog, live.catalog_key = catalog, key
             return catalog
 
-    def _generation_of(self, live: _Live, searcher: tantivy.Searcher) -> Hashable:
+    def _generation_of(self, live: _Live) -> Hashable:
         # Another process's commit changes meta.json at once but reaches our searcher a moment
-        # later: the document count is part of the key so that a stale read is redone.
-        return (live.version, self.store.written_key(live.version), searcher.num_docs)
+        # later: the document counts are part of the key so that a stale read is redone.
+        return (live.version, self.store.written_key(live.version),
+                live.index.articles.searcher().num_docs, live.index.passages.searcher().num_docs)
 
     def generation(self, version: str | None = None) -> Hashable:
         live = self._reader() if version is None else self._version_reader(version)
         if live is None:
             return None
-        # Each commit replaces meta.json (a new inode; its mtime alone can repeat in a tick).
-        meta = os.stat(self.store.root / live.version / "meta.json")
-        written = f"{meta.st_ino}.{meta.st_mtime_ns}.{meta.st_size}"
+        # Each commit replaces a meta.json (a new inode; its mtime alone can repeat in a tick).
+        written = self.store.written_key(live.version)
         if live.reloaded_to != written:
             # Another process committed: reload now rather than after tantivy's delay, so
             # that what is read after this call is at least this generation (the API keys
             # its remembered answers by it).
             live.index.reload()
             live.reloaded_to = written
-        return (self._generation_of(live, live.index.searcher()), written)
+        return self._generation_of(live)
 
     def vocabulary_source(self, version: str | None = None) -> VocabularySource | None:
         live = self._reader() if version is None else self._version_reader(version)
         if live is None:
             return None
-        searcher = live.index.searcher()
-        catalog = self._catalog(live, searcher)
+        searcher = live.index.articles.searcher()
+        catalog = self._catalog(live)
         return VocabularySource(
             words=searcher.terms_with_prefix("words", ""),
             titles=[(a["title"], a["article_id"]) for a in catalog.values()],
@@ -349,7 +359,8 @@ class TantivyEngine:
         live = self._reader() if version is None else self._version_reader(version)
         if live is None:
             return 0, {}
-        searcher = live.index.searcher()
+        searcher = live.index.part("passages" if field.startswith("passage") else "articles") \
+            .searcher()
         freqs = {term: searcher.doc_freq(field, term) for term in terms}
         return searcher.num_docs, {term: df for term, df in freqs.items() if df}
 
@@ -357,7 +368,7 @@ class TantivyEngine:
         live = self._reader()
         if live is None:
             raise NotFound(f"article {article_id} not found (no live index)")
-        searcher = live.index.searcher()
+        searcher = live.index.passages.searcher()
         query = tantivy.Query.boolean_query(
             [
                 (tantivy.Occur.Must, self.translator.term("doc_type", PAGE)),
@@ -385,7 +396,7 @@ class TantivyEngine:
         if exclude_article:
             excluded = self.translator.term("article_id", exclude_article)
             clauses.append((tantivy.Occur.MustNot, excluded))
-        searcher = live.index.searcher()
+        searcher = live.index.passages.searcher()
         hits = searcher.search(tantivy.Query.boolean_query(clauses), limit=limit, count=False).hits
         return [_stored_passage(stored(searcher.doc(address))) for _, address in hits]
 
@@ -393,7 +404,7 @@ class TantivyEngine:
         live = self._reader()
         if live is None:
             return
-        searcher = live.index.searcher()
+        searcher = live.index.passages.searcher()
         for doc in self._all(searcher, self.translator.term("doc_type", PASSAGE)):
             yield _stored_passage(doc)
 
@@ -437,9 +448,10 @@ class TantivyBulk:
     """Adds the pages of each batch to one open writer (`TantivyEngine.bulk` commits)."""
 
     def __init__(
-        self, writer: tantivy.IndexWriter, prepare: Callable[[EnrichedPage], PreparedPage]
+        self, writers: dict[str, tantivy.IndexWriter],
+        prepare: Callable[[EnrichedPage], PreparedPage],
     ) -> None:
-        self.writer = writer
+        self.writers = writers
         self.prepare = prepare
 
     def write(self, pages: Iterable[EnrichedPage | PreparedPage]) -> WriteReport:
@@ -449,12 +461,14 @@ class TantivyBulk:
             if ready is None:
                 continue
             # The page replaces whatever this id had (also earlier in this block).
-            self.writer.delete_documents_by_term("article_id", ready.id)
+            for writer in self.writers.values():
+                writer.delete_documents_by_term("article_id", ready.id)
             try:
-                for document in ready.documents:
-                    self.writer.add_json(document)
+                for part, document in ready.documents:
+                    self.writers[part].add_json(document)
             except ValueError as exc:  # a document tantivy refuses: none of the page stays
-                self.writer.delete_documents_by_term("article_id", ready.id)
+                for writer in self.writers.values():
+                    writer.delete_documents_by_term("article_id", ready.id)
                 failed[ready.id] = f"{type(exc).__name__}: {exc}"
                 continue
             indexed += 1

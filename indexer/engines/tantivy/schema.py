@@ -24,7 +24,7 @@ from typing import Any
 import tantivy
 
 from indexer.search.clauses import Bool, DisMax, MatchAll, OneOf, Phrase, Query, Term
-from indexer.search.documents import Document
+from indexer.search.documents import ARTICLE, Document
 from indexer.search.fields import FIELDS, MULTI_VALUED
 
 PAGE = "page"
@@ -61,21 +61,23 @@ def register_analyzers(index: tantivy.Index) -> None:
                              tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.regex("a^")).build())
 
 
-def tantivy_json_documents(documents: Sequence[Document]) -> list[str]:
+def tantivy_json_documents(documents: Sequence[Document]) -> list[tuple[str, str]]:
     """Our documents (article first, then passages) plus the stored page (the article's
-    `page_json`), as the JSON that `IndexWriter.add_json` reads: made in the process that
+    `page_json`), as the JSON that `IndexWriter.add_json` reads, each with the part of the
+    version it goes into ("articles", or "passages" with the page): made in the process that
     enriched the page, they cross to the writing process as strings and tantivy parses them
     in Rust."""
-    converted = [_json(_fields(doc)) for doc in documents]
+    converted = [("articles" if doc["doc_type"] == ARTICLE else "passages", _json(_fields(doc)))
+                 for doc in documents]
     article = documents[0]
-    converted.append(_json({
+    converted.append(("passages", _json({
         "id": f"{article['id']}#page",
         "doc_type": PAGE,
         "article_id": article["article_id"],
         "article_key": article_key(article["article_id"]),
         # A bytes field reads base64 in JSON.
         "page_json": base64.b64encode(article["page_json"].encode("utf-8")).decode("ascii"),
-    }))
+    })))
     return converted
 
 

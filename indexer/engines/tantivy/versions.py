@@ -1,7 +1,10 @@
 """The on-disk layout of the embedded engine: numbered index versions and the live pointer.
 
 Under `root` (`<data_dir>/tantivy/`): one directory `<index_name>-v<N>/` per version and the
-file `<index_name>.live` naming the live one. The pointer is replaced atomically (temp file +
+file `<index_name>.live` naming the live one. A version holds two tantivy indices, `articles/`
+and `passages/` (with the stored pages): tantivy's BM25 measures a field's average length
+over every document of an index, so each grain has an index of its own (an article is
+compared with articles, a passage with passages). The pointer is replaced atomically (temp file +
 os.replace), so a reader sees the old or the new name, never half of one, and `pointer_key()`
 lets a long-lived reader notice a switch made by another process with one `stat`.
 
@@ -44,6 +47,23 @@ _FOOTER_MAGIC = 1337
 _FOOTER_MAX = 50_000
 _TRASH = ".trash-"
 _CHUNK = 1 << 20
+PARTS = ("articles", "passages")
+
+
+@dataclass
+class VersionIndex:
+    """The two tantivy indices of one version."""
+
+    articles: tantivy.Index
+    passages: tantivy.Index
+
+    def part(self, name: str) -> tantivy.Index:
+        """The index of a grain: "article"/"articles" or "passage"/"passages"."""
+        return self.articles if name.startswith("article") else self.passages
+
+    def reload(self) -> None:
+        self.articles.reload()
+        self.passages.reload()
 
 
 @dataclass(frozen=True)
@@ -52,7 +72,7 @@ class VersionFiles:
     belong to (its mtime: a commit replaces it)."""
 
     version: str
-    meta_key: int
+    meta_key: tuple[int, ...]
     sizes: dict[Path, int]
 
 
@@ -64,7 +84,7 @@ class VersionStore:
         self.index_name = index_name
         self.schema = schema
         self._pattern = re.compile(rf"^{re.escape(index_name)}-v(\d+)$")
-        self._open: dict[str, tantivy.Index] = {}
+        self._open: dict[str, VersionIndex] = {}
 
     @property
     def pointer(self) -> Path:
@@ -82,20 +102,22 @@ class VersionStore:
             except FileExistsError:
                 number += 1
                 continue
-            index = tantivy.Index(self.schema, path=str(self.root / name), reuse=False)
-            register_analyzers(index)
-            self._open[name] = index
+            parts = []
+            for part in PARTS:
+                (self.root / name / part).mkdir()
+                index = tantivy.Index(self.schema, path=str(self.root / name / part),
+                                      reuse=False)
+                register_analyzers(index)
+                parts.append(index)
+            self._open[name] = VersionIndex(*parts)
             return name
 
     def names(self) -> list[str]:
-        """Complete versions (with their meta.json), oldest first."""
+        """Complete versions (each part with its meta.json), oldest first."""
         if not self.root.is_dir():
             return []
-        found = [
-            p.name
-            for p in self.root.iterdir()
-            if self._pattern.match(p.name) and (p / "meta.json").is_file()
-        ]
+        found = [p.name for p in self.root.iterdir()
+                 if self._pattern.match(p.name) and self._complete(p.name)]
         return sorted(found, key=self._number)
 
     def live(self) -> str | None:
@@ -109,9 +131,15 @@ class VersionStore:
                 f"the live pointer {self.pointer} names {name[:80]!r}, which is not a version "
                 f"of index {self.index_name!r}"
             )
-        if not (self.root / name / "meta.json").is_file():
+        if not self._complete(name):
             raise IndexDamaged(f"the live pointer names {name}, which does not exist")
         return name
+
+    def _complete(self, version: str) -> bool:
+        return all(self._meta(version, part).is_file() for part in PARTS)
+
+    def _meta(self, version: str, part: str) -> Path:
+        return self.root / version / part / "meta.json"
 
     def _pointer_text(self) -> str | None:
         try:
@@ -132,7 +160,7 @@ class VersionStore:
                 return []
         except IndexDamaged:
             return []  # a pointer there is, damaged: that is the problem to report
-        return [v for v in self.names() if self._segments(v)]
+        return [v for v in self.names() if any(self._segments(v, part) for part in PARTS)]
 
     def pointer_key(self) -> tuple[int, int, int] | None:
         """Changes whenever the pointer is replaced; None when there is no pointer."""
@@ -142,9 +170,14 @@ class VersionStore:
             return None
         return (st.st_ino, st.st_mtime_ns, st.st_size)
 
-    def written_key(self, version: str) -> int:
-        """Changes whenever a commit lands in `version` (its meta.json is replaced)."""
-        return os.stat(self.root / version / "meta.json").st_mtime_ns
+    def written_key(self, version: str) -> tuple[int, ...]:
+        """Changes whenever a commit lands in `version` (a part's meta.json is replaced:
+        a new inode, and mostly a new time)."""
+        key: list[int] = []
+        for part in PARTS:
+            meta = os.stat(self._meta(version, part))
+            key += (meta.st_ino, meta.st_mtime_ns, meta.st_size)
+        return tuple(key)
 
     def switch(self, version: str) -> None:
         if version not in self.names():
@@ -173,9 +206,9 @@ class VersionStore:
             for path in self.root.glob(f"{_TRASH}*"):
                 shutil.rmtree(path, ignore_errors=True)
 
-    def index(self, version: str) -> tantivy.Index:
-        """The opened index of a version (kept open); NotFound when there is no such version,
-        IndexDamaged when its files are not intact (a version not live is checked whole)."""
+    def index(self, version: str) -> VersionIndex:
+        """The opened indices of a version (kept open); NotFound when there is no such
+        version, IndexDamaged when its files are not intact (one not live is checked whole)."""
         index = self._open.get(version)
         if index is None:
             try:
@@ -186,39 +219,42 @@ class VersionStore:
             self._open[version] = index
         return index
 
-    def open_new(self, version: str, checksums: bool = False) -> tantivy.Index:
+    def open_new(self, version: str, checksums: bool = False) -> VersionIndex:
         """A new handle on a version (a reader of its own), its files checked first (see
         `files`); NotFound when it does not exist, IndexDamaged when it is damaged."""
         return self.open_checked(version, checksums)[0]
 
     def open_checked(
         self, version: str, checksums: bool = False
-    ) -> tuple[tantivy.Index, VersionFiles]:
+    ) -> tuple[VersionIndex, VersionFiles]:
         """`open_new`, with the files as checked (for `recheck` before each later use)."""
-        path = self.root / version
-        if not self._pattern.match(version) or not (path / "meta.json").is_file():
+        if not self._pattern.match(version) or not self._complete(version):
             raise NotFound(f"index version {version} does not exist")
         files = self.files(version, checksums=checksums)
-        try:
-            index = tantivy.Index.open(str(path))
-        except (OSError, ValueError) as exc:
-            raise IndexDamaged(f"index version {version} cannot be opened: {exc}") from None
-        register_analyzers(index)
-        return index, files
+        parts = []
+        for part in PARTS:
+            try:
+                index = tantivy.Index.open(str(self.root / version / part))
+            except (OSError, ValueError) as exc:
+                raise IndexDamaged(f"index version {version} cannot be opened: "
+                                   f"{exc}") from None
+            register_analyzers(index)
+            parts.append(index)
+        return VersionIndex(*parts), files
 
     def files(self, version: str, checksums: bool = False) -> VersionFiles:
         """The segment files of `version`'s last commit, each checked: present, ending in an
         intact tantivy footer, and with `checksums` its body's CRC-32 as the footer says.
         Raises IndexDamaged naming the first file that is not."""
-        meta = self.root / version / "meta.json"
         try:
-            meta_key = meta.stat().st_mtime_ns
+            meta_key = self.written_key(version)
         except FileNotFoundError:
             raise IndexDamaged(f"index version {version} has no meta.json") from None
         sizes = {}
-        for name in self._segment_files(version):
-            path = self.root / version / name
-            sizes[path] = _checked_size(path, version, checksums)
+        for part in PARTS:
+            for name in self._segment_files(version, part):
+                path = self.root / version / part / name
+                sizes[path] = _checked_size(path, version, checksums)
         return VersionFiles(version, meta_key, sizes)
 
     def recheck(self, files: VersionFiles) -> VersionFiles:
@@ -241,9 +277,9 @@ class VersionStore:
                                    f"{now} bytes, it was {size} (truncated or overwritten)")
         return files
 
-    def _segments(self, version: str) -> list[dict[str, object]]:
+    def _segments(self, version: str, part: str) -> list[dict[str, object]]:
         try:
-            meta = json.loads((self.root / version / "meta.json").read_bytes())
+            meta = json.loads(self._meta(version, part).read_bytes())
             segments = meta["segments"]
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise IndexDamaged(f"index version {version}: meta.json cannot be read: "
@@ -252,9 +288,9 @@ class VersionStore:
             raise IndexDamaged(f"index version {version}: meta.json names no segment list")
         return segments
 
-    def _segment_files(self, version: str) -> list[str]:
+    def _segment_files(self, version: str, part: str) -> list[str]:
         names = []
-        for segment in self._segments(version):
+        for segment in self._segments(version, part):
             try:
                 base = str(segment["segment_id"]).replace("-", "")
                 deletes = segment.get("deletes")
