@@ -149,6 +149,10 @@
         " staat ook elders op de site (" + count +
         (count === 1 ? " overeenkomende passage)." : " overeenkomende passages).")
       : "Geen gedeelde tekst gevonden: 0% van de tekst van " + name + " staat elders op de site.";
+    if (report.matches_found > count) {
+      $("summary").append(" De " + count + " duidelijkste van " + report.matches_found +
+        " overeenkomsten staan hieronder.");
+    }
     if (report.truncated) {
       $("summary").append(" Let op: deze tekst deelt woorden met zeer veel passages; " +
         "niet alle passages zijn vergeleken.");

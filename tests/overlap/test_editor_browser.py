@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -100,3 +101,40 @@ def test_errors_are_shown_in_dutch(page: Any, base_url: str) -> None:
     expect(page.get_by_role("status")).to_have_text(
         "Controle mislukt: dit artikel bestaat niet (meer).")
     expect(page.locator("#report")).to_be_hidden()
+
+
+def test_the_whole_draft_paragraph_by_paragraph(
+    page: Any, base_url: str, seed_pages: dict[str, Page]
+) -> None:
+    from playwright.sync_api import expect
+
+    copied = next(p for p in seed_pages["depression"].passages() if "Mevrouw Jansen" in p.text)
+    own = ("Een eigen inleiding over magnesium en slaap, geschreven voor dit concept en nergens "
+           "anders op de site te vinden.")
+    paragraphs = [own, copied.text, "Kort."]
+    page.goto(base_url + "/editor")
+    page.get_by_label("Tekst van het concept").fill("\n\n".join(paragraphs))
+    page.get_by_role("button", name="Concept controleren").click()
+    expect(page.get_by_role("status")).to_have_text("Controle klaar.")
+
+    items = page.locator("#passages > li")
+    expect(items).to_have_count(3)  # every paragraph, the ones without overlap too, in order
+    for item, text in zip(items.all(), paragraphs, strict=True):
+        expect(item.locator("blockquote")).to_have_text(text)
+    first, second, third = items.all()
+    expect(first).to_contain_text("Eerste alinea")
+    expect(first).to_contain_text("0% staat elders")
+    expect(first).to_have_class(re.compile(r"\blittle\b"))
+    expect(second).to_contain_text("Alinea 2")
+    expect(second).to_contain_text("100% staat elders")
+    expect(second).to_have_class(re.compile(r"\bmuch\b"))  # warns: not the colour of "little"
+    expect(second.locator("meter")).to_have_attribute("value", "1")
+    expect(second.locator("mark").first).to_contain_text("Laten we beginnen")
+    expect(third).to_contain_text("te kort om te vergelijken")
+    assert first.locator("mark").count() == 0
+    # Each paragraph leads to its matches, whose "Elders" is the live article.
+    second.get_by_role("link", name="overeenkomst 1").click()
+    match = page.locator("#match-1")
+    expect(match).to_be_in_viewport()
+    expect(match.locator("figcaption a")).to_have_attribute(
+        "href", "/artikel/" + seed_pages["depression"].id)

@@ -18,7 +18,7 @@ from typing import Any
 from indexer.engines.tantivy.engine import TantivyEngine
 from indexer.nlp.enrich import enrich_pages
 from indexer.nlp.pipeline import build_nlp
-from indexer.overlap.finder import OverlapService
+from indexer.overlap.service import OverlapService
 from indexer.pages.parsing import parse_bytes
 from indexer.settings import load_settings
 from search_api import create_app

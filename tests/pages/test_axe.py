@@ -57,3 +57,20 @@ def test_the_check_finds_what_it_should(open_page: Callable[..., Any]) -> None:
     page = open_page(bypass_csp=True)
     page.set_content('<html lang="nl"><title>t</title><main><img src="data:,"></main></html>')
     assert [v["id"] for v in serious_violations(page)] == ["image-alt"]
+
+
+def test_no_serious_violations_on_a_checked_draft(
+    open_page: Callable[..., Any], site_url: str, seed_pages: dict[str, Any]
+) -> None:
+    from playwright.sync_api import expect
+
+    copied = next(p for p in seed_pages["adhd"].passages() if "Overmatige inname" in p.text)
+    page = open_page(bypass_csp=True)
+    page.goto(site_url + "/editor")
+    page.get_by_label("Tekst van het concept").fill(
+        "Een eigen inleiding over supplementen, voor dit concept geschreven en nergens anders "
+        "op de site te vinden.\n\n" + copied.text)
+    page.get_by_role("button", name="Concept controleren").click()
+    expect(page.get_by_role("status")).to_have_text("Controle klaar.", timeout=60_000)
+    expect(page.locator("#passages > li")).to_have_count(2)
+    assert serious_violations(page) == []
