@@ -117,8 +117,8 @@
         }, percent.format(item.coverage));
         head.append(meter, " " + percent.format(item.coverage) + " staat elders");
       } else {
-        head.append(item.boilerplate ? "standaardtekst van de site (telt niet mee)"
-          : "te kort om te vergelijken");
+        head.append(item.boilerplate ? ": standaardtekst van de site (telt niet mee)"
+          : ": te kort om te vergelijken");
       }
       const links = item.matches.map((i) =>
         el("a", { href: "#match-" + (i + 1) }, "overeenkomst " + (i + 1)));
