@@ -28,9 +28,9 @@ import tantivy
 from bench.corpus import corpus_pages, corpus_source
 from indexer.engines.tantivy.engine import TantivyEngine
 from indexer.errors import QueryError
-from indexer.nlp.analysis import tokenize
 from indexer.nlp.enrich import enrich_pages
 from indexer.nlp.pipeline import build_nlp
+from indexer.nlp.words import tokenize
 from indexer.pages.models import Page
 from indexer.search.searcher import Searcher
 from indexer.search.values import SearchRequest

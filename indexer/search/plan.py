@@ -20,14 +20,8 @@ import dataclasses
 import math
 from dataclasses import dataclass
 
-from indexer.nlp.analysis import (
-    Analyzer,
-    CompoundRun,
-    compound_runs,
-    fold,
-    lemma_of,
-    stem_of,
-)
+from indexer.nlp.analysis import Analyzer, CompoundRun, compound_runs, lemma_of, stem_of
+from indexer.nlp.words import fold
 from indexer.search import ranking
 from indexer.search.clauses import Bool, OneOf, Phrase, Query, Term, any_of
 from indexer.search.documents import ARTICLE, PASSAGE

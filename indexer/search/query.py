@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 
 from indexer.errors import QueryError
-from indexer.nlp.analysis import tokenize
+from indexer.nlp.words import tokenize
 from indexer.pages.normalise import fold, normalise_text
 
 # Each word costs a few dozen term queries: repeated words count once, and words beyond these

@@ -15,15 +15,8 @@ from typing import Any
 
 from rapidfuzz.distance import OSA
 
-from indexer.nlp.analysis import (
-    WORD,
-    Analyzer,
-    compound_runs,
-    decompound,
-    fold,
-    lemma_of,
-    stem_of,
-)
+from indexer.nlp.analysis import Analyzer, compound_runs, decompound, lemma_of, stem_of
+from indexer.nlp.words import WORD, fold
 from indexer.search.query import ParsedQuery, fuzzy_distance
 
 SNIPPET_CHARS = 220

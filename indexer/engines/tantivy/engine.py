@@ -10,7 +10,6 @@ version reach tantivy's reader within about a second.
 from __future__ import annotations
 
 import threading
-import time
 from collections import Counter
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -24,29 +23,31 @@ import tantivy
 from indexer.engines.tantivy.schema import (
     PAGE,
     Translator,
+    all_documents,
     article_key,
     build_schema,
+    count_of,
+    pick,
     stored,
-    tantivy_json_documents,
+    stored_passage,
+    total_of,
 )
 from indexer.engines.tantivy.versions import PARTS, VersionFiles, VersionIndex, VersionStore
-from indexer.errors import IndexDamaged, IndexingError, NotFound
+from indexer.engines.tantivy.writing import TantivyBulk, open_writer, prepare_page
+from indexer.errors import IndexDamaged, NotFound
 from indexer.nlp.analysis import Analyzer
 from indexer.pages.models import EnrichedPage
 from indexer.search.clauses import Retrieval
-from indexer.search.documents import ARTICLE, PASSAGE, page_documents
+from indexer.search.documents import ARTICLE, PASSAGE
 from indexer.search.port import (
     PreparedPage,
     RawHit,
     RawResult,
     VocabularySource,
-    prepared_or_failed,
 )
 from indexer.search.values import Health, StoredPassage, WriteReport
 from indexer.settings import Settings
 
-_WRITER_HEAP = 64_000_000
-_LOCK_WAIT = 10.0  # seconds a writer waits for another process's writer to finish
 # Fields a hit gets from the version's catalog of articles, without a document read.
 _CATALOG_FIELDS = frozenset({"article_id", "title", "title_key", "url", "labels", "entity"})
 
@@ -122,7 +123,7 @@ class TantivyEngine:
         """One writer per part (and one commit each, at the end: passages first, so that
         an article is never there without its passages) for every batch of the block."""
         index = self._index(version)
-        writers = {part: self._writer(index.part(part), version) for part in PARTS}
+        writers = {part: open_writer(index.part(part), version) for part in PARTS}
         try:
             yield TantivyBulk(writers, self.preparer())
             writers["passages"].commit()
@@ -146,9 +147,9 @@ class TantivyEngine:
         index = self._index(version)
         ids = list(dict.fromkeys(article_ids))
         searcher = index.articles.searcher()
-        present = [i for i in ids if _count(searcher, self.translator.term("id", i)) > 0]
+        present = [i for i in ids if count_of(searcher, self.translator.term("id", i)) > 0]
         for part in ("passages", "articles"):
-            writer = self._writer(index.part(part), version)
+            writer = open_writer(index.part(part), version)
             for article_id in ids:
                 writer.delete_documents_by_term("article_id", article_id)
             writer.commit()
@@ -164,26 +165,11 @@ class TantivyEngine:
         if live is not None and live.version == version:
             live.index.reload()
 
-    def _writer(self, index: tantivy.Index, version: str) -> tantivy.IndexWriter:
-        deadline = time.monotonic() + _LOCK_WAIT
-        while True:
-            try:
-                writer = index.writer(_WRITER_HEAP, 1)
-            except ValueError as exc:  # another writer holds the lock
-                if time.monotonic() > deadline:
-                    raise IndexingError(f"index version {version} is locked: {exc}") from None
-                time.sleep(0.1)
-                continue
-            # A commit that failed (a full disk) can leave files no commit names, whose names
-            # the next commit would want again: away with them first.
-            writer.garbage_collect_files()
-            return writer
-
     def count(self, version: str | None = None) -> int:
         index = self._index(version) if version else self._live_index()
         if index is None:
             return 0
-        return _count(index.articles.searcher(), self.translator.term("doc_type", ARTICLE))
+        return count_of(index.articles.searcher(), self.translator.term("doc_type", ARTICLE))
 
     def content_hashes(self, version: str | None = None) -> dict[str, str]:
         index = self._index(version) if version else self._live_index()
@@ -191,7 +177,7 @@ class TantivyEngine:
             return {}
         searcher = index.articles.searcher()
         found = {}
-        for doc in self._all(searcher, self.translator.term("doc_type", ARTICLE)):
+        for doc in all_documents(searcher, self.translator.term("doc_type", ARTICLE)):
             found[str(doc["id"])] = str(doc["content_hash"])
         return found
 
@@ -245,13 +231,13 @@ class TantivyEngine:
         if retrieval.limit <= 0:
             found: list[tuple[float, tantivy.DocAddress]] = []
             if retrieval.count:
-                total = _count(searcher, query)
+                total = count_of(searcher, query)
         elif retrieval.group_by:
             found = self._grouped(searcher, query, retrieval)
         else:
             result = searcher.search(query, limit=retrieval.limit, offset=retrieval.offset,
                                      count=retrieval.count)
-            found, total = result.hits, (_total(result) if retrieval.count else 0)
+            found, total = result.hits, (total_of(result) if retrieval.count else 0)
         counts = {}
         if retrieval.facets:
             spec = {f.name: {"terms": {"field": f.field, "size": f.size}}
@@ -295,7 +281,7 @@ class TantivyEngine:
                 for (score, _), key in zip(found, keys, strict=True)
             )
         return tuple(
-            RawHit(float(score), _pick(stored(searcher.doc(address)), names))
+            RawHit(float(score), pick(stored(searcher.doc(address)), names))
             for score, address in found
         )
 
@@ -316,7 +302,7 @@ class TantivyEngine:
                     "labels": tuple(doc.get("labels") or ()),
                     "entity": tuple(doc.get("entity") or ()),
                 }
-                for doc in self._all(searcher, self.translator.term("doc_type", ARTICLE))
+                for doc in all_documents(searcher, self.translator.term("doc_type", ARTICLE))
             }
             live.catalog, live.catalog_key = catalog, key
             return catalog
@@ -398,15 +384,15 @@ class TantivyEngine:
             clauses.append((tantivy.Occur.MustNot, excluded))
         searcher = live.index.passages.searcher()
         hits = searcher.search(tantivy.Query.boolean_query(clauses), limit=limit, count=False).hits
-        return [_stored_passage(stored(searcher.doc(address))) for _, address in hits]
+        return [stored_passage(stored(searcher.doc(address))) for _, address in hits]
 
     def iter_passages(self) -> Iterator[StoredPassage]:
         live = self._reader()
         if live is None:
             return
         searcher = live.index.passages.searcher()
-        for doc in self._all(searcher, self.translator.term("doc_type", PASSAGE)):
-            yield _stored_passage(doc)
+        for doc in all_documents(searcher, self.translator.term("doc_type", PASSAGE)):
+            yield stored_passage(doc)
 
     def health(self) -> Health:
         """The live version and its document count; raises IndexDamaged, with the reason,
@@ -428,74 +414,3 @@ class TantivyEngine:
     def close(self) -> None:
         self.store.close()
         self._live = None
-
-    # --- small shared reads
-
-    def _all(self, searcher: tantivy.Searcher, query: tantivy.Query) -> Iterator[dict[str, Any]]:
-        total = _count(searcher, query)
-        if total == 0:
-            return
-        for _, address in searcher.search(query, limit=total, count=False).hits:
-            yield stored(searcher.doc(address))
-
-
-def prepare_page(analyzer: Analyzer, page: EnrichedPage) -> PreparedPage:
-    """`page` as this engine indexes it: its documents as tantivy JSON (`Engine.preparer`)."""
-    return PreparedPage.of(page, tantivy_json_documents(page_documents(page, analyzer)))
-
-
-class TantivyBulk:
-    """Adds the pages of each batch to one open writer (`TantivyEngine.bulk` commits)."""
-
-    def __init__(
-        self, writers: dict[str, tantivy.IndexWriter],
-        prepare: Callable[[EnrichedPage], PreparedPage],
-    ) -> None:
-        self.writers = writers
-        self.prepare = prepare
-
-    def write(self, pages: Iterable[EnrichedPage | PreparedPage]) -> WriteReport:
-        indexed, failed = 0, dict[str, str]()
-        for page in pages:
-            ready = prepared_or_failed(page, self.prepare, failed)
-            if ready is None:
-                continue
-            # The page replaces whatever this id had (also earlier in this block).
-            for writer in self.writers.values():
-                writer.delete_documents_by_term("article_id", ready.id)
-            try:
-                for part, document in ready.documents:
-                    self.writers[part].add_json(document)
-            except ValueError as exc:  # a document tantivy refuses: none of the page stays
-                for writer in self.writers.values():
-                    writer.delete_documents_by_term("article_id", ready.id)
-                failed[ready.id] = f"{type(exc).__name__}: {exc}"
-                continue
-            indexed += 1
-        return WriteReport(indexed=indexed, failed=failed)
-
-
-def _count(searcher: tantivy.Searcher, query: tantivy.Query) -> int:
-    return _total(searcher.search(query, limit=1, count=True))
-
-
-def _total(result: tantivy.SearchResult) -> int:
-    # `count` is set when searching with count=True; the bundled stubs do not declare it.
-    return int(result.count)  # type: ignore[attr-defined]
-
-
-def _pick(doc: dict[str, Any], names: Sequence[str]) -> dict[str, Any]:
-    return {name: doc.get(name) for name in names}
-
-
-def _stored_passage(doc: dict[str, Any]) -> StoredPassage:
-    return StoredPassage(
-        id=str(doc["id"]),
-        article_id=str(doc["article_id"]),
-        article_title=str(doc.get("article_title") or ""),
-        index=int(doc.get("passage_index") or 0),
-        section_heading=doc.get("section_heading") or None,
-        anchor=doc.get("anchor") or None,
-        text=str(doc.get("text") or ""),
-        bands=tuple(doc.get("bands") or ()),
-    )
