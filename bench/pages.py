@@ -20,7 +20,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from bench.corpus import corpus_pages, corpus_source
-from bench.search import varied_queries
+from bench.search import visitor_queries
 from indexer.engines.tantivy.engine import TantivyEngine
 from indexer.nlp.enrich import enrich_pages
 from indexer.nlp.pipeline import build_nlp
@@ -46,11 +46,7 @@ def main() -> None:
         engine.write(version, enrich_pages(build_nlp(settings), pages))
         engine.switch(version)
         client = create_app(settings, engine=engine).test_client()
-        queries = varied_queries(pages, args.queries)
-        urls = []
-        for request in queries:
-            pairs = [("q", request.query)] + [("label", v) for v in request.labels]
-            urls.append(urlencode(pairs))
+        urls = [urlencode([("q", text)]) for text in visitor_queries(pages, args.queries)]
         api, page = _timings(client, urls)
         engine.close()
 

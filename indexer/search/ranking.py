@@ -38,6 +38,9 @@ JOINED_BOOST = 8.0  # a compound typed apart, found whole (tuned with bench/rele
 PROXIMITY_BOOST = 2.0  # the query's words next to each other, in order
 
 RERANK_WINDOW = 50  # best hits re-ranked by their titles
+# Words of a query up to which each hit names the ones it lacks (and articles with some of the
+# words are ordered by how much of the query they hold); a longer query is a sentence.
+MAX_NAMED_MISSING = 6
 PARTIAL_BELOW = 10  # fewer full matches than this: articles with some of the words follow
 # How well a title answers the query, added to the engine's score relative to the best hit (at
 # most 1), so that these decide before the engine does:

@@ -196,6 +196,9 @@ class Searcher:
         """Articles with some of the words: most of the query's weight first, then as the
         title and the engine rank them."""
         window = self._reranked(planned, hits[: ranking.RERANK_WINDOW])
+        if len(planned.words) > ranking.MAX_NAMED_MISSING:  # a sentence: as titles rank them
+            return [_Ranked(r.hit, partial=True) for r in window] + [
+                _Ranked(h, partial=True) for h in hits[ranking.RERANK_WINDOW :]]
         holders = self._holders(planned, tuple(r.article_id for r in window), version)
         position = {r.article_id: i for i, r in enumerate(window)}
 
@@ -217,7 +220,8 @@ class Searcher:
         shown = ranked[offset : offset + size]
         # With every word required, only a title match of all but one of 3+ words lacks one.
         doubtful = [r for r in shown if r.partial or len(planned.words) >= 3]
-        if not doubtful or not planned.has_alternatives:
+        if not doubtful or not planned.has_alternatives \
+                or len(planned.words) > ranking.MAX_NAMED_MISSING:
             return ranked
         holders = self._holders(planned, tuple(r.article_id for r in doubtful), version)
         named = [
@@ -248,7 +252,8 @@ class Searcher:
         if not shown:
             return ()
         ids = tuple(r.article_id for r in shown)
-        matcher = Matcher.for_query(planned.query, self.analyzer).with_forms(
+        typos = [w.folded for w in planned.words if w.near and not w.completed]
+        matcher = Matcher.for_query(planned.query, self.analyzer, typos).with_forms(
             n for w in planned.words for n in w.near
         )
         passages = self._best_passages(planned, ids, matcher, version)

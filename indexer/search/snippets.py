@@ -47,7 +47,13 @@ class Matcher:
     _hits: set[str] = field(default_factory=set, compare=False, repr=False)
 
     @classmethod
-    def for_query(cls, query: ParsedQuery, analyzer: Analyzer) -> Matcher:
+    def for_query(
+        cls, query: ParsedQuery, analyzer: Analyzer, typos: Iterable[str] | None = None
+    ) -> Matcher:
+        """The matcher of a query's words. A word of the text within the typo distance of a
+        query word matches too: of every query word, or only of `typos` (folded) when given
+        (the words the index did not know, which the engine matched by their typos)."""
+        allowed = None if typos is None else frozenset(typos)
         forms: set[str] = set()
         stems: set[str] = set()
         fuzzy: list[str] = []
@@ -58,7 +64,7 @@ class Matcher:
             forms |= variants.forms
             forms.update(variants.parts)
             stems.add(stem_of(variants.word))
-            if fuzzy_distance(variants.word):
+            if fuzzy_distance(variants.word) and (allowed is None or variants.word in allowed):
                 fuzzy.append(variants.word)
         # Words typed apart that the page has as one compound ("hoofd pijn": hoofdpijn).
         for run in compound_runs(analyzer.content_words(query.words)):
