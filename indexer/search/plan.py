@@ -250,28 +250,37 @@ def all_words_query(plan: QueryPlan, filters: tuple[Query, ...]) -> Query:
 
 
 def any_words_query(plan: QueryPlan, filters: tuple[Query, ...]) -> Query:
-    """Articles with at least one of the words, phrases or compounds typed apart, or with
-    all the parts of a compound the index has ("laag" and "transparantie" apart)."""
-    should: list[Query] = [word_query(w, ARTICLE, parts=True) for w in plan.words]
-    should.extend(phrase_query(p) for p in plan.phrases)
-    should.extend(compound_query(run, ARTICLE) for run in plan.runs)
+    """Articles with at least half of the words and phrases (of two: one), a compound typed
+    apart counting as one of them; a compound the index has also matches by all its parts
+    ("laag" and "transparantie" apart)."""
+    units: list[Query] = [word_query(w, ARTICLE, parts=True) for w in plan.words]
+    units.extend(phrase_query(p) for p in plan.phrases)
+    units.extend(compound_query(run, ARTICLE) for run in plan.runs)
+    most = max(1, (len(plan.words) + len(plan.phrases) + 1) // 2)
+    extras: tuple[Query, ...] = ()
     if len(plan.words) > 1:
-        should.append(phrase_query(tuple(w.folded for w in plan.words), ranking.PROXIMITY_BOOST))
-    return Bool(should=tuple(should), min_should=1, filter=filters,
-                must_not=_exclusions(plan))
+        extras = (phrase_query(tuple(w.folded for w in plan.words), ranking.PROXIMITY_BOOST),)
+    return Bool(must=(Bool(should=tuple(units), min_should=most),), should=extras,
+                filter=filters, must_not=_exclusions(plan))
 
 
 def word_in_articles_query(
     plan: QueryPlan, word: PlannedWord, article_ids: tuple[str, ...]
 ) -> Query:
-    """Which of these articles hold `word`, or a compound typed apart that it is part of
-    (for the words a hit lacks)."""
+    """Which of these articles hold `word` as the article query matches it, or a compound
+    typed apart that it is part of (for the words a hit lacks): unscored term sets."""
     position = plan.words.index(word)
-    alternatives = [word_query(word, ARTICLE)] + [
-        compound_query(run, ARTICLE) for run in plan.runs if run.start <= position < run.end
-    ]
-    return Bool(must=(any_of(alternatives),),
-                filter=(Term("doc_type", ARTICLE), OneOf("article_id", article_ids)))
+    terms = (*word.forms, *word.near[: ranking.MAX_NEAR])
+    alternatives: list[Query] = [OneOf(field, terms) for field, _ in ranking.ARTICLE_FIELDS]
+    alternatives.append(OneOf(ranking.STEMS[ARTICLE], (word.stem,)))
+    if word.stopword:
+        alternatives.append(OneOf(ranking.PLAIN[ARTICLE], (word.folded,)))
+    if word.parts and word.unknown:
+        alternatives.append(Bool(filter=tuple(OneOf("body_terms", (p,)) for p in word.parts)))
+    alternatives += [OneOf("body_terms", tuple(run.terms)) for run in plan.runs
+                     if run.start <= position < run.end]
+    return Bool(filter=(Term("doc_type", ARTICLE), OneOf("article_id", article_ids),
+                        Bool(should=tuple(alternatives), min_should=1)))
 
 
 def passage_query(plan: QueryPlan, article_ids: tuple[str, ...]) -> Query:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import pairwise
 
 from indexer.nlp.analysis import lemma_of
@@ -79,11 +80,18 @@ _NUMBERED = frozenset({"hoofdstuk", "deel", "bijlage", "sectie", "paragraaf", "s
 def title_words(line: str, stopwords: frozenset[str], keep_numbers: bool) -> list[str]:
     """The words of one title (folded, a line of `title_key`) that a query must account for:
     no stop words, and no numbering unless the query has numbers."""
+    return [w for w, _ in _title_forms(line, keep_numbers) if w not in stopwords]
+
+
+@lru_cache(maxsize=100_000)
+def _title_forms(line: str, keep_numbers: bool) -> tuple[tuple[str, str], ...]:
+    """A title's words (without numbering unless kept) with their lemmas: the same for every
+    query, so worked out once per title."""
     words = line.split()
     if not keep_numbers:
         words = [w for i, w in enumerate(words) if not w.isdigit() and not (
             w in _NUMBERED and i + 1 < len(words) and words[i + 1].isdigit())]
-    return [w for w in words if w not in stopwords]
+    return tuple((w, lemma_of(w)) for w in words)
 
 
 def title_score(
@@ -103,10 +111,11 @@ def title_score(
     runs = list(joined)
     best = 0.0
     for line in title_keys.split("\n"):
-        title = title_words(line, stopwords, keep_numbers)
-        if not title:
+        forms = [(w, lemma) for w, lemma in _title_forms(line, keep_numbers)
+                 if w not in stopwords]
+        if not forms:
             continue
-        forms = [(w, lemma_of(w)) for w in title]
+        title = [w for w, _ in forms]
         matched = [_position(word, forms) for word in words]
         for start, end, spellings in runs:
             spot = next((i for i, (w, lemma) in enumerate(forms)

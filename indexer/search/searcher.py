@@ -172,7 +172,7 @@ class Searcher:
                 version)
             have_all = {r.article_id for r in ranked}
             partial = [h for h in some.hits if str(h.fields["article_id"]) not in have_all]
-            ranked += self._by_share(planned, partial, version)
+            ranked += self._some_words(planned, partial)
             total, counts = some.total, some.facets
         return self._named_missing(planned, ranked, offset, size, version), total, counts
 
@@ -190,26 +190,10 @@ class Searcher:
         order = ranking.rerank(scored)
         return [_Ranked(window[i]) for i in order] + [_Ranked(h) for h in rest]
 
-    def _by_share(
-        self, planned: plan.QueryPlan, hits: Sequence[RawHit], version: str | None
-    ) -> list[_Ranked]:
-        """Articles with some of the words: most of the query's weight first, then as the
-        title and the engine rank them."""
-        window = self._reranked(planned, hits[: ranking.RERANK_WINDOW])
-        if len(planned.words) > ranking.MAX_NAMED_MISSING:  # a sentence: as titles rank them
-            return [_Ranked(r.hit, partial=True) for r in window] + [
-                _Ranked(h, partial=True) for h in hits[ranking.RERANK_WINDOW :]]
-        holders = self._holders(planned, tuple(r.article_id for r in window), version)
-        position = {r.article_id: i for i, r in enumerate(window)}
-
-        def share(article_id: str) -> float:
-            return sum(w.weight for w in planned.words if article_id in holders[w.folded])
-
-        ordered = sorted(window, key=lambda r: (-round(share(r.article_id), 6),
-                                                position[r.article_id]))
-        return [_Ranked(r.hit, partial=True) for r in ordered] + [
-            _Ranked(h, partial=True) for h in hits[ranking.RERANK_WINDOW :]
-        ]
+    def _some_words(self, planned: plan.QueryPlan, hits: Sequence[RawHit]) -> list[_Ranked]:
+        """Articles with some of the words, as titles and the engine rank them (the engine's
+        BM25 weighs the rarer words they hold most)."""
+        return [_Ranked(r.hit, partial=True) for r in self._reranked(planned, hits)]
 
     def _named_missing(
         self, planned: plan.QueryPlan, ranked: list[_Ranked], offset: int, size: int,

@@ -45,6 +45,7 @@ class Matcher:
     # repeats its words, a query is matched against many texts.
     _seen: set[str] = field(default_factory=set, compare=False, repr=False)
     _hits: set[str] = field(default_factory=set, compare=False, repr=False)
+    _texts: dict[str, set[str]] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def for_query(
@@ -77,11 +78,15 @@ class Matcher:
 
     def matching_words(self, text: str) -> set[str]:
         """The distinct words of `text` (as they stand) that match the query."""
+        known = self._texts.get(text)
+        if known is not None:  # the passage chosen, highlighted after it was weighed
+            return known
         words = set(WORD.findall(text))
         new = words.difference(self._seen)
         if new:
             self._decide(new)
-        return words & self._hits
+        found = self._texts[text] = words & self._hits
+        return found
 
     @cached_property
     def _stems(self) -> frozenset[str]:

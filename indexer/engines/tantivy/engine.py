@@ -10,6 +10,7 @@ version reach tantivy's reader within about a second.
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -37,7 +38,7 @@ from indexer.engines.tantivy.writing import TantivyBulk, open_writer, prepare_pa
 from indexer.errors import IndexDamaged, NotFound
 from indexer.nlp.analysis import Analyzer
 from indexer.pages.models import EnrichedPage
-from indexer.search.clauses import Retrieval
+from indexer.search.clauses import OneOf, Retrieval
 from indexer.search.documents import ARTICLE, PASSAGE
 from indexer.search.port import (
     PreparedPage,
@@ -48,6 +49,8 @@ from indexer.search.port import (
 from indexer.search.values import Health, StoredPassage, WriteReport
 from indexer.settings import Settings
 
+# Seconds a check of the live version's files holds (a search's runs share one check).
+RECHECK_EVERY = 0.05
 # Fields a hit gets from the version's catalog of articles, without a document read.
 _CATALOG_FIELDS = frozenset({"article_id", "title", "title_key", "url", "labels", "entity"})
 
@@ -63,6 +66,7 @@ class _Live:
     catalog: dict[int, dict[str, Any]] | None = None
     catalog_key: Hashable = None
     reloaded_to: Hashable = None  # the commits (meta.json files) the reader was reloaded to
+    checked_at: float = float("-inf")  # when its files were last rechecked (time.monotonic)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -188,17 +192,20 @@ class TantivyEngine:
 
         Raises IndexDamaged when the live index is damaged (see VersionStore): the pointer
         is lost or names no version, or the version's files are missing or truncated (a
-        reader going on would die of SIGBUS). Its files are rechecked before each use.
+        reader going on would die of SIGBUS). Its files are rechecked before use, at most
+        every RECHECK_EVERY seconds (the runs of one search share a check).
         """
         key = self.store.pointer_key()
         live = self._live
         if key is not None and live is not None and live.pointer_key == key:
-            if live.files is not None:
+            now = time.monotonic()
+            if live.files is not None and now - live.checked_at >= RECHECK_EVERY:
                 try:
                     live.files = self.store.recheck(live.files)
                 except IndexDamaged:
                     self._live = None  # never read its mapped files again
                     raise
+                live.checked_at = now
             return live
         with self._lock:
             self._live = None
@@ -387,7 +394,7 @@ class TantivyEngine:
             return []
         clauses = [
             (tantivy.Occur.Must, self.translator.term("doc_type", PASSAGE)),
-            (tantivy.Occur.Must, tantivy.Query.term_set_query(self.schema, "bands", list(bands))),
+            (tantivy.Occur.Must, self.translator.query(OneOf("bands", tuple(bands)))),
         ]
         if exclude_article:
             excluded = self.translator.term("article_id", exclude_article)
