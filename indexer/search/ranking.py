@@ -55,7 +55,7 @@ TITLE_FILLER = 0.25  # ...and it also holds the query's fillers ("gebruik van ..
 TITLE_COVERAGE = 1.0  # else: (share of the query's weight in the title) x (share of the title)
 
 FACET_SIZE = 50  # label values, and values per entity type, in the facets
-PASSAGES_PER_HIT = 2  # candidate passages per hit for its snippet
+PASSAGES_PER_HIT = 1  # candidate passages per hit for its snippet
 MLT_TERMS = 25  # telling terms of a text compared by "more like this"
 
 
