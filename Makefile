@@ -9,6 +9,7 @@ SAMPLES ?= tests/data/seeds
 CHROMIUM := /usr/bin/chromium
 COMPOSE := /usr/bin/docker-compose
 APT_STAMP := /var/lib/apt/periodic/.sitesearch-apt-updated
+AXE := node_modules/axe-core/axe.min.js
 
 .PHONY: run test setup browser compose lint bench bench-data lemmas clean
 
@@ -26,9 +27,15 @@ $(APT_STAMP):
 	@mkdir -p $(dir $@) && touch $@
 
 # Debian's Chromium for the browser tests (Playwright drives it; it never downloads a browser).
-browser: $(CHROMIUM)
+browser: $(CHROMIUM) $(AXE)
 $(CHROMIUM): | $(APT_STAMP)
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+
+# axe-core, which the browser tests inject to check accessibility (npm, from package-lock.json).
+$(AXE): package.json package-lock.json | $(APT_STAMP)
+	@command -v npm >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
 
 # Debian's docker-compose (Compose 1.29) to validate docker-compose.yml: `config` needs no
 # container engine, which these machines do not have.
@@ -78,4 +85,4 @@ bench: setup bench-data
 	$(PY) -m bench.reindex
 
 clean:
-	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache node_modules

@@ -301,6 +301,73 @@ def run_load(args: argparse.Namespace, port: int, paths: list[str],
     return python_load(port, paths, args.clients, seconds, WARM_UP_S, args.client_processes)
 
 
+# --- issue 16: real pages, visitors' queries that never repeat, no answer cache
+
+VISITORS_GOALS = {"p99_ms": 30.0, "rps": 500.0}
+VISITOR_QUERIES = 20_000
+VISITOR_WARM_UP = 300
+
+
+def visitors(args: argparse.Namespace) -> None:
+    """The API on the real pages of bench/corpus.py multiplied to `--pages` (written by the
+    engine in this process), asked visitors' queries (titles, typos, questions, headings, body
+    words) that never repeat within the run, each wrk thread walking its own share in order,
+    the answer cache off: every answer is computed. Prints the figures, the in-process
+    engine's p50 over the same queries as the baseline, and the goals."""
+    from bench.corpus import HTML_CORPORA, html_corpus, multiplied
+    from bench.search import visitor_queries
+    from indexer.nlp.enrich import enrich_pages
+    from indexer.nlp.pipeline import build_nlp
+
+    temp = tempfile.TemporaryDirectory(prefix="bench-api-")
+    data_dir = args.data_dir or Path(temp.name) / "data"
+    env = server_env(data_dir, Path(temp.name) / "answers")
+    env["SITESEARCH_ANSWER_CACHE_ENTRIES"] = "0"
+    for name, value in (("WORKERS", args.workers), ("THREADS", args.threads)):
+        if value:
+            env[f"SITESEARCH_{name}"] = str(value)
+    settings = load_settings(data_dir=data_dir)
+    real = [p.page for name in HTML_CORPORA for p in html_corpus(name)]
+    pages = multiplied(real, args.pages)
+    engine = make_engine(settings)
+    if engine.live_version() is None:
+        started = time.perf_counter()
+        version = engine.create_version()
+        engine.write(version, enrich_pages(build_nlp(settings), pages))
+        engine.switch(version)
+        print(f"index: {len(pages)} pages ({len(real)} real pages multiplied with variation) "
+              f"in {time.perf_counter() - started:.0f} s")
+    engine.close()
+    queries = visitor_queries(pages, VISITOR_QUERIES)
+    warm, measured = queries[:VISITOR_WARM_UP], queries[VISITOR_WARM_UP:]
+    engine_ms = engine_baseline(data_dir, measured[:ENGINE_QUERIES], rounds=1)
+    print(f"engine in-process, uncached: p50 {statistics.median(engine_ms):.2f} ms, "
+          f"p99 {percentile(engine_ms, 0.99):.2f} ms over {len(engine_ms)} queries")
+
+    def paths(texts: list[str]) -> list[str]:
+        return ["/api/search?" + urllib.parse.urlencode({"q": q}) for q in texts]
+
+    port = free_port()
+    server = start_server(env, port)
+    try:
+        load = wrk_load(port, paths(measured), args.clients, args.seconds, WARM_UP_S,
+                        warm_paths=paths(warm))
+    finally:
+        stop_server(server)
+        temp.cleanup()
+    errors = sum(load.errors.values())
+    print(f"API, {args.clients} connections, {load.seconds:.0f} s, answer cache off: "
+          f"{load.requests_per_s:.1f} requests/s, p50 {load.p50_ms:.2f} ms, "
+          f"p99 {load.p99_ms:.2f} ms, errors {errors}; {len(measured)} different queries "
+          f"for {load.requests} requests ({'none' if load.requests <= len(measured) else 'some'}"
+          f" asked twice)")
+    print(f"ratio API p50 / engine p50: {load.p50_ms / statistics.median(engine_ms):.1f}")
+    met = load.p99_ms < VISITORS_GOALS["p99_ms"] and load.requests_per_s >= \
+        VISITORS_GOALS["rps"] and errors == 0
+    print(f"goal p99 < {VISITORS_GOALS['p99_ms']:.0f} ms, >= {VISITORS_GOALS['rps']:.0f} "
+          f"requests/s, 0 errors: {'met' if met else 'NOT met'}")
+
+
 # --- the overlap checks' attack load (issue: one client's drafts must not stop the searches)
 
 ATTACKERS = 8
@@ -413,7 +480,13 @@ def main() -> None:
                              "worst-case drafts to POST /api/overlap (see overlap_attack)")
     parser.add_argument("--data-dir", type=Path, default=None,
                         help="reuse (or fill, when empty) this data dir instead of a temp one")
+    parser.add_argument("--visitors", action="store_true",
+                        help="issue 16's run: real pages multiplied to --pages, visitors' "
+                             "queries that never repeat, the answer cache off (wrk)")
     args = parser.parse_args()
+    if args.visitors:
+        visitors(args)
+        return
 
     temp = tempfile.TemporaryDirectory(prefix="bench-api-")
     data_dir = args.data_dir or Path(temp.name) / "data"

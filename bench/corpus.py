@@ -18,8 +18,10 @@ Everything is deterministic (sorted files, seeded random), so two runs measure t
 
 from __future__ import annotations
 
+import hashlib
 import random
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -294,3 +296,30 @@ def _faq_chunks(html: str, url: str) -> list[tuple[str, str]]:
 
 def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def multiplied(pages: Sequence[Page], count: int, seed: int = 11) -> list[Page]:
+    """`count` pages made of real ones: the pages themselves, then variations, each a real
+    page's title with another page's first heading, and its own sections followed by another
+    page's (shuffled), so that a large index has real Dutch text, real lengths and entities,
+    and no two pages alike."""
+    rng = random.Random(seed)
+    made = list(pages[:count])
+    with_sections = [p for p in pages if p.sections] or list(pages)
+    number = 0
+    while len(made) < count:
+        number += 1
+        base, other = rng.choice(with_sections), rng.choice(with_sections)
+        sections = list(base.sections) + list(other.sections)
+        rng.shuffle(sections)
+        heading = other.sections[0].heading if other.sections else other.title
+        title = f"{base.title} ({heading})"
+        text = title + "".join(s.heading + "".join(s.paragraphs) for s in sections)
+        made.append(base.model_copy(update={
+            "id": f"{base.id}-v{number}",
+            "url": None,
+            "title": title,
+            "sections": tuple(sections[:12]),
+            "content_hash": hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        }))
+    return made

@@ -42,13 +42,8 @@ from pathlib import Path
 import wordfreq
 
 from indexer.nlp import analysis
-from indexer.nlp.analysis import (
-    LEMMA_SUPPLEMENT,
-    fold,
-    lemma_supplement,
-    merged_lemmas,
-    spacy_lookup,
-)
+from indexer.nlp.analysis import LEMMA_SUPPLEMENT, lemma_supplement, merged_lemmas, spacy_lookup
+from indexer.nlp.words import fold
 
 MIN_ZIPF = 2.0  # wordfreq's Zipf scale: about once in 10 million words of Dutch text
 HUNSPELL = Path("/usr/share/hunspell/nl")  # .aff and .dic of Debian's hunspell-nl

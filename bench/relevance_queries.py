@@ -24,7 +24,9 @@ from functools import lru_cache
 from pathlib import Path
 
 from bench.lemmas import LexiconForms
-from indexer.nlp.analysis import Synonyms, decompound, fold, spacy_lookup, tokenize
+from indexer.nlp.analysis import decompound, spacy_lookup
+from indexer.nlp.synonyms import Synonyms
+from indexer.nlp.words import fold, tokenize
 from indexer.pages.models import Page
 
 KINDS = (

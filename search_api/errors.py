@@ -22,6 +22,7 @@ from flask import Flask, Response, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from indexer.errors import EngineUnavailable, IndexDamaged, NotFound, QueryError
+from search_api.error_pages import error_page, wants_page
 
 log = logging.getLogger("search_api")
 
@@ -48,6 +49,18 @@ _CODES = {
     501: "not_implemented",
     503: "engine_unavailable",
 }
+# What the other HTTP errors mean, in Dutch (people read these on the pages).
+_DUTCH = {
+    400: "ongeldig verzoek",
+    406: "dit antwoordformaat is niet beschikbaar",
+    408: "het verzoek duurde te lang",
+    411: "de lengte van de inhoud ontbreekt",
+    414: "het adres is te lang",
+    415: "dit type inhoud wordt niet ondersteund",
+    431: "de headers van het verzoek zijn te groot",
+    500: "er ging onverwacht iets mis",
+    501: "deze methode wordt hier niet ondersteund",
+}
 
 
 class ParameterError(QueryError):
@@ -73,7 +86,11 @@ def error_response(
     status: int, code: str, message: str, headers: dict[str, str] | None = None,
     **extra: Any,
 ) -> Response:
-    """A response in the one error shape; never cached."""
+    """A response in the one error shape; never cached (a browser outside /api gets the
+    Dutch HTML page for the status instead)."""
+    if wants_page():
+        request_id_ = extra.get("request_id")
+        return error_page(status, headers, request_id_ if isinstance(request_id_, str) else None)
     response = jsonify(error_body(status, code, message, **extra))
     response.status_code = status
     response.headers["Cache-Control"] = "no-store"
@@ -113,13 +130,15 @@ def _http_error(exc: HTTPException) -> Response:
     if status == 429:
         # Only here: flask-limiter's own headers would put Retry-After on every answer.
         headers["Retry-After"] = str(_retry_after_limit(exc))
-        message = f"too many requests: the limit is {exc.description}; retry later"
+        message = f"te veel verzoeken: de limiet is {exc.description}; probeer het later opnieuw"
     elif status == 413:
-        message = "request body too large"
+        message = "de inhoud van het verzoek is te groot"
     elif status == 404:
-        message = f"no such resource: {request.path}"
+        message = f"dit adres bestaat niet: {request.path}"
     elif status == 405:
-        message = f"method {request.method} not allowed on {request.path}"
+        message = f"methode {request.method} is niet toegestaan op {request.path}"
+    elif exc.description == type(exc).description and status in _DUTCH:
+        message = _DUTCH[status]  # werkzeug's own (English) description
     else:
         message = str(exc.description or exc.name)
     code = _CODES.get(status, re.sub(r"[^a-z0-9]+", "_", exc.name.lower()).strip("_"))
@@ -130,19 +149,23 @@ def _http_error(exc: HTTPException) -> Response:
 
 
 def _query_error(exc: QueryError) -> Response:
-    code = "invalid_parameter" if isinstance(exc, ParameterError) else "invalid_query"
-    return error_response(400, code, str(exc))
+    if isinstance(exc, ParameterError):
+        return error_response(400, "invalid_parameter", str(exc))
+    # The search layer's own messages are English; what they all mean is this.
+    return error_response(
+        400, "invalid_query", "deze zoekvraag kan niet worden gezocht: typ een of meer woorden"
+    )
 
 
 def _not_found(exc: NotFound) -> Response:
-    return error_response(404, "not_found", str(exc))
+    return error_response(404, "not_found", f"niet gevonden: {request.path}")
 
 
 def _engine_unavailable(exc: EngineUnavailable) -> Response:
     log.warning("request %s: engine unavailable: %s", request_id(), exc)
     return error_response(
         503, "engine_unavailable",
-        f"the search engine is unavailable, retry in {RETRY_AFTER_SECONDS} s",
+        f"de zoekmachine is niet bereikbaar; probeer het over {RETRY_AFTER_SECONDS} s opnieuw",
         {"Retry-After": str(RETRY_AFTER_SECONDS)},
     )
 
@@ -164,7 +187,7 @@ def _unexpected(exc: Exception) -> Response:
     log.exception("request %s: unexpected error on %s %s", rid, request.method, request.path)
     return error_response(
         500, "internal_error",
-        f"an unexpected error occurred; quote request id {rid} when reporting it",
+        f"er ging onverwacht iets mis; noem verzoek-id {rid} als u dit meldt",
         request_id=rid,
     )
 

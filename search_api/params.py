@@ -55,7 +55,9 @@ def search_params(args: MultiDict[str, str], limits: ParamLimits) -> SearchParam
     size = _number(args, "size", default=10, low=1, high=limits.max_page_size)
     if page * size > limits.max_result_window:
         raise ParameterError(
-            "page", f"page x size may not exceed {limits.max_result_window} (the deepest hit)"
+            "page",
+            f"page × size mag niet groter zijn dan {limits.max_result_window} "
+            "(het diepste resultaat)",
         )
     return SearchParams(
         q=q, page=page, size=size,
@@ -80,21 +82,21 @@ def no_params(args: MultiDict[str, str]) -> None:
 def _only(args: MultiDict[str, str], single: set[str], repeated: set[str]) -> None:
     for name in args:
         if name not in single and name not in repeated:
-            known = ", ".join(sorted(single | repeated)) or "none"
-            raise ParameterError(name, f"unknown parameter (known: {known})")
+            known = ", ".join(sorted(single | repeated)) or "geen"
+            raise ParameterError(name, f"onbekende parameter (bekend: {known})")
         if name in single and len(args.getlist(name)) > 1:
-            raise ParameterError(name, "given more than once")
+            raise ParameterError(name, "meer dan eens opgegeven")
 
 
 def _query(args: MultiDict[str, str], limits: ParamLimits) -> str:
     raw = args.get("q")
     if raw is None:
-        raise ParameterError("q", "required")
+        raise ParameterError("q", "ontbreekt")
     if len(raw) > limits.max_query_chars:
-        raise ParameterError("q", f"longer than {limits.max_query_chars} characters")
+        raise ParameterError("q", f"langer dan {limits.max_query_chars} tekens")
     q = _CONTROL.sub(" ", raw).strip()
     if not q:
-        raise ParameterError("q", "must contain something to search for")
+        raise ParameterError("q", "bevat niets om op te zoeken")
     return q
 
 
@@ -105,12 +107,12 @@ def _number(
     if raw is None:
         return default
     if not _DECIMAL.match(raw):
-        raise ParameterError(name, f"must be a whole number, not {raw[:40]!r}")
+        raise ParameterError(name, f"moet een geheel getal zijn, niet {raw[:40]!r}")
     value = int(raw)
     if value < low:
-        raise ParameterError(name, f"must be at least {low}")
+        raise ParameterError(name, f"moet minstens {low} zijn")
     if high is not None and value > high:
-        raise ParameterError(name, f"must be at most {high}")
+        raise ParameterError(name, f"mag hoogstens {high} zijn")
     return value
 
 
@@ -134,11 +136,11 @@ def _filters(args: MultiDict[str, str], name: str, limits: ParamLimits) -> tuple
     for raw in values:
         value = _CONTROL.sub(" ", raw).strip()
         if not value:
-            raise ParameterError(name, "must not be empty")
+            raise ParameterError(name, "mag niet leeg zijn")
         if len(value) > limits.max_filter_chars:
-            raise ParameterError(name, f"longer than {limits.max_filter_chars} characters")
+            raise ParameterError(name, f"langer dan {limits.max_filter_chars} tekens")
         if value not in cleaned:
             cleaned.append(value)
     if len(cleaned) > limits.max_filters:
-        raise ParameterError(name, f"at most {limits.max_filters} values")
+        raise ParameterError(name, f"hoogstens {limits.max_filters} waarden")
     return tuple(cleaned)

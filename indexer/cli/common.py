@@ -15,7 +15,7 @@ def settings_or_exit() -> Settings:
     try:
         return load_settings()
     except SettingsError as exc:
-        raise click.ClickException(f"bad settings: {exc}") from None
+        raise click.ClickException(f"ongeldige instelling: {exc}") from None
 
 
 def echo_json(value: Any) -> None:

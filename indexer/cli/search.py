@@ -17,12 +17,16 @@ _MARK = re.compile(r"</?mark>")
 
 @click.command()
 @click.argument("query")
-@click.option("--label", "labels", multiple=True, help="Only articles with this label (repeat).")
+@click.option("--label", "labels", multiple=True,
+              help="Alleen artikelen met dit label (herhaalbaar).")
 @click.option("--entity", "entities", multiple=True,
-              help='Only articles with this entity: "NMDA-receptor" or "RECEPTOR:NMDA-receptor".')
-@click.option("--page", type=click.IntRange(min=1), default=1, show_default=True)
-@click.option("--size", type=click.IntRange(min=1, max=50), default=10, show_default=True)
-@click.option("--json", "as_json", is_flag=True, help="Print the whole result as JSON.")
+              help='Alleen artikelen met dit onderwerp: "NMDA-receptor" of '
+                   '"RECEPTOR:NMDA-receptor".')
+@click.option("--page", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Welke pagina met resultaten.")
+@click.option("--size", type=click.IntRange(min=1, max=50), default=10, show_default=True,
+              help="Resultaten per pagina.")
+@click.option("--json", "as_json", is_flag=True, help="Het hele antwoord als JSON.")
 def search(
     query: str,
     labels: tuple[str, ...],
@@ -31,7 +35,8 @@ def search(
     size: int,
     as_json: bool,
 ) -> None:
-    """Search the live index for QUERY (plain words, "quoted phrases", -excluded words)."""
+    """Zoek QUERY in de live index (gewone woorden, "zinnen tussen aanhalingstekens",
+    -uitgesloten woorden)."""
     import html
 
     from indexer.engines import make_engine
@@ -47,11 +52,12 @@ def search(
         )
         engine.close()
     except SiteSearchError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise click.ClickException(f"zoeken mislukt: {exc}") from None
     if as_json:
         echo_json(result.model_dump(mode="json"))
         return
-    click.echo(f"{result.total} result(s) for {query!r} ({result.took_ms:.1f} ms)")
+    word = "resultaat" if result.total == 1 else "resultaten"
+    click.echo(f"{result.total} {word} voor “{query}” ({result.took_ms:.1f} ms)")
     if result.suggestion:
         click.echo(f"Bedoelde u: {result.suggestion}?")
     for number, hit in enumerate(result.hits, start=(page - 1) * size + 1):

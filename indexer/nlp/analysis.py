@@ -15,34 +15,21 @@ from __future__ import annotations
 
 import gzip
 import json
-import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from indexer.pages.normalise import fold as _fold_text
+from indexer.nlp.synonyms import Synonyms
+from indexer.nlp.words import MAX_WORD, WORD, fold
 
-
-def fold(text: str) -> str:
-    """Lower-case and strip diacritics ("Patiënten" -> "patienten"); fast for plain ASCII."""
-    return text.lower() if text.isascii() else _fold_text(text)
-
-
-# Letters and digits; everything else (punctuation, query syntax, hyphens) separates words.
-# The Dutch clitic 's after an apostrophe is no word of its own: "foto's", "menu's" and
-# "programma's" are the word before it ("foto"), and "'s-Hertogenbosch" is "Hertogenbosch".
-# (Else every such word would add a term "s", and a search for "programma's" would need it.)
-WORD = re.compile(r"(?<!['’])[^\W_]+|(?<=['’])(?![sS](?![^\W_]))[^\W_]+")
 MIN_PART = 4  # shortest compound part we trust as a word of its own
-MAX_WORD = 64  # longer "words" (hashes, base64, runs of letters) are not indexed as terms
 # A word this frequent (wordfreq's Zipf scale) is a word in its own right: never split, so
 # that "patienten" does not become "pati" + "enten".
 _COMMON_ZIPF = 3.0
 _LINKS = ("s", "en", "e")  # Dutch linking morphemes: aandacht-s-tekort, ziekte-n-huis
 _MAX_DEPTH = 3  # parts of parts, at most this deep
-_UNITS = frozenset({"mg", "g", "mcg", "µg", "ug", "ml", "kg", "ie", "iu"})
 # Dutch derivational suffixes that the word list also holds as "words": never a compound's
 # part ("zorgvuldigheid" is no zorgvuldig + heid, "aanpasbaarheid" no aanpasbaar + heid).
 # Else every such word adds a part "heid", and a search for "geselecteerdheid" matches
@@ -51,24 +38,6 @@ _SUFFIXES = frozenset({
     "heid", "heden", "lijk", "lijke", "baar", "bare", "isch", "ische", "teit", "teiten",
     "achtig", "achtige", "schap", "schappen",
 })
-
-
-@dataclass(frozen=True)
-class Token:
-    """A word of a text: its surface form and character offsets."""
-
-    text: str
-    start: int
-    end: int
-
-    @property
-    def folded(self) -> str:
-        return fold(self.text)
-
-
-def tokenize(text: str) -> list[Token]:
-    """The words of `text` (letters and digits) with their offsets; punctuation is dropped."""
-    return [Token(m.group(), m.start(), m.end()) for m in WORD.finditer(text)]
 
 
 @lru_cache(maxsize=1)
@@ -159,12 +128,6 @@ def stem_of(word: str) -> str:
     here, once, for every engine, so that both match and rank stemmed words alike."""
     stem: str = _dutch_stemmer().stemWord(word)
     return stem
-
-
-def plain_tokens(text: str) -> str:
-    """The folded words of `text` joined by single spaces: the text of the positional
-    `plain` fields, where phrases and title proximity are matched word by word."""
-    return " ".join(fold(w) for w in WORD.findall(text) if len(w) <= MAX_WORD)
 
 
 @lru_cache(maxsize=100_000)
@@ -263,70 +226,6 @@ def compound_runs(
             if forms:
                 runs.append(CompoundRun(start, start + size, forms))
     return runs
-
-
-def parse_synonyms(lines: Iterable[str]) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
-    """Solr synonym lines to (from, to) groups of folded entries.
-
-    "a, b, c" makes every entry equivalent; "a, b => c" maps a and b to c only. Blank lines and
-    lines starting with '#' are ignored.
-    """
-    groups: list[tuple[tuple[str, ...], tuple[str, ...]]] = []
-    for raw in lines:
-        line = raw.strip()
-        if not line or line.startswith("#"):
-            continue
-        if "=>" in line:
-            left, right = line.split("=>", 1)
-            sources, targets = _entries(left), _entries(right)
-        else:
-            sources = targets = _entries(line)
-        if sources and targets:
-            groups.append((sources, targets))
-    return groups
-
-
-def _entries(text: str) -> tuple[str, ...]:
-    found = []
-    for entry in text.split(","):
-        words = " ".join(t.folded for t in tokenize(entry))
-        if words:
-            found.append(words)
-    return tuple(found)
-
-
-@dataclass(frozen=True)
-class Synonyms:
-    """Synonym groups, looked up by folded word or word sequence."""
-
-    mapping: dict[str, frozenset[str]] = field(default_factory=dict)
-    longest: int = 1
-    first_words: frozenset[str] = frozenset()
-
-    @classmethod
-    def from_lines(cls, lines: Iterable[str]) -> Synonyms:
-        mapping: dict[str, set[str]] = {}
-        for sources, targets in parse_synonyms(lines):
-            for source in sources:
-                mapping.setdefault(source, set()).update(t for t in targets if t != source)
-        longest = max((len(k.split()) for k in mapping), default=1)
-        first_words = frozenset(k.split()[0] for k in mapping)
-        return cls({k: frozenset(v) for k, v in mapping.items()}, longest, first_words)
-
-    def expand(self, words: Sequence[str]) -> set[str]:
-        """Synonyms of the words and word sequences in `words` (folded); not the words."""
-        found: set[str] = set()
-        for i, word in enumerate(words):
-            if word not in self.first_words:
-                continue
-            # A unit after a number ("300 mg") is not the element ("mg" = magnesium).
-            if word in _UNITS and i > 0 and words[i - 1].isdigit():
-                continue
-            for n in range(1, self.longest + 1):
-                if i + n > len(words):
-                    break
-                found |= self.mapping.get(" ".join(words[i : i + n]), frozenset())
-        return found
 
 
 @dataclass(frozen=True)

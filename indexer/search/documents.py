@@ -32,8 +32,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from indexer.nlp.analysis import MAX_WORD, WORD, Analyzer, fold, plain_tokens
+from indexer.nlp.analysis import Analyzer
 from indexer.nlp.fingerprints import page_bands
+from indexer.nlp.words import MAX_WORD, WORD, fold, plain_tokens
 from indexer.pages.models import EnrichedPage, EnrichedPassage, Entity
 
 ARTICLE = "article"

@@ -20,14 +20,8 @@ import dataclasses
 import math
 from dataclasses import dataclass
 
-from indexer.nlp.analysis import (
-    Analyzer,
-    CompoundRun,
-    compound_runs,
-    fold,
-    lemma_of,
-    stem_of,
-)
+from indexer.nlp.analysis import Analyzer, CompoundRun, compound_runs, lemma_of, stem_of
+from indexer.nlp.words import fold
 from indexer.search import ranking
 from indexer.search.clauses import Bool, OneOf, Phrase, Query, Term, any_of
 from indexer.search.documents import ARTICLE, PASSAGE
@@ -90,10 +84,21 @@ class QueryPlan:
     def is_empty(self) -> bool:
         return not self.words and not self.phrases
 
+    @property
+    def has_alternatives(self) -> bool:
+        """Whether articles with some of it can follow those with all of it: several words
+        or phrases, or a compound whose parts may stand apart."""
+        return len(self.words) + len(self.phrases) > 1 or any(w.parts for w in self.words)
+
 
 def plan_query(query: ParsedQuery, analyzer: Analyzer, vocabulary: Vocabulary) -> QueryPlan:
     """The plan of `query` on the index whose vocabulary is `vocabulary`."""
     content = analyzer.content_words(query.words)
+    if all(fold(w) in analyzer.fillers for w in content):
+        # Only fillers besides stop words ("handleiding andere"): those stop words that are
+        # no fillers themselves are meant.
+        content = [w for w in query.words
+                   if w in content or fold(w) not in analyzer.fillers]
     articles = max(1, len(vocabulary.titles))
     words = []
     for position, text in enumerate(content):
@@ -145,23 +150,27 @@ def plan_query(query: ParsedQuery, analyzer: Analyzer, vocabulary: Vocabulary) -
 # --- the plan as queries
 
 
-def word_query(word: PlannedWord, grain: str) -> Query:
-    """What one word may match in one grain ("article" or "passage")."""
+def word_query(word: PlannedWord, grain: str, parts: bool | None = None) -> Query:
+    """What one word may match in one grain ("article" or "passage"). A compound's parts
+    (all of them, in an article) stand in for the compound when the index lacks it, in a
+    passage (its snippet), or when `parts` says so (articles with only some of the words)."""
     fields = ranking.ARTICLE_FIELDS if grain == ARTICLE else ranking.PASSAGE_FIELDS
     should: list[Query] = [Term(field, form, boost) for field, boost in fields
                            for form in word.forms]
     should.append(Term(ranking.STEMS[grain], word.stem, ranking.STEM_BOOST))
     if word.stopword:  # only in a query of nothing else: stop words are in `plain` only
         should.append(Term(ranking.PLAIN[grain], word.folded))
-    if word.parts:
-        parts = [any_of([Term(field, part) for field, _ in fields]) for part in word.parts]
+    if parts is None:
+        parts = word.unknown or grain != ARTICLE
+    if word.parts and parts:
+        alone = [any_of([Term(field, part) for field, _ in fields]) for part in word.parts]
         # The parts stand in for a compound the index lacks; beside one it has, they only
         # help a little.
         boost = ranking.PARTS_BOOST if word.unknown else ranking.PARTS_KNOWN_BOOST
         if grain == ARTICLE:  # a compound typed whole: an article with all its parts
-            should.append(Bool(must=tuple(parts), boost=boost))
+            should.append(Bool(must=tuple(alone), boost=boost))
         else:  # a passage with some of them still shows why its article matched
-            should.extend(Bool(must=(part,), boost=boost / len(parts)) for part in parts)
+            should.extend(Bool(must=(part,), boost=boost / len(alone)) for part in alone)
     for near in word.near[: ranking.MAX_NEAR]:
         should.extend(Term(field, near, boost * ranking.FUZZY_BOOST)
                       for field, boost in fields if field in ranking.NEAR_FIELDS)
@@ -242,27 +251,37 @@ def all_words_query(plan: QueryPlan, filters: tuple[Query, ...]) -> Query:
 
 
 def any_words_query(plan: QueryPlan, filters: tuple[Query, ...]) -> Query:
-    """Articles with at least one of the words, phrases or compounds typed apart."""
-    should: list[Query] = [word_query(w, ARTICLE) for w in plan.words]
-    should.extend(phrase_query(p) for p in plan.phrases)
-    should.extend(compound_query(run, ARTICLE) for run in plan.runs)
+    """Articles with at least half of the words and phrases (of two: one), a compound typed
+    apart counting as one of them; a compound the index has also matches by all its parts
+    ("laag" and "transparantie" apart)."""
+    units: list[Query] = [word_query(w, ARTICLE, parts=True) for w in plan.words]
+    units.extend(phrase_query(p) for p in plan.phrases)
+    units.extend(compound_query(run, ARTICLE) for run in plan.runs)
+    most = max(1, (len(plan.words) + len(plan.phrases) + 1) // 2)
+    extras: tuple[Query, ...] = ()
     if len(plan.words) > 1:
-        should.append(phrase_query(tuple(w.folded for w in plan.words), ranking.PROXIMITY_BOOST))
-    return Bool(should=tuple(should), min_should=1, filter=filters,
-                must_not=exclusions(plan))
+        extras = (phrase_query(tuple(w.folded for w in plan.words), ranking.PROXIMITY_BOOST),)
+    return Bool(must=(Bool(should=tuple(units), min_should=most),), should=extras,
+                filter=filters, must_not=exclusions(plan))
 
 
 def word_in_articles_query(
     plan: QueryPlan, word: PlannedWord, article_ids: tuple[str, ...]
 ) -> Query:
-    """Which of these articles hold `word`, or a compound typed apart that it is part of
-    (for the words a hit lacks)."""
+    """Which of these articles hold `word` as the article query matches it, or a compound
+    typed apart that it is part of (for the words a hit lacks): unscored term sets."""
     position = plan.words.index(word)
-    alternatives = [word_query(word, ARTICLE)] + [
-        compound_query(run, ARTICLE) for run in plan.runs if run.start <= position < run.end
-    ]
-    return Bool(must=(any_of(alternatives),),
-                filter=(Term("doc_type", ARTICLE), OneOf("article_id", article_ids)))
+    terms = (*word.forms, *word.near[: ranking.MAX_NEAR])
+    alternatives: list[Query] = [OneOf(field, terms) for field, _ in ranking.ARTICLE_FIELDS]
+    alternatives.append(OneOf(ranking.STEMS[ARTICLE], (word.stem,)))
+    if word.stopword:
+        alternatives.append(OneOf(ranking.PLAIN[ARTICLE], (word.folded,)))
+    if word.parts and word.unknown:
+        alternatives.append(Bool(filter=tuple(OneOf("body_terms", (p,)) for p in word.parts)))
+    alternatives += [OneOf("body_terms", tuple(run.terms)) for run in plan.runs
+                     if run.start <= position < run.end]
+    return Bool(filter=(Term("doc_type", ARTICLE), OneOf("article_id", article_ids),
+                        Bool(should=tuple(alternatives), min_should=1)))
 
 
 def passage_query(plan: QueryPlan, article_ids: tuple[str, ...]) -> Query:

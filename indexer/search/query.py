@@ -4,7 +4,8 @@ The only syntax we honour: "quoted phrases" (quotes at word boundaries) and `-wo
 exclusions. A hyphen is Dutch text everywhere else: inside a word ("e-mail", "ADHD-diagnose",
 "10-jarig"), at its end ("in- en uitvoer") and before a word after "en", "of" or "tot", where
 Dutch leaves out the shared part of a compound ("datum en -tijd", "spier- of -zenuwpijn"):
-such a word is searched, not excluded. Repeated words count once; at most 16 words (and 4
+such a word is searched, not excluded, as it is in a query of more than six words (a sentence
+written or pasted, not keywords). Repeated words count once; at most 16 words (and 4
 phrases) are searched. Everything else that looks like query syntax (`title:x`, `*`, `/.*/`,
 `~`, `\\`, brackets) is punctuation between words. An unmatched quote is punctuation too.
 Whether a query can be searched at all, and how deep a visitor may page, is decided here
@@ -17,7 +18,7 @@ import re
 from dataclasses import dataclass
 
 from indexer.errors import QueryError
-from indexer.nlp.analysis import tokenize
+from indexer.nlp.words import tokenize
 from indexer.pages.normalise import fold, normalise_text
 
 # Each word costs a few dozen term queries: repeated words count once, and words beyond these
@@ -30,6 +31,9 @@ _PHRASE = re.compile(r'(?:(?<=\s)|^)"([^"]*)"(?=[\s.,;:!?)]|$)')
 _EXCLUDED = re.compile(r"(?:(?<=\s)|^)-(\w+)")
 # After these words a leading hyphen marks a left-out compound part, not an exclusion.
 _ELIDING = frozenset({"en", "of", "tot", "&"})
+# A query of more words than this is text a visitor wrote or pasted ("ld: cannot find
+# -lfoo"), where a leading hyphen is part of a word: exclusions are for keyword queries.
+MAX_EXCLUDING_WORDS = 6
 
 
 @dataclass(frozen=True)
@@ -75,6 +79,8 @@ def parse_query(text: str, max_chars: int = 500) -> ParsedQuery:
 
     rest = _PHRASE.sub(take_phrase, clean)
     exclusions = [m for m in _EXCLUDED.finditer(rest) if not _elided(rest, m.start())]
+    if len(tokenize(rest)) > MAX_EXCLUDING_WORDS:
+        exclusions = []
     excluded = tuple(dict.fromkeys(fold(m.group(1)) for m in exclusions))
     for match in reversed(exclusions):
         rest = rest[: match.start()] + " " + rest[match.end() :]

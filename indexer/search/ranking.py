@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import pairwise
 
 from indexer.nlp.analysis import lemma_of
@@ -38,10 +39,14 @@ JOINED_BOOST = 8.0  # a compound typed apart, found whole (tuned with bench/rele
 PROXIMITY_BOOST = 2.0  # the query's words next to each other, in order
 
 RERANK_WINDOW = 50  # best hits re-ranked by their titles
+# Words of a query up to which each hit names the ones it lacks (and articles with some of the
+# words are ordered by how much of the query they hold); a longer query is a sentence.
+MAX_NAMED_MISSING = 6
 PARTIAL_BELOW = 10  # fewer full matches than this: articles with some of the words follow
 # How well a title answers the query, added to the engine's score relative to the best hit (at
 # most 1), so that these decide before the engine does:
-TITLE_CONTAINS = 1.5  # the title holds every word of the query
+TITLE_CONTAINS = 1.5  # the title holds every word of the query...
+TITLE_SHARE = 1.0  # ...plus this times the share of the title they make up (more specific)
 TITLE_EXACT = 1.5  # ...and nothing else (stop words aside): the title is the query
 TITLE_NEAR = 1.2  # all of the title, and all but one of three or more query words
 TITLE_IN_ORDER = 0.5  # the words matched stand next to each other, in order
@@ -50,7 +55,7 @@ TITLE_FILLER = 0.25  # ...and it also holds the query's fillers ("gebruik van ..
 TITLE_COVERAGE = 1.0  # else: (share of the query's weight in the title) x (share of the title)
 
 FACET_SIZE = 50  # label values, and values per entity type, in the facets
-PASSAGES_PER_HIT = 2  # candidate passages per hit for its snippet
+PASSAGES_PER_HIT = 1  # candidate passages per hit for its snippet
 MLT_TERMS = 25  # telling terms of a text compared by "more like this"
 
 
@@ -75,11 +80,18 @@ _NUMBERED = frozenset({"hoofdstuk", "deel", "bijlage", "sectie", "paragraaf", "s
 def title_words(line: str, stopwords: frozenset[str], keep_numbers: bool) -> list[str]:
     """The words of one title (folded, a line of `title_key`) that a query must account for:
     no stop words, and no numbering unless the query has numbers."""
+    return [w for w, _ in _title_forms(line, keep_numbers) if w not in stopwords]
+
+
+@lru_cache(maxsize=100_000)
+def _title_forms(line: str, keep_numbers: bool) -> tuple[tuple[str, str], ...]:
+    """A title's words (without numbering unless kept) with their lemmas: the same for every
+    query, so worked out once per title."""
     words = line.split()
     if not keep_numbers:
         words = [w for i, w in enumerate(words) if not w.isdigit() and not (
             w in _NUMBERED and i + 1 < len(words) and words[i + 1].isdigit())]
-    return [w for w in words if w not in stopwords]
+    return tuple((w, lemma_of(w)) for w in words)
 
 
 def title_score(
@@ -99,10 +111,11 @@ def title_score(
     runs = list(joined)
     best = 0.0
     for line in title_keys.split("\n"):
-        title = title_words(line, stopwords, keep_numbers)
-        if not title:
+        forms = [(w, lemma) for w, lemma in _title_forms(line, keep_numbers)
+                 if w not in stopwords]
+        if not forms:
             continue
-        forms = [(w, lemma_of(w)) for w in title]
+        title = [w for w, _ in forms]
         matched = [_position(word, forms) for word in words]
         for start, end, spellings in runs:
             spot = next((i for i, (w, lemma) in enumerate(forms)
@@ -115,7 +128,9 @@ def title_score(
         whole_title = len({m for m in matched if m is not None}) == len(title)
         lacking = [i for i in meant if matched[i] is None]
         if not lacking:
-            score = TITLE_CONTAINS + TITLE_EXACT * whole_title
+            matched_title = len({m for m in matched if m is not None})
+            score = TITLE_CONTAINS + TITLE_EXACT * whole_title \
+                + TITLE_SHARE * matched_title / len(title)
             if fillers:
                 score += TITLE_FILLER * sum(matched[i] is not None for i in fillers) / len(fillers)
         elif whole_title and len(lacking) == 1 and (len(meant) >= 3 or words[lacking[0]].soft):

@@ -11,7 +11,8 @@ import math
 from collections import Counter
 from functools import lru_cache
 
-from indexer.nlp.analysis import Analyzer, lemma_of, tokenize
+from indexer.nlp.analysis import Analyzer, lemma_of
+from indexer.nlp.words import tokenize
 from indexer.search.clauses import Bool, OneOf, Retrieval, Term
 from indexer.search.documents import ARTICLE
 from indexer.search.port import Engine

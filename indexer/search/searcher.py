@@ -76,7 +76,6 @@ class _Ranked:
     partial: bool = False
     missing: tuple[str, ...] = ()
     title: float = 0.0  # how well its title answers the query (ranking.title_score)
-    coverage: float = 1.0  # the share of the query's weight it holds (less when partial)
 
     @property
     def article_id(self) -> str:
@@ -180,7 +179,7 @@ class Searcher:
             fields=_HIT_FIELDS, count=True, facets=facets.REQUESTS), version)
         ranked = self._reranked(planned, full.hits)
         total, counts = full.total, full.facets
-        if full.total < ranking.PARTIAL_BELOW and len(planned.words) + len(planned.phrases) > 1:
+        if full.total < ranking.PARTIAL_BELOW and planned.has_alternatives:
             # Few articles have every word: those with some of them follow, the rarer words
             # they hold weighing most.
             some = self.engine.run(Retrieval(
@@ -190,7 +189,7 @@ class Searcher:
                 version)
             have_all = {r.article_id for r in ranked}
             partial = [h for h in some.hits if str(h.fields["article_id"]) not in have_all]
-            ranked += self._by_share(planned, partial, version)
+            ranked += self._some_words(planned, partial)
             total, counts = some.total, some.facets
         if near is not None and full.total == 0:
             # No article has every word: the visitor's words are not the site's, and
@@ -216,12 +215,24 @@ class Searcher:
             limit=len(new), fields=_HIT_FIELDS), version) if new else None
         only_near = {str(h.fields["article_id"]): _Ranked(h, partial=True)
                      for h in (found.hits if found else ())}
-        fused = hybrid.fuse([(r.article_id, r.coverage) for r in ranked],
+        fused = hybrid.fuse(list(zip(lexical, self._coverage(planned, ranked, version),
+                                     strict=True)),
                             [a for a in near.articles if a in lexical or a in only_near],
                             near.ratio, pinned)
         every = {**only_near, **lexical}
         return [dataclasses.replace(every[a], hit=RawHit(score, every[a].hit.fields))
                 for a, score in fused], total + len(only_near)
+
+    def _coverage(
+        self, planned: plan.QueryPlan, ranked: Sequence[_Ranked], version: str | None
+    ) -> list[float]:
+        """Per hit, the share of the query's weight it holds (of the first RERANK_WINDOW;
+        0 for the rest)."""
+        window = tuple(r.article_id for r in ranked[: ranking.RERANK_WINDOW])
+        holders = self._holders(planned, window, version)
+        weight = sum(w.weight for w in planned.words) or 1.0
+        return [sum(w.weight for w in planned.words if article in holders[w.folded]) / weight
+                for article in window] + [0.0] * (len(ranked) - len(window))
 
     def _reranked(self, planned: plan.QueryPlan, hits: Sequence[RawHit]) -> list[_Ranked]:
         """Hits re-ranked by their titles within the window; the rest in the engine's order."""
@@ -229,9 +240,8 @@ class Searcher:
         words = [ranking.QueryWord(w.spellings, w.weight, w.filler, w.soft)
                  for w in planned.words]
         joined = [(run.start, run.end, frozenset(run.terms)) for run in planned.runs]
-        # A query of stop words only ("andere") is compared with titles' stop words too.
-        stopwords = frozenset() if all(w.stopword for w in planned.words) \
-            else self.analyzer.stopwords
+        # Stop words a query means ("andere") are compared with titles' words too.
+        stopwords = self.analyzer.stopwords - {w.folded for w in planned.words if w.stopword}
         numbers = any(w.folded.isdigit() for w in planned.words)
         scored = [(h.score, ranking.title_score(words, str(h.fields.get("title_key") or ""),
                                                  stopwords, joined, numbers)) for h in window]
@@ -239,25 +249,10 @@ class Searcher:
         return [_Ranked(window[i], title=scored[i][1]) for i in order] + [
             _Ranked(h) for h in rest]
 
-    def _by_share(
-        self, planned: plan.QueryPlan, hits: Sequence[RawHit], version: str | None
-    ) -> list[_Ranked]:
-        """Articles with some of the words: most of the query's weight first, then as the
-        title and the engine rank them."""
-        window = self._reranked(planned, hits[: ranking.RERANK_WINDOW])
-        holders = self._holders(planned, tuple(r.article_id for r in window), version)
-        position = {r.article_id: i for i, r in enumerate(window)}
-
-        def share(article_id: str) -> float:
-            return sum(w.weight for w in planned.words if article_id in holders[w.folded])
-
-        ordered = sorted(window, key=lambda r: (-round(share(r.article_id), 6),
-                                                position[r.article_id]))
-        weight = sum(w.weight for w in planned.words) or 1.0
-        return [_Ranked(r.hit, partial=True, coverage=share(r.article_id) / weight)
-                for r in ordered] + [
-            _Ranked(h, partial=True) for h in hits[ranking.RERANK_WINDOW :]
-        ]
+    def _some_words(self, planned: plan.QueryPlan, hits: Sequence[RawHit]) -> list[_Ranked]:
+        """Articles with some of the words, as titles and the engine rank them (the engine's
+        BM25 weighs the rarer words they hold most)."""
+        return [_Ranked(r.hit, partial=True) for r in self._reranked(planned, hits)]
 
     def _named_missing(
         self, planned: plan.QueryPlan, ranked: list[_Ranked], offset: int, size: int,
@@ -268,7 +263,8 @@ class Searcher:
         shown = ranked[offset : offset + size]
         # With every word required, only a title match of all but one of 3+ words lacks one.
         doubtful = [r for r in shown if r.partial or len(planned.words) >= 3]
-        if len(planned.words) < 2 or not doubtful:
+        if not doubtful or not planned.has_alternatives \
+                or len(planned.words) > ranking.MAX_NAMED_MISSING:
             return ranked
         holders = self._holders(planned, tuple(r.article_id for r in doubtful), version)
         named = [
@@ -300,7 +296,8 @@ class Searcher:
         if not shown:
             return ()
         ids = tuple(r.article_id for r in shown)
-        matcher = Matcher.for_query(planned.query, self.analyzer).with_forms(
+        typos = [w.folded for w in planned.words if w.near and not w.completed]
+        matcher = Matcher.for_query(planned.query, self.analyzer, typos).with_forms(
             n for w in planned.words for n in w.near
         )
         passages = self._best_passages(planned, ids, matcher, version)

@@ -15,15 +15,8 @@ from typing import Any
 
 from rapidfuzz.distance import OSA
 
-from indexer.nlp.analysis import (
-    WORD,
-    Analyzer,
-    compound_runs,
-    decompound,
-    fold,
-    lemma_of,
-    stem_of,
-)
+from indexer.nlp.analysis import Analyzer, compound_runs, decompound, lemma_of, stem_of
+from indexer.nlp.words import WORD, fold
 from indexer.search.query import ParsedQuery, fuzzy_distance
 
 SNIPPET_CHARS = 220
@@ -52,9 +45,16 @@ class Matcher:
     # repeats its words, a query is matched against many texts.
     _seen: set[str] = field(default_factory=set, compare=False, repr=False)
     _hits: set[str] = field(default_factory=set, compare=False, repr=False)
+    _texts: dict[str, set[str]] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
-    def for_query(cls, query: ParsedQuery, analyzer: Analyzer) -> Matcher:
+    def for_query(
+        cls, query: ParsedQuery, analyzer: Analyzer, typos: Iterable[str] | None = None
+    ) -> Matcher:
+        """The matcher of a query's words. A word of the text within the typo distance of a
+        query word matches too: of every query word, or only of `typos` (folded) when given
+        (the words the index did not know, which the engine matched by their typos)."""
+        allowed = None if typos is None else frozenset(typos)
         forms: set[str] = set()
         stems: set[str] = set()
         fuzzy: list[str] = []
@@ -65,7 +65,7 @@ class Matcher:
             forms |= variants.forms
             forms.update(variants.parts)
             stems.add(stem_of(variants.word))
-            if fuzzy_distance(variants.word):
+            if fuzzy_distance(variants.word) and (allowed is None or variants.word in allowed):
                 fuzzy.append(variants.word)
         # Words typed apart that the page has as one compound ("hoofd pijn": hoofdpijn).
         for run in compound_runs(analyzer.content_words(query.words)):
@@ -78,11 +78,15 @@ class Matcher:
 
     def matching_words(self, text: str) -> set[str]:
         """The distinct words of `text` (as they stand) that match the query."""
+        known = self._texts.get(text)
+        if known is not None:  # the passage chosen, highlighted after it was weighed
+            return known
         words = set(WORD.findall(text))
         new = words.difference(self._seen)
         if new:
             self._decide(new)
-        return words & self._hits
+        found = self._texts[text] = words & self._hits
+        return found
 
     @cached_property
     def _stems(self) -> frozenset[str]:

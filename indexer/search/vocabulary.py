@@ -16,7 +16,8 @@ from functools import cached_property
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from indexer.nlp.analysis import Analyzer, decompound, lemma_of, tokenize
+from indexer.nlp.analysis import Analyzer, decompound, lemma_of
+from indexer.nlp.words import tokenize
 from indexer.pages.normalise import fold
 from indexer.search.query import ParsedQuery, fuzzy_distance
 from indexer.search.values import Completion

@@ -47,16 +47,98 @@
     status.classList.toggle("error", Boolean(isError));
   }
 
+  // What the API's error codes mean for an editor (the API's own texts may name internals).
+  const ERRORS = {
+    not_found: "dit artikel bestaat niet (meer).",
+    invalid_draft: "deze tekst kan niet worden gecontroleerd; plak gewone tekst met minstens " +
+      "één alinea.",
+    payload_too_large: "de tekst is te lang om te controleren.",
+    rate_limited: "te veel controles kort na elkaar; probeer het zo opnieuw.",
+    engine_unavailable: "de zoekmachine is even niet bereikbaar; probeer het zo opnieuw.",
+    index_damaged: "de zoekindex is even niet bruikbaar; probeer het zo opnieuw.",
+    internal_error: "er ging onverwacht iets mis aan onze kant.",
+  };
+
+  function errorMessage(response, body) {
+    const error = body && body.error;
+    if (error && ERRORS[error.code]) return ERRORS[error.code];
+    if (error && error.code === "invalid_parameter") return error.message;
+    return "de server antwoordde met fout " + response.status + ".";
+  }
+
+  // The live article: its own address, or its article page on this site. It opens in a new
+  // tab, so that the draft being checked stays where it is.
   function articleLink(article) {
+    const url = article.url || "/artikel/" + encodeURIComponent(article.id);
+    return el("a", { href: url, target: "_blank", rel: "noopener" }, article.title || article.id,
+      el("span", { className: "visually-hidden" }, " (opent in een nieuw tabblad)"));
+  }
+
+  // The check of another stored article, on this page.
+  function checkLink(article) {
     const url = "/editor?article=" + encodeURIComponent(article.id);
-    return el("a", { href: url }, article.title || article.id);
+    return el("a", { href: url, className: "check" }, "controleer dit artikel",
+      el("span", { className: "visually-hidden" }, ": " + (article.title || article.id)));
+  }
+
+  // Where a passage stands: its section, or (in a draft without headings) its paragraph number.
+  function place(passage) {
+    if (passage.section) return passage.section;
+    return passage.index === 0 ? "eerste alinea" : "alinea " + (passage.index + 1);
   }
 
   function passageFigure(caption, passage, ranges) {
-    const where = passage.section ? " — " + passage.section : " — inleiding";
     return el("figure", {},
-      el("figcaption", {}, ...caption, where),
+      el("figcaption", {}, ...caption, " — " + place(passage)),
       el("blockquote", {}, markedText(passage.text, ranges)));
+  }
+
+  // The meter's colour follows low/high/optimum (green, yellow, red); the word says it too.
+  function fractionWord(fraction) {
+    if (fraction >= 0.3) return "veel overlap";
+    if (fraction >= 0.1) return "enige overlap";
+    return "weinig overlap";
+  }
+
+  // Every passage of the checked text, in order, with its own coverage and its shared text
+  // marked; each links to its matches in the list below.
+  function renderPassages(report) {
+    const part = $("passages-part"), list = $("passages");
+    const passages = report.passages || [];
+    part.hidden = passages.length === 0;
+    list.replaceChildren(...passages.map((item) => {
+      const ranges = item.matches.flatMap((i) => report.matches[i].spans.map((s) => [s.start, s.end]));
+      const name = place(item.passage);
+      const head = el("p", { className: "coverage" }, el("strong", {}, capitalised(name)), " ");
+      if (item.compared) {
+        const meter = el("meter", {
+          min: "0", max: "1", low: "0.1", high: "0.3", optimum: "0", value: String(item.coverage),
+          "aria-label": capitalised(name) + ": " + percent.format(item.coverage) + " staat elders",
+        }, percent.format(item.coverage));
+        head.append(meter, " " + percent.format(item.coverage) + " staat elders");
+      } else {
+        head.append(item.boilerplate ? ": standaardtekst van de site (telt niet mee)"
+          : ": te kort om te vergelijken");
+      }
+      const links = item.matches.map((i) =>
+        el("a", { href: "#match-" + (i + 1) }, "overeenkomst " + (i + 1)));
+      if (links.length) {
+        head.append(" — zie ");
+        links.forEach((link, n) => head.append(...(n ? [", ", link] : [link])));
+      }
+      return el("li", { className: "passage " + level(item) }, head,
+        el("blockquote", {}, markedText(item.passage.text, ranges)));
+    }));
+  }
+
+  function level(item) {
+    if (!item.compared) return "not-compared";
+    if (item.coverage >= 0.3) return "much";
+    return item.coverage >= 0.1 ? "some" : "little";
+  }
+
+  function capitalised(text) {
+    return text.charAt(0).toUpperCase() + text.slice(1);
   }
 
   function renderReport(report, isDraft) {
@@ -67,19 +149,25 @@
         " staat ook elders op de site (" + count +
         (count === 1 ? " overeenkomende passage)." : " overeenkomende passages).")
       : "Geen gedeelde tekst gevonden: 0% van de tekst van " + name + " staat elders op de site.";
+    if (report.matches_found > count) {
+      $("summary").append(" De " + count + " duidelijkste van " + report.matches_found +
+        " overeenkomsten staan hieronder.");
+    }
     if (report.truncated) {
       $("summary").append(" Let op: deze tekst deelt woorden met zeer veel passages; " +
         "niet alle passages zijn vergeleken.");
     }
     $("fraction-meter").value = report.duplicated_fraction;
     $("fraction-meter").textContent = percent.format(report.duplicated_fraction);
+    $("fraction-word").textContent = fractionWord(report.duplicated_fraction);
 
+    renderPassages(report);
     const matches = $("matches");
     matches.replaceChildren();
-    for (const match of report.matches) {
+    for (const [i, match] of report.matches.entries()) {
       const mine = match.spans.map((s) => [s.start, s.end]);
       const theirs = match.spans.map((s) => [s.other_start, s.other_end]);
-      matches.append(el("li", { className: "match" },
+      matches.append(el("li", { className: "match", id: "match-" + (i + 1), tabindex: "-1" },
         el("p", { className: "similarity" },
           "Overeenkomst: " + percent.format(match.similarity) + " van deze passage"),
         el("div", { className: "pair" },
@@ -96,7 +184,7 @@
         ? "Gedeelde onderwerpen: " + item.shared_entities.join(", ")
         : "Geen gedeelde onderwerpen herkend";
       related.append(el("li", {}, articleLink(item.article), " ",
-        el("span", { className: "entities" }, "(" + shared + ")")));
+        el("span", { className: "entities" }, "(" + shared + ")"), " ", checkLink(item.article)));
     }
     if (!report.related.length) related.append(el("li", {}, "Geen verwante artikelen gevonden."));
 
@@ -113,8 +201,7 @@
       let body = null;
       try { body = await response.json(); } catch (ignored) { body = null; }
       if (!response.ok) {
-        const message = body && body.error ? body.error.message : "HTTP " + response.status;
-        setStatus("Controle mislukt: " + message, true);
+        setStatus("Controle mislukt: " + errorMessage(response, body), true);
         return;
       }
       renderReport(body, isDraft);

@@ -1,53 +1,21 @@
-/* The search page: suggestions while typing, results, facets and paging.
- * All state lives in the URL query string (?q=&page=&label=&entity=), so a result page can be
- * linked and back/forward works. No framework, no build step. */
+/* The search page and the article page, enhanced: suggestions while typing, and on the search
+ * page results swapped in without a reload. The server renders every page completely (it works
+ * without this script); here a search, a filter or another page is fetched as that same HTML
+ * and its <main> put in place of ours. All state lives in the URL. No framework, no build step. */
 "use strict";
 
 (function () {
+  document.documentElement.classList.add("js");
+
   const SUGGEST_DELAY_MS = 150;
-  const PAGE_SIZE = 10;
-  const ENTITY_NAMES = {
-    NUTRIENT: "Voedingsstoffen", SUPPLEMENT: "Supplementen", CONDITION: "Aandoeningen",
-    NEUROTRANSMITTER: "Neurotransmitters", RECEPTOR: "Receptoren", SYMPTOM: "Symptomen",
-    SIDE_EFFECT: "Bijwerkingen", STUDY_TYPE: "Soorten onderzoek", TREATMENT: "Behandelingen",
-    PERSON: "Personen", AGE: "Leeftijden", DOSE: "Doseringen",
-  };
   const KIND_NAMES = { title: "artikel", term: "zoekterm", entity: "onderwerp" };
+  const WIDE = window.matchMedia("(min-width: 48rem)");
 
   const $ = (id) => document.getElementById(id);
   const form = $("search-form"), input = $("q"), listbox = $("suggestions");
-  const statusBox = $("status"), results = $("results"), facetsBox = $("facets");
-  const chipsBox = $("active-filters"), didYouMean = $("did-you-mean");
-  const pagination = $("pagination"), prev = $("prev"), next = $("next"), pageInfo = $("page-info");
+  if (!form || !input || !listbox) return;
+  const onSearchPage = () => document.querySelector("#content[data-search-page]") !== null;
 
-  /* ---- state <-> URL ---------------------------------------------------------------- */
-  function readState() {
-    const p = new URLSearchParams(location.search);
-    const page = parseInt(p.get("page") || "1", 10);
-    return {
-      q: (p.get("q") || "").trim(),
-      page: Number.isFinite(page) && page > 0 ? page : 1,
-      labels: p.getAll("label"),
-      entities: p.getAll("entity"),
-    };
-  }
-
-  function stateQuery(state, withSize) {
-    const p = new URLSearchParams();
-    p.set("q", state.q);
-    if (state.page > 1) p.set("page", String(state.page));
-    if (withSize) p.set("size", String(PAGE_SIZE));
-    state.labels.forEach((v) => p.append("label", v));
-    state.entities.forEach((v) => p.append("entity", v));
-    return p.toString();
-  }
-
-  function go(state) {
-    history.pushState(null, "", "?" + stateQuery(state, false));
-    render(state);
-  }
-
-  /* ---- helpers --------------------------------------------------------------------- */
   function el(tag, attrs, ...children) {
     const node = document.createElement(tag);
     Object.entries(attrs || {}).forEach(([k, v]) => {
@@ -59,48 +27,12 @@
     return node;
   }
 
-  /* The API's snippet is escaped text with only <mark>...</mark> added. Rebuild it as DOM
-   * nodes (text nodes and <mark> elements) instead of assigning innerHTML; anything that is
-   * not exactly that shape is shown as plain text. */
-  function snippetNodes(html) {
-    const parts = html.split(/(<\/?mark>)/);
-    const stray = parts.some((part) => part !== "<mark>" && part !== "</mark>" && /[<>]/.test(part));
-    if (stray) return [document.createTextNode(decodeEntities(html.replace(/<[^>]*>/g, "")))];
-    const nodes = [];
-    let mark = null;
-    parts.forEach((part) => {
-      if (part === "<mark>") { mark = document.createElement("mark"); nodes.push(mark); }
-      else if (part === "</mark>") { mark = null; }
-      else if (part) {
-        const text = document.createTextNode(decodeEntities(part));
-        if (mark) mark.append(text); else nodes.push(text);
-      }
-    });
-    return nodes;
-  }
-
-  const NAMED_ENTITIES = { amp: "&", lt: "<", gt: ">", quot: "\"", apos: "'", nbsp: "\u00a0" };
-
-  function decodeEntities(text) {
-    return text.replace(/&(#x[0-9a-f]+|#[0-9]+|[a-z]+);/gi, (whole, name) => {
-      if (name[0] !== "#") return NAMED_ENTITIES[name.toLowerCase()] ?? whole;
-      const code = name[1] === "x" || name[1] === "X" ? parseInt(name.slice(2), 16) : parseInt(name.slice(1), 10);
-      return code > 0 && code < 0x110000 ? String.fromCodePoint(code) : whole;
-    });
-  }
-
-  async function getJSON(url, signal) {
-    const response = await fetch(url, { signal, headers: { Accept: "application/json" } });
-    const body = await response.json().catch(() => null);
-    if (!response.ok) {
-      const message = body && body.error ? body.error.message : "HTTP " + response.status;
-      throw new Error(message);
-    }
-    return body;
+  function searchHref(q) {
+    return "/?" + new URLSearchParams({ q: q }).toString();
   }
 
   /* ---- suggestions ----------------------------------------------------------------- */
-  let suggestTimer = 0, suggestAbort = null, active = -1, options = [];
+  let suggestTimer = 0, suggestAbort = null, active = -1, options = [], completions = [];
 
   function closeSuggestions() {
     listbox.hidden = true;
@@ -109,6 +41,7 @@
     input.removeAttribute("aria-activedescendant");
     active = -1;
     options = [];
+    completions = [];
   }
 
   function setActive(index) {
@@ -122,19 +55,30 @@
     }
   }
 
-  function choose(text) {
-    input.value = text;
+  /* A suggestion opens what it names: an article its page, a term or topic its search. */
+  function open(completion) {
     closeSuggestions();
-    go({ q: text, page: 1, labels: [], entities: [] });
+    if (completion.kind === "title" && completion.article_id) {
+      location.assign("/artikel/" + encodeURIComponent(completion.article_id));
+      return;
+    }
+    input.value = completion.text;
+    search(completion.text);
   }
 
-  function showSuggestions(completions) {
+  function showSuggestions(found) {
     closeSuggestions();
-    if (!completions.length || document.activeElement !== input) return;
-    options = completions.map((c, i) => el("li", {
-      id: "suggestion-" + i, role: "option", "aria-selected": "false",
-      onmousedown: (event) => { event.preventDefault(); choose(c.text); },
-    }, c.text, el("span", { class: "kind", text: KIND_NAMES[c.kind] || c.kind })));
+    if (!found.length || document.activeElement !== input) return;
+    completions = found;
+    // The kind is read after a comma ("magnesium, onderwerp"), not run into the text.
+    options = found.map((c, i) => {
+      const kind = KIND_NAMES[c.kind] || c.kind;
+      return el("li", {
+        id: "suggestion-" + i, role: "option", "aria-selected": "false",
+        "aria-label": c.text + ", " + kind,
+        onmousedown: (event) => { event.preventDefault(); open(c); },
+      }, c.text, el("span", { class: "kind", "aria-hidden": "true", text: kind }));
+    });
     listbox.replaceChildren(...options);
     listbox.hidden = false;
     input.setAttribute("aria-expanded", "true");
@@ -144,7 +88,10 @@
     if (suggestAbort) suggestAbort.abort();
     suggestAbort = new AbortController();
     try {
-      const body = await getJSON("/api/suggest?" + new URLSearchParams({ q: prefix }), suggestAbort.signal);
+      const response = await fetch("/api/suggest?" + new URLSearchParams({ q: prefix }),
+        { signal: suggestAbort.signal, headers: { Accept: "application/json" } });
+      if (!response.ok) { closeSuggestions(); return; }
+      const body = await response.json();
       // Only the answer for what is in the box now counts (answers can arrive out of order).
       if (input.value.trim() === prefix) showSuggestions(body.completions);
     } catch (error) {
@@ -170,137 +117,112 @@
       setActive(active <= 0 ? options.length - 1 : active - 1);
     } else if (event.key === "Enter" && active >= 0) {
       event.preventDefault();
-      choose(options[active].firstChild.textContent);
+      open(completions[active]);
     } else if (event.key === "Escape") { event.preventDefault(); closeSuggestions(); }
   });
 
   input.addEventListener("blur", () => setTimeout(closeSuggestions, 100));
 
   form.addEventListener("submit", (event) => {
-    event.preventDefault();
     clearTimeout(suggestTimer);
     closeSuggestions();
     const q = input.value.trim();
-    if (q) go({ q, page: 1, labels: [], entities: [] });
+    if (!q || !onSearchPage()) return; // an ordinary submit: the browser loads the page
+    event.preventDefault();
+    search(q);
   });
 
-  /* ---- results --------------------------------------------------------------------- */
-  let searchAbort = null;
+  function search(q) {
+    if (onSearchPage()) load(searchHref(q), { push: true });
+    else location.assign(searchHref(q));
+  }
 
-  async function render(state) {
-    input.value = state.q;
-    if (!state.q) { clear(); return; }
-    if (searchAbort) searchAbort.abort();
-    searchAbort = new AbortController();
-    statusBox.textContent = "Zoeken…";
-    let body;
+  /* ---- swapping in the server's page ------------------------------------------------ */
+  let loadAbort = null;
+
+  /* Fetch the page at `url` and put its <main> in place of ours; `after` runs once it is in. */
+  async function load(url, { push, after }) {
+    if (loadAbort) loadAbort.abort();
+    loadAbort = new AbortController();
+    const wasOpen = Boolean($("filters") && $("filters").open);
+    let doc, shownUrl;
     try {
-      body = await getJSON("/api/search?" + stateQuery(state, true), searchAbort.signal);
+      const response = await fetch(url, { signal: loadAbort.signal, headers: { Accept: "text/html" } });
+      shownUrl = response.url; // a page past the last is redirected to the last
+      doc = new DOMParser().parseFromString(await response.text(), "text/html");
     } catch (error) {
-      if (error.name === "AbortError") return;
-      clear();
-      statusBox.textContent = "Er ging iets mis: " + error.message;
+      if (error.name !== "AbortError") location.assign(url); // let the browser try
       return;
     }
-    renderResults(state, body);
+    const fresh = doc.getElementById("content");
+    if (!fresh || !fresh.hasAttribute("data-search-page")) { location.assign(shownUrl); return; }
+    $("content").replaceWith(document.importNode(fresh, true));
+    document.title = doc.title;
+    const freshInput = doc.getElementById("q");
+    if (freshInput && document.activeElement !== input) input.value = freshInput.value;
+    if (push) history.pushState(null, "", shownUrl);
+    else if (shownUrl !== location.href.split("#")[0]) history.replaceState(null, "", shownUrl);
+    const freshStatus = doc.getElementById("status");
+    $("status").textContent = freshStatus ? freshStatus.textContent : "";
+    openFilters(wasOpen);
+    if (after) after();
   }
 
-  function clear() {
-    results.replaceChildren();
-    facetsBox.hidden = true;
-    chipsBox.hidden = true;
-    pagination.hidden = true;
-    didYouMean.hidden = true;
-    statusBox.textContent = "";
+  function focusResults() {
+    const heading = $("resultaten");
+    if (!heading) return;
+    heading.focus({ preventScroll: true });
+    heading.scrollIntoView({ block: "start" });
   }
 
-  function renderResults(state, body) {
-    const pages = Math.max(1, Math.ceil(body.total / body.size));
-    if (body.total === 0) {
-      statusBox.replaceChildren(el("span", { class: "empty", text: "Geen resultaten voor “" + state.q + "”." }));
-    } else {
-      const word = body.total === 1 ? " resultaat" : " resultaten";
-      statusBox.textContent = body.total + word + " voor “" + state.q + "”" +
-        (pages > 1 ? ", pagina " + body.page + " van " + pages : "") + ".";
-    }
-    results.replaceChildren(...body.hits.map(hitItem));
-    renderSuggestion(state, body.suggestion);
-    renderChips(state);
-    renderFacets(state, body.facets);
-    pagination.hidden = pages <= 1;
-    prev.disabled = body.page <= 1;
-    next.disabled = body.page >= pages;
-    pageInfo.textContent = "Pagina " + body.page + " van " + pages;
+  /* Beside the results on a wide screen the filters are always open; on a phone they stay
+   * as the visitor left them. */
+  function openFilters(wasOpen) {
+    const filters = $("filters");
+    if (filters && (WIDE.matches || wasOpen)) filters.open = true;
   }
 
-  function hitItem(hit) {
-    const base = hit.url || "/api/articles/" + encodeURIComponent(hit.id);
-    const titleHref = hit.section ? base.split("#")[0] + "#" + hit.section.anchor : base;
-    const item = el("li", { class: "hit" }, el("h2", {}, el("a", { href: titleHref, text: hit.title })));
-    if (hit.section) {
-      item.append(el("p", { class: "section" },
-        el("a", { href: titleHref, text: "§ " + hit.section.heading })));
-    }
-    item.append(el("p", { class: "snippet" }, ...snippetNodes(hit.snippet)));
-    if (hit.labels.length) item.append(el("p", { class: "labels", text: hit.labels.map((l) => "#" + l).join(" ") }));
-    return item;
+  function sameSearchPage(link) {
+    if (!link || link.target || link.hasAttribute("download")) return false;
+    const url = new URL(link.href, location.href);
+    return url.origin === location.origin && url.pathname === "/" && url.searchParams.has("q");
   }
 
-  function renderSuggestion(state, suggestion) {
-    didYouMean.hidden = !suggestion;
-    if (!suggestion) return;
-    const target = { q: suggestion, page: 1, labels: state.labels, entities: state.entities };
-    const link = el("a", {
-      href: "?" + stateQuery(target, false),
-      onclick: (event) => { event.preventDefault(); go(target); },
-    });
-    link.textContent = suggestion;
-    didYouMean.replaceChildren("Bedoelde u ", link, "?");
-  }
+  document.addEventListener("click", (event) => {
+    const link = event.target.closest("#content a[href]");
+    if (!onSearchPage() || !sameSearchPage(link) || event.button !== 0 ||
+        event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) return;
+    event.preventDefault();
+    load(link.href.split("#")[0], { push: true, after: focusResults });
+  });
 
-  function renderChips(state) {
-    const chips = [];
-    state.labels.forEach((value) => chips.push(chip(state, "labels", value, "#" + value)));
-    state.entities.forEach((value) => chips.push(chip(state, "entities", value, value.split(":").slice(-1)[0])));
-    chipsBox.replaceChildren(...chips);
-    chipsBox.hidden = chips.length === 0;
-  }
-
-  function chip(state, kind, value, shown) {
-    return el("button", {
-      type: "button", class: "chip", "aria-label": "Filter " + shown + " verwijderen",
-      onclick: () => {
-        const nextState = { ...state, page: 1 };
-        nextState[kind] = state[kind].filter((v) => v !== value);
-        go(nextState);
+  function applyFilters(filterForm, focused) {
+    const query = new URLSearchParams(new FormData(filterForm)).toString();
+    load("/?" + query, {
+      push: true,
+      after: () => {
+        // Keep the visitor's place: the same checkbox, in the new list.
+        const again = focused && Array.from(document.querySelectorAll("#filter-form input"))
+          .find((box) => box.name === focused.name && box.value === focused.value);
+        if (again) again.focus();
       },
-    }, shown + " ×");
-  }
-
-  function renderFacets(state, facets) {
-    const groups = [];
-    const labelValues = facets.labels.filter((f) => !state.labels.includes(f.value));
-    if (labelValues.length) groups.push(facetGroup("Onderwerpen", labelValues, (v) => ({ ...state, page: 1, labels: [...state.labels, v] })));
-    Object.entries(facets.entities).forEach(([type, values]) => {
-      const remaining = values.filter((f) => !state.entities.includes(type + ":" + f.value));
-      if (remaining.length) {
-        groups.push(facetGroup(ENTITY_NAMES[type] || type, remaining,
-          (v) => ({ ...state, page: 1, entities: [...state.entities, type + ":" + v] })));
-      }
     });
-    facetsBox.replaceChildren(...groups.flat());
-    facetsBox.hidden = groups.length === 0;
   }
 
-  function facetGroup(title, values, target) {
-    const list = el("ul", {}, ...values.slice(0, 10).map((f) => el("li", {},
-      el("button", { type: "button", class: "facet", onclick: () => go(target(f.value)) },
-        f.value + " (" + f.count + ")"))));
-    return [el("h2", { text: title }), list];
-  }
+  document.addEventListener("change", (event) => {
+    const box = event.target;
+    if (box.matches && box.matches("#filter-form input[type=checkbox]")) applyFilters(box.form, box);
+  });
 
-  prev.addEventListener("click", () => { const s = readState(); go({ ...s, page: Math.max(1, s.page - 1) }); });
-  next.addEventListener("click", () => { const s = readState(); go({ ...s, page: s.page + 1 }); });
-  window.addEventListener("popstate", () => render(readState()));
-  render(readState());
+  document.addEventListener("submit", (event) => {
+    if (event.target.id !== "filter-form") return;
+    event.preventDefault();
+    applyFilters(event.target, null);
+  });
+
+  window.addEventListener("popstate", () => {
+    if (onSearchPage()) load(location.href, { push: false });
+  });
+
+  openFilters(false);
 })();

@@ -41,7 +41,7 @@ def test_type_suggest_submit_highlight_and_narrow_by_facet(  # type: ignore[no-u
     expect(page.locator("#suggestions")).to_be_hidden()
 
     box.fill("magnesium")
-    page.get_by_role("button", name="Zoeken").click()
+    page.get_by_role("button", name="Zoeken", exact=True).click()
     hits = page.locator("#results li.hit")
     expect(hits).to_have_count(2)
     expect(page.locator("#results mark").first).to_be_visible()
@@ -52,17 +52,16 @@ def test_type_suggest_submit_highlight_and_narrow_by_facet(  # type: ignore[no-u
     expect(page.locator("#status")).to_contain_text("2 resultaten")
     assert re.search(r"[?&]q=magnesium\b", page.url)
 
-    page.locator("#facets button.facet", has_text="Depressie").first.click()
+    page.get_by_role("checkbox", name=re.compile(r"^Depressie")).check()
     expect(hits).to_have_count(1)
     expect(hits.first).to_contain_text("Magnesium bij Depressie")
-    expect(page.locator("#active-filters .chip")).to_have_count(1)
     assert "label=Depressie" in page.url
 
     page.go_back()  # state lives in the URL: back restores the wider list
     expect(hits).to_have_count(2)
     page.go_forward()
     expect(hits).to_have_count(1)
-    page.locator("#active-filters .chip").click()  # removing the chip widens it again
+    page.get_by_role("link", name="Wis filters").click()  # widens it again
     expect(hits).to_have_count(2)
 
 
@@ -79,9 +78,10 @@ def test_did_you_mean_and_no_results(page, base_url: str) -> None:  # type: igno
     did_you_mean = page.locator("#did-you-mean")
     expect(did_you_mean).to_contain_text("Bedoelde u")
     did_you_mean.get_by_role("link").click()
+    expect(page).to_have_url(re.compile(r"[?&]q=magnesium\+tekort"))
     expect(page.locator("#results li.hit").first).to_be_visible()
-    assert "magnesium" in page.url
 
     page.goto(base_url + "/?q=qwxzv")
     expect(page.locator("#status")).to_contain_text("Geen resultaten voor")
     expect(page.locator("#results li.hit")).to_have_count(0)
+    expect(page.locator(".no-results")).to_contain_text("Controleer de spelling")

@@ -6,15 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from indexer.nlp.analysis import (
-    Analyzer,
-    Synonyms,
-    compound_runs,
-    decompound,
-    lemma_of,
-    parse_synonyms,
-    tokenize,
-)
+from indexer.nlp.analysis import Analyzer, compound_runs, decompound, lemma_of
+from indexer.nlp.synonyms import Synonyms, parse_synonyms
+from indexer.nlp.words import tokenize
 from indexer.settings import CONFIG_DIR
 
 

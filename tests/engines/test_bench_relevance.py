@@ -31,7 +31,7 @@ from bench.relevance_queries import (
     typed,
     typed_apart,
 )
-from indexer.nlp.analysis import Synonyms
+from indexer.nlp.synonyms import Synonyms
 from indexer.pages.models import Page, Section
 from indexer.settings import load_settings
 

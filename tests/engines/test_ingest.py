@@ -116,17 +116,21 @@ HTML_PAGE = """<!doctype html><html><head><title>{title} | Tuinsite</title></hea
 
 
 def test_a_file_that_is_no_page_export_is_refused_and_nothing_is_stored(
-    settings: Settings, tantivy_engine: TantivyEngine, nlp: Any
+    settings: Settings, tantivy_engine: TantivyEngine, nlp: Any, tmp_path: Path
 ) -> None:
-    """The README mentions the markers ("top of page ... bottom of page") in its text: it
-    parses into a junk page, but it does not begin with one, so it is no page export."""
+    """The README is no page export. Nor is a file that mentions the markers on lines of
+    their own further down (it would parse into a junk page): it does not begin with one."""
     from indexer.pages.records import raw_store
 
     readme = str(REPO / "README.md")
-    report = ingest_paths(settings, tantivy_engine, nlp, [readme])
-    assert (report.read, report.pages, report.indexed) == (1, 0, 0)
-    [rejection] = report.rejected
-    assert rejection.source == readme and rejection.reason.startswith(
+    notes = tmp_path / "notes.md"
+    notes.write_text("# Notes\n\nAn export looks like this:\n\ntop of page\nTitel\n\n"
+                     "Tekst.\nbottom of page\n", encoding="utf-8")
+    report = ingest_paths(settings, tantivy_engine, nlp, [readme, str(notes)])
+    assert (report.read, report.pages, report.indexed) == (2, 0, 0)
+    reasons = {r.source: r.reason for r in report.rejected}
+    assert "not a page export" in reasons[readme]
+    assert reasons[str(notes)].startswith(
         "not a page export: it does not begin with a 'top of page' line")
     assert len(raw_store(settings)) == 0 and tantivy_engine.versions() == []
 

@@ -119,3 +119,11 @@ def test_a_quote_inside_a_word_quotes_nothing() -> None:
     assert pasted.phrases == () and "bestanden" in pasted.words
     assert parse_query('zoek "chronische vermoeidheid".').phrases == (
         ("chronische", "vermoeidheid"),)
+
+
+def test_in_a_long_query_a_leading_hyphen_is_text() -> None:
+    """More than six words is a sentence written or pasted ("ld: cannot find -lfoo"), not a
+    keyword query with exclusions."""
+    pasted = parse_query("waarom meldt de linker cannot find -lfoo bij het compileren")
+    assert pasted.excluded == () and "lfoo" in pasted.words
+    assert parse_query("slaap tips kinderen avond bed -melatonine").excluded == ("melatonine",)

@@ -115,10 +115,10 @@ def test_health_without_an_index(tantivy_engine: TantivyEngine) -> None:
 def test_a_locked_version_gives_a_typed_error(
     tantivy_engine: TantivyEngine, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from indexer.engines.tantivy import engine as module
+    from indexer.engines.tantivy import writing as module
     from indexer.errors import IndexingError
 
-    monkeypatch.setattr(module, "_LOCK_WAIT", 0.2)
+    monkeypatch.setattr(module, "LOCK_WAIT", 0.2)
     version = tantivy_engine.create_version()
     other = TantivyEngine.from_settings(settings)  # another process holding the writer
     held = other._index(version).passages.writer(15_000_000, 1)

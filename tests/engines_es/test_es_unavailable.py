@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from indexer.engines import make_engine
-from indexer.engines.elastic.engine import ElasticEngine, public_url
+from indexer.engines.elastic.client import public_url
+from indexer.engines.elastic.engine import ElasticEngine
 from indexer.errors import EngineUnavailable
 from indexer.search.values import SearchRequest
 from indexer.settings import Settings, load_settings

@@ -10,13 +10,13 @@ import pytest
 from indexer.nlp.analysis import (
     LEMMA_SUPPLEMENT,
     Analyzer,
-    fold,
     lemma_of,
     lemma_supplement,
     lemma_table,
     merged_lemmas,
     spacy_lookup,
 )
+from indexer.nlp.words import fold
 
 
 @pytest.mark.parametrize(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -48,6 +49,12 @@ def test_paste_a_draft_and_see_the_shared_text_marked(
     expect(figures.nth(1)).to_contain_text("Elders:")
     expect(figures.nth(1).locator("mark").first).to_contain_text("bijwerkingen zoals diarree")
     expect(match.locator(".similarity")).to_contain_text("Overeenkomst:")
+    expect(figures.first.locator("figcaption")).to_contain_text("Concept — alinea 2")
+    # Much of this draft stands elsewhere: the meter warns (not green), in words too.
+    meter = page.locator("#fraction-meter")
+    assert float(meter.get_attribute("value") or 0) >= 0.3
+    expect(meter).to_have_attribute("optimum", "0")
+    expect(page.locator("#fraction-word")).to_have_text("veel overlap")
     expect(page.locator("#related li").first).to_contain_text("ADHD en Magnesium")
     # Text is shown as text: nothing the editor typed becomes markup.
     assert page.locator("#report img, #report b").count() == 0
@@ -73,8 +80,12 @@ def test_pick_an_article_by_title(page: Any, base_url: str, seed_pages: dict[str
         assert words in all_marked
     assert "Mevrouw Jansen" not in page.locator("#matches").inner_text()
     assert page.url.endswith("/editor?article=" + seed_pages["depression"].id)
-    # The other article's link opens its own check.
-    page.locator("#matches figcaption a").first.click()
+    # "Elders" links to the live article (its article page: the seeds have no URL of their
+    # own), in a new tab; the related list offers that article's own check.
+    elsewhere = page.locator("#matches figcaption a").first
+    expect(elsewhere).to_have_attribute("href", "/artikel/" + seed_pages["adhd"].id)
+    expect(elsewhere).to_have_attribute("target", "_blank")
+    page.locator("#related a.check").first.click()
     expect(page.locator("#summary")).to_contain_text(seed_pages["adhd"].title)
 
 
@@ -87,5 +98,43 @@ def test_errors_are_shown_in_dutch(page: Any, base_url: str) -> None:
     expect(page.get_by_role("status")).to_have_text("Plak eerst de tekst van het concept.")
 
     page.goto(base_url + "/editor?article=bestaat-niet")
-    expect(page.get_by_role("status")).to_contain_text("Controle mislukt")
+    expect(page.get_by_role("status")).to_have_text(
+        "Controle mislukt: dit artikel bestaat niet (meer).")
     expect(page.locator("#report")).to_be_hidden()
+
+
+def test_the_whole_draft_paragraph_by_paragraph(
+    page: Any, base_url: str, seed_pages: dict[str, Page]
+) -> None:
+    from playwright.sync_api import expect
+
+    copied = next(p for p in seed_pages["depression"].passages() if "Mevrouw Jansen" in p.text)
+    own = ("Een eigen inleiding over magnesium en slaap, geschreven voor dit concept en nergens "
+           "anders op de site te vinden.")
+    paragraphs = [own, copied.text, "Kort."]
+    page.goto(base_url + "/editor")
+    page.get_by_label("Tekst van het concept").fill("\n\n".join(paragraphs))
+    page.get_by_role("button", name="Concept controleren").click()
+    expect(page.get_by_role("status")).to_have_text("Controle klaar.")
+
+    items = page.locator("#passages > li")
+    expect(items).to_have_count(3)  # every paragraph, the ones without overlap too, in order
+    for item, text in zip(items.all(), paragraphs, strict=True):
+        expect(item.locator("blockquote")).to_have_text(text)
+    first, second, third = items.all()
+    expect(first).to_contain_text("Eerste alinea")
+    expect(first).to_contain_text("0% staat elders")
+    expect(first).to_have_class(re.compile(r"\blittle\b"))
+    expect(second).to_contain_text("Alinea 2")
+    expect(second).to_contain_text("100% staat elders")
+    expect(second).to_have_class(re.compile(r"\bmuch\b"))  # warns: not the colour of "little"
+    expect(second.locator("meter")).to_have_attribute("value", "1")
+    expect(second.locator("mark").first).to_contain_text("Laten we beginnen")
+    expect(third).to_contain_text("te kort om te vergelijken")
+    assert first.locator("mark").count() == 0
+    # Each paragraph leads to its matches, whose "Elders" is the live article.
+    second.get_by_role("link", name="overeenkomst 1").click()
+    match = page.locator("#match-1")
+    expect(match).to_be_in_viewport()
+    expect(match.locator("figcaption a")).to_have_attribute(
+        "href", "/artikel/" + seed_pages["depression"].id)

@@ -1,10 +1,10 @@
 """The Elasticsearch engine: versioned indices behind an alias, through the official client.
 
 Each version is an index `<index_name>-v<N>` holding article and passage documents
-(`indexer/documents.py`); the alias `<index_name>` names the live one and moves in one atomic
-`_aliases` call. Every call to the cluster goes through `_calling`, which turns transport
-failures (refused, timed out, TLS, 5xx, not Elasticsearch at all) into `EngineUnavailable`
-naming the URL: callers never see a raw transport traceback.
+(`indexer/search/documents.py`); the alias `<index_name>` names the live one and moves in one
+atomic `_aliases` call. Every call to the cluster goes through `_calling` (`client.calling`):
+callers never see a raw transport traceback. It runs the search layer's queries
+(`results.search_request`) and answers with raw hits (`results.raw_result`).
 
 Bulk writes (`es_bulk`) check every item's result, retry items refused with 429 with bounded
 exponential backoff, and report what still failed by article id with the reason.
@@ -15,113 +15,38 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from functools import partial
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
-import elastic_transport
-from elasticsearch import ApiError, Elasticsearch, NotFoundError, UnsupportedProductError, helpers
+from elasticsearch import ApiError, Elasticsearch, NotFoundError, helpers
 
-from indexer.engines.elastic.bulk import bulk_write
-from indexer.engines.elastic.mappings import VECTOR_FIELD, index_body
-from indexer.engines.elastic.queries import aggregations, knn_body, query_body, similarity
+from indexer.engines.elastic.client import build_client, calling, public_url
+from indexer.engines.elastic.mappings import index_body
+from indexer.engines.elastic.results import (
+    PASSAGE_SOURCE,
+    all_terms,
+    raw_result,
+    search_request,
+    stored_passage,
+)
+from indexer.engines.elastic.vectors import nearest
+from indexer.engines.elastic.writing import BulkOptions, ElasticBulk, prepare_page
 from indexer.errors import EngineUnavailable, NotFound
 from indexer.nlp.analysis import Analyzer
-from indexer.nlp.embed import EmbedConfig, Embedder, load_embedder, page_embeddings
+from indexer.nlp.embed import EmbedConfig, Embedder, load_embedder
 from indexer.pages.models import EnrichedPage
 from indexer.search.clauses import Nearest, Retrieval
-from indexer.search.documents import ARTICLE, PASSAGE, page_documents
+from indexer.search.documents import ARTICLE, PASSAGE
 from indexer.search.port import (
     PreparedPage,
-    RawHit,
     RawResult,
     VocabularySource,
-    prepared_or_failed,
 )
 from indexer.search.values import Health, StoredPassage, WriteReport
 from indexer.settings import Settings
 
 _GENERATION_TTL = 1.0  # seconds the live version's identity is trusted before it is read again
-_PAGES_PER_CHUNK = 50  # pages whose old passages are replaced per delete_by_query
-_COMPOSITE_PAGE = 1000  # buckets per composite aggregation page
-_PASSAGE_SOURCE = [
-    "id",
-    "article_id",
-    "article_title",
-    "passage_index",
-    "section_heading",
-    "anchor",
-    "text",
-    "bands",
-]
-
-
-def public_url(url: str) -> str:
-    """The cluster URL without user:password, fit for an error message or a log."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if parts.port:
-        host = f"{host}:{parts.port}"
-    return urlunsplit((parts.scheme, host, parts.path, "", ""))
-
-
-def build_client(settings: Settings) -> Elasticsearch:
-    """An Elasticsearch client configured from settings (URL, credentials, TLS, timeout)."""
-    options: dict[str, Any] = {
-        "request_timeout": settings.es_timeout,
-        "verify_certs": settings.es_verify_certs,
-        # A refused connection is retried once; a timeout is not (the caller's wait is bounded).
-        "max_retries": 1,
-        "retry_on_timeout": False,
-    }
-    if settings.es_api_key:
-        options["api_key"] = settings.es_api_key
-    elif settings.es_username:
-        options["basic_auth"] = (settings.es_username, settings.es_password or "")
-    return Elasticsearch(settings.es_url, **options)
-
-
-def prepare_page(analyzer: Analyzer, embedder: Embedder | None, page: EnrichedPage
-                 ) -> PreparedPage:
-    """`page` as this engine indexes it: its `indexer.search.documents` dicts, each passage
-    with its `vector` when there is an embedder (`Engine.preparer`)."""
-    documents = page_documents(page, analyzer)
-    embedded = page_embeddings(embedder, page)
-    if embedded is not None:
-        rows = dict(zip(embedded.ids, embedded.vectors.tolist(), strict=True))
-        for document in documents:
-            if document["id"] in rows:
-                document[VECTOR_FIELD] = rows[document["id"]]
-    return PreparedPage.of(page, documents)
-
-
-class ElasticBulk:
-    """Writes each batch as bulk requests into one version (`ElasticEngine.bulk`)."""
-
-    def __init__(self, engine: ElasticEngine, version: str, fresh: bool) -> None:
-        self.engine = engine
-        self.version = version
-        self.fresh = fresh  # the version was empty when the block began: no old passages
-        self.written: set[str] = set()
-        self.prepare = engine.preparer()
-
-    def write(self, pages: Iterable[EnrichedPage | PreparedPage]) -> WriteReport:
-        indexed = 0
-        failed: dict[str, str] = {}
-        chunk: list[PreparedPage] = []
-        for page in pages:
-            ready = prepared_or_failed(page, self.prepare, failed)
-            if ready is not None:
-                chunk.append(ready)
-            if len(chunk) >= _PAGES_PER_CHUNK:
-                indexed += self.engine.write_chunk(
-                    self.version, chunk, failed, self.fresh, self.written)
-                chunk = []
-        if chunk:
-            indexed += self.engine.write_chunk(
-                self.version, chunk, failed, self.fresh, self.written)
-        return WriteReport(indexed=indexed, failed=failed)
 
 
 class ElasticEngine:
@@ -154,40 +79,9 @@ class ElasticEngine:
         """The engine on the cluster `settings.es_url` (no request is made yet)."""
         return cls(build_client(settings), settings)
 
-    # --- the boundary to the cluster
-
-    @contextmanager
-    def _calling(self, what: str) -> Iterator[None]:
-        """Turn transport failures into EngineUnavailable naming the cluster's URL."""
-        try:
-            yield
-        except elastic_transport.ConnectionTimeout:
-            raise EngineUnavailable(
-                f"Elasticsearch at {self._url} did not answer within "
-                f"{self._settings.es_timeout:g} s ({what})"
-            ) from None
-        except elastic_transport.TransportError as exc:  # refused, DNS, TLS, ...
-            raise EngineUnavailable(
-                f"Elasticsearch at {self._url} cannot be reached ({what}): {exc.message}"
-            ) from None
-        except UnsupportedProductError:
-            raise EngineUnavailable(
-                f"the server at {self._url} is not Elasticsearch ({what})"
-            ) from None
-        except ApiError as exc:
-            if exc.status_code in (401, 403):
-                raise EngineUnavailable(
-                    f"Elasticsearch at {self._url} refused our credentials ({what}): "
-                    f"{exc.status_code} {exc.error}"
-                ) from None
-            if exc.status_code == 404 and exc.error == "index_not_found_exception":
-                # The alias or version went away between two calls (a concurrent drop).
-                raise NotFound(f"index not found at {self._url} ({what})") from None
-            if exc.status_code >= 500 or exc.status_code in (406, 429):
-                raise EngineUnavailable(
-                    f"Elasticsearch at {self._url} failed ({what}): {exc.status_code} {exc.error}"
-                ) from None
-            raise
+    def _calling(self, what: str) -> AbstractContextManager[None]:
+        """A call to the cluster: transport failures become EngineUnavailable (client.py)."""
+        return calling(self._url, self._settings.es_timeout, what)
 
     # --- versions and the alias
 
@@ -279,7 +173,8 @@ class ElasticEngine:
         self._require(version)
         with self._calling(f"count {version}"):
             fresh = int(self._client.count(index=version)["count"]) == 0
-        yield ElasticBulk(self, version, fresh)
+        yield ElasticBulk(self._client, self._calling, version, fresh, self.preparer(),
+                          BulkOptions.from_settings(self._settings))
         with self._calling(f"refresh {version}"):
             self._client.indices.refresh(index=version)
         self._forget_generation()
@@ -291,56 +186,6 @@ class ElasticEngine:
     def _forget_generation(self) -> None:
         # Our own writes show at once; other processes' writes within _GENERATION_TTL.
         self._generation = (-float("inf"), None, None)
-
-    def write_chunk(
-        self,
-        version: str,
-        pages: list[PreparedPage],
-        failed: dict[str, str],
-        fresh: bool,
-        written: set[str],
-    ) -> int:
-        """Bulk-write one chunk of `pages` (for `ElasticBulk`); failures go into `failed`.
-
-        `fresh`: the version was empty when the block began; `written`: the ids this block
-        wrote so far (a page written again has its old passages deleted first). Returns
-        the pages given minus the failed ones.
-        """
-        given = len(pages)
-        # A page given twice: the later one wins, as if written one after the other.
-        pages = list({page.id: page for page in pages}.values())
-        ids = [page.id for page in pages]
-        if not fresh or written.intersection(ids):
-            # Replacing a page: its old passages go first (the new page may have fewer).
-            with self._calling(f"replace passages in {version}"):
-                self._client.delete_by_query(
-                    index=version,
-                    query={"bool": {"filter": [{"term": {"doc_type": PASSAGE}},
-                                               {"terms": {"article_id": ids}}]}},
-                    conflicts="proceed",
-                    refresh=True,
-                )
-        owner: dict[str, str] = {}
-        actions: list[dict[str, Any]] = []
-        for page in pages:
-            for document in page.documents:
-                owner[document["id"]] = page.id
-                actions.append({"_op_type": "index", "_index": version,
-                                "_id": document["id"], "_source": document})
-        with self._calling("bulk write"):
-            problems = bulk_write(
-                self._client,
-                actions,
-                chunk_size=self._settings.es_bulk_chunk,
-                max_retries=self._settings.es_bulk_retries,
-                initial_backoff=self._settings.es_bulk_backoff,
-            )
-        for doc_id, reason in problems.items():
-            article = owner.get(doc_id, doc_id)
-            failed.setdefault(article, reason if doc_id == article else f"{doc_id}: {reason}")
-        written.update(ids)
-        # Every page given counts (a repeated one too), as with one write per page.
-        return given - sum(1 for page in pages if page.id in failed)
 
     def delete(self, version: str, article_ids: Iterable[str]) -> int:
         ids = sorted(set(article_ids))
@@ -406,62 +251,10 @@ class ElasticEngine:
         if index is None:
             return RawResult()
         if isinstance(retrieval.query, Nearest):
-            return self._nearest(index, retrieval.query, retrieval)
-        size = retrieval.limit if not retrieval.group_by else min(retrieval.limit, 10_000)
-        fields = list(retrieval.fields)
-        if retrieval.group_by and retrieval.group_by not in fields:
-            fields.append(retrieval.group_by)
-        body: dict[str, Any] = {
-            "query": query_body(retrieval.query),
-            "from_": 0 if retrieval.group_by else retrieval.offset,
-            "size": max(0, size),
-            "track_total_hits": retrieval.count,
-        }
-        body["source"] = {"includes": fields} if fields else False
-        if retrieval.facets:
-            body["aggs"] = aggregations(retrieval.facets)
+            return nearest(self._client, self._calling, index, retrieval.query, retrieval)
         with self._calling("search"):
-            answer = self._client.search(index=index, **body)
-        hits = [RawHit(float(h["_score"] or 0.0), _fields(h.get("_source") or {}, fields))
-                for h in answer["hits"]["hits"]]
-        if retrieval.group_by:
-            seen: dict[str, int] = {}
-            kept = []
-            for hit in hits:
-                key = str(hit.fields.get(retrieval.group_by))
-                seen[key] = seen.get(key, 0) + 1
-                if seen[key] <= retrieval.group_size:
-                    kept.append(hit)
-            hits = kept
-        total = int(answer["hits"]["total"]["value"]) if retrieval.count else 0
-        counts = {
-            f.name: tuple((str(b["key"]), int(b["doc_count"]))
-                          for b in answer.get("aggregations", {}).get(f.name, {}).get(
-                              "buckets", []))
-            for f in retrieval.facets
-        }
-        return RawResult(hits=tuple(hits), total=total, facets=counts)
-
-    def _nearest(self, index: str, node: Nearest, retrieval: Retrieval) -> RawResult:
-        """Passages by the similarity of their vectors (kNN); nothing when the index has no
-        vectors (made with the model off) or vectors of another size."""
-        wanted = retrieval.offset + retrieval.limit
-        if wanted <= 0:
-            return RawResult()
-        fields = list(retrieval.fields)
-        try:
-            with self._calling("nearest passages"):
-                answer = self._client.search(
-                    index=index, knn=knn_body(node, wanted), size=wanted,
-                    source={"includes": fields} if fields else False)
-        except ApiError as exc:
-            if exc.status_code != 400:
-                raise
-            return RawResult()  # no vector field, or one of another model's size
-        hits = tuple(RawHit(similarity(float(h["_score"] or 0.0)),
-                            _fields(h.get("_source") or {}, fields))
-                     for h in answer["hits"]["hits"][retrieval.offset :])
-        return RawResult(hits=hits, total=len(hits) if retrieval.count else 0)
+            answer = self._client.search(index=index, **search_request(retrieval))
+        return raw_result(answer, retrieval)
 
     def generation(self, version: str | None = None) -> Hashable:
         if version is not None:
@@ -499,33 +292,9 @@ class ElasticEngine:
                     _source=["title", "article_id"],
                 )
             ]
-            words = list(self._all_terms(index, "words", articles))
-            entities = list(self._all_terms(index, "entity_value", None))
+            words = list(all_terms(self._client, index, "words", articles))
+            entities = list(all_terms(self._client, index, "entity_value", None))
         return VocabularySource(words=words, titles=titles, entities=entities)
-
-    def _all_terms(
-        self, index: str, field: str, query: dict[str, Any] | None
-    ) -> Iterator[tuple[str, int]]:
-        """Every term of a keyword field with its document count (composite aggregation
-        pages)."""
-        after: dict[str, Any] | None = None
-        while True:
-            composite: dict[str, Any] = {
-                "size": _COMPOSITE_PAGE,
-                "sources": [{"term": {"terms": {"field": field}}}],
-            }
-            if after:
-                composite["after"] = after
-            answer = self._client.search(
-                index=index, size=0, query=query or {"match_all": {}},
-                aggs={"terms": {"composite": composite}},
-            )
-            result = answer["aggregations"]["terms"]
-            for bucket in result["buckets"]:
-                yield str(bucket["key"]["term"]), int(bucket["doc_count"])
-            after = result.get("after_key")
-            if not result["buckets"] or not after:
-                return
 
     def term_stats(
         self, field: str, terms: Sequence[str], version: str | None = None
@@ -572,9 +341,9 @@ class ElasticEngine:
         with self._calling("find passages by bands"):
             answer = self._client.search(
                 index=index, query={"bool": query}, size=limit,
-                source={"includes": _PASSAGE_SOURCE},
+                source={"includes": PASSAGE_SOURCE},
             )
-        return [_stored_passage(hit["_source"]) for hit in answer["hits"]["hits"]]
+        return [stored_passage(hit["_source"]) for hit in answer["hits"]["hits"]]
 
     def iter_passages(self) -> Iterator[StoredPassage]:
         index = self._live()
@@ -583,11 +352,11 @@ class ElasticEngine:
                 helpers.scan(
                     self._client, index=index, size=1000,
                     query={"query": {"term": {"doc_type": PASSAGE}}},
-                    _source=_PASSAGE_SOURCE,
+                    _source=PASSAGE_SOURCE,
                 )
             )
         for hit in scanned:
-            yield _stored_passage(hit["_source"])
+            yield stored_passage(hit["_source"])
 
     def health(self) -> Health:
         try:
@@ -601,20 +370,3 @@ class ElasticEngine:
 
     def close(self) -> None:
         self._client.close()
-
-
-def _fields(source: dict[str, Any], names: Sequence[str]) -> dict[str, Any]:
-    return {name: source.get(name) for name in names}
-
-
-def _stored_passage(source: dict[str, Any]) -> StoredPassage:
-    return StoredPassage(
-        id=source["id"],
-        article_id=source["article_id"],
-        article_title=source.get("article_title", ""),
-        index=int(source.get("passage_index", 0)),
-        section_heading=source.get("section_heading") or None,
-        anchor=source.get("anchor") or None,
-        text=source.get("text", ""),
-        bands=tuple(source.get("bands", ())),
-    )

@@ -6,22 +6,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from indexer.engines.elastic.mappings import VECTOR_FIELD
 from indexer.search.clauses import (
     Bool,
     DisMax,
     FacetRequest,
     MatchAll,
-    Nearest,
     OneOf,
     Phrase,
     Query,
     Term,
 )
-from indexer.search.documents import PASSAGE
 
 Body = dict[str, Any]
-KNN_CANDIDATES = 1000  # candidates per shard of a kNN search (Elasticsearch's limit: 10,000)
 
 
 def query_body(node: Query) -> Body:
@@ -64,20 +60,3 @@ def aggregations(facets: tuple[FacetRequest, ...]) -> Body:
     """Counts of the most frequent values of each facet's field over every match."""
     return {f.name: {"terms": {"field": f.field, "size": f.size}} for f in facets}
 
-
-def knn_body(node: Nearest, k: int) -> Body:
-    """`node` as Elasticsearch's top-level kNN search of the `k` nearest passages (exact
-    enough: every passage of the shard is a candidate up to `KNN_CANDIDATES`)."""
-    filters: list[Body] = [{"term": {"doc_type": PASSAGE}}]
-    if node.articles is not None:
-        filters.append({"terms": {"article_id": list(node.articles)}})
-    query: Body = {"filter": filters}
-    if node.excluded:
-        query["must_not"] = [{"terms": {"article_id": list(node.excluded)}}]
-    return {"field": VECTOR_FIELD, "query_vector": list(node.vector), "k": k,
-            "num_candidates": max(k, KNN_CANDIDATES), "filter": {"bool": query}}
-
-
-def similarity(score: float) -> float:
-    """The cosine similarity of a kNN hit (dot_product of unit vectors scores (1 + cos) / 2)."""
-    return 2.0 * score - 1.0

@@ -9,7 +9,6 @@ version reach tantivy's reader within about a second.
 
 from __future__ import annotations
 
-import logging
 import threading
 import time
 from collections import Counter
@@ -20,45 +19,40 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import tantivy
 
 from indexer.engines.tantivy.schema import (
     PAGE,
     Translator,
+    all_documents,
     article_key,
     build_schema,
+    count_of,
+    pick,
     stored,
-    tantivy_json_documents,
+    stored_passage,
+    total_of,
 )
-from indexer.engines.tantivy.vectors import VectorFiles
+from indexer.engines.tantivy.vectors import VectorFiles, nearest
 from indexer.engines.tantivy.versions import PARTS, VersionFiles, VersionIndex, VersionStore
-from indexer.errors import IndexDamaged, IndexingError, NotFound
+from indexer.engines.tantivy.writing import TantivyBulk, open_writer, prepare_page
+from indexer.errors import IndexDamaged, NotFound
 from indexer.nlp.analysis import Analyzer
-from indexer.nlp.embed import (
-    EmbedConfig,
-    Embedder,
-    PassageEmbeddings,
-    load_embedder,
-    page_embeddings,
-)
+from indexer.nlp.embed import EmbedConfig, Embedder, load_embedder
 from indexer.pages.models import EnrichedPage
-from indexer.search.clauses import Nearest, Retrieval
-from indexer.search.documents import ARTICLE, PASSAGE, page_documents
+from indexer.search.clauses import Nearest, OneOf, Retrieval
+from indexer.search.documents import ARTICLE, PASSAGE
 from indexer.search.port import (
     PreparedPage,
     RawHit,
     RawResult,
     VocabularySource,
-    prepared_or_failed,
 )
 from indexer.search.values import Health, StoredPassage, WriteReport
 from indexer.settings import Settings
 
-log = logging.getLogger(__name__)
-
-_WRITER_HEAP = 64_000_000
-_LOCK_WAIT = 10.0  # seconds a writer waits for another process's writer to finish
+# Seconds a check of the live version's files holds (a search's runs share one check).
+RECHECK_EVERY = 0.05
 # Fields a hit gets from the version's catalog of articles, without a document read.
 _CATALOG_FIELDS = frozenset({"article_id", "title", "title_key", "url", "labels", "entity"})
 
@@ -74,6 +68,7 @@ class _Live:
     catalog: dict[int, dict[str, Any]] | None = None
     catalog_key: Hashable = None
     reloaded_to: Hashable = None  # the commits (meta.json files) the reader was reloaded to
+    checked_at: float = float("-inf")  # when its files were last rechecked (time.monotonic)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -89,10 +84,10 @@ class TantivyEngine:
         self.root = root
         self.analyzer = analyzer
         self.embed = embed or EmbedConfig(model="off")  # no passage vectors unless asked
+        self.vectors = VectorFiles(root)
         self.schema = build_schema()
         self.translator = Translator(self.schema)
         self.store = VersionStore(root, index_name, self.schema)
-        self.vectors = VectorFiles(root)
         self._live: _Live | None = None
         self._lock = threading.Lock()
 
@@ -146,7 +141,7 @@ class TantivyEngine:
         """One writer per part (and one commit each, at the end: passages first, so that
         an article is never there without its passages) for every batch of the block."""
         index = self._index(version)
-        writers = {part: self._writer(index.part(part), version) for part in PARTS}
+        writers = {part: open_writer(index.part(part), version) for part in PARTS}
         bulk = TantivyBulk(writers, self.preparer())
         try:
             yield bulk
@@ -172,20 +167,14 @@ class TantivyEngine:
         index = self._index(version)
         ids = list(dict.fromkeys(article_ids))
         searcher = index.articles.searcher()
-        present = [i for i in ids if _count(searcher, self.translator.term("id", i)) > 0]
+        present = [i for i in ids if count_of(searcher, self.translator.term("id", i)) > 0]
         for part in ("passages", "articles"):
-            writer = self._writer(index.part(part), version)
+            writer = open_writer(index.part(part), version)
             for article_id in ids:
                 writer.delete_documents_by_term("article_id", article_id)
             writer.commit()
             writer.wait_merging_threads()
-        try:
-            self.vectors.update(version, ids, ())
-        except OSError as exc:
-            # A removal must work on a full disk: rows of passages the index no longer has
-            # are never shown (the search flow shows only articles the index holds), and
-            # the next write of this version drops them.
-            log.warning("vectors of %d removed articles stay in %s: %s", len(ids), version, exc)
+        self.vectors.after_removal(version, ids)
         self._reload(version, index)
         return len(present)
 
@@ -197,26 +186,11 @@ class TantivyEngine:
         if live is not None and live.version == version:
             live.index.reload()
 
-    def _writer(self, index: tantivy.Index, version: str) -> tantivy.IndexWriter:
-        deadline = time.monotonic() + _LOCK_WAIT
-        while True:
-            try:
-                writer = index.writer(_WRITER_HEAP, 1)
-            except ValueError as exc:  # another writer holds the lock
-                if time.monotonic() > deadline:
-                    raise IndexingError(f"index version {version} is locked: {exc}") from None
-                time.sleep(0.1)
-                continue
-            # A commit that failed (a full disk) can leave files no commit names, whose names
-            # the next commit would want again: away with them first.
-            writer.garbage_collect_files()
-            return writer
-
     def count(self, version: str | None = None) -> int:
         index = self._index(version) if version else self._live_index()
         if index is None:
             return 0
-        return _count(index.articles.searcher(), self.translator.term("doc_type", ARTICLE))
+        return count_of(index.articles.searcher(), self.translator.term("doc_type", ARTICLE))
 
     def content_hashes(self, version: str | None = None) -> dict[str, str]:
         index = self._index(version) if version else self._live_index()
@@ -224,7 +198,7 @@ class TantivyEngine:
             return {}
         searcher = index.articles.searcher()
         found = {}
-        for doc in self._all(searcher, self.translator.term("doc_type", ARTICLE)):
+        for doc in all_documents(searcher, self.translator.term("doc_type", ARTICLE)):
             found[str(doc["id"])] = str(doc["content_hash"])
         return found
 
@@ -235,17 +209,20 @@ class TantivyEngine:
 
         Raises IndexDamaged when the live index is damaged (see VersionStore): the pointer
         is lost or names no version, or the version's files are missing or truncated (a
-        reader going on would die of SIGBUS). Its files are rechecked before each use.
+        reader going on would die of SIGBUS). Its files are rechecked before use, at most
+        every RECHECK_EVERY seconds (the runs of one search share a check).
         """
         key = self.store.pointer_key()
         live = self._live
         if key is not None and live is not None and live.pointer_key == key:
-            if live.files is not None:
+            now = time.monotonic()
+            if live.files is not None and now - live.checked_at >= RECHECK_EVERY:
                 try:
                     live.files = self.store.recheck(live.files)
                 except IndexDamaged:
                     self._live = None  # never read its mapped files again
                     raise
+                live.checked_at = now
             return live
         with self._lock:
             self._live = None
@@ -273,21 +250,21 @@ class TantivyEngine:
         if live is None:
             return RawResult()
         if isinstance(retrieval.query, Nearest):
-            passages = live.index.part("passages").searcher()
-            return self._nearest(live.version, passages, retrieval.query, retrieval)
+            return nearest(self.vectors.table(live.version), live.index.passages.searcher(),
+                           self.schema, retrieval.query, retrieval)
         searcher = live.index.part(retrieval.grain).searcher()
         query = self.translator.query(retrieval.query)
         total = 0
         if retrieval.limit <= 0:
             found: list[tuple[float, tantivy.DocAddress]] = []
             if retrieval.count:
-                total = _count(searcher, query)
+                total = count_of(searcher, query)
         elif retrieval.group_by:
             found = self._grouped(searcher, query, retrieval)
         else:
             result = searcher.search(query, limit=retrieval.limit, offset=retrieval.offset,
                                      count=retrieval.count)
-            found, total = result.hits, (_total(result) if retrieval.count else 0)
+            found, total = result.hits, (total_of(result) if retrieval.count else 0)
         counts = {}
         if retrieval.facets:
             spec = {f.name: {"terms": {"field": f.field, "size": f.size}}
@@ -297,38 +274,6 @@ class TantivyEngine:
                                   for b in aggregated[name]["buckets"]) for name in spec}
         hits = self._fields(live, searcher, found, retrieval.fields, retrieval.grain)
         return RawResult(hits=hits, total=total, facets=counts)
-
-    def _nearest(
-        self, version: str, searcher: tantivy.Searcher, node: Nearest, retrieval: Retrieval
-    ) -> RawResult:
-        """Passages by the similarity of their vectors (the version's vector table, exact);
-        nothing when the version has no vectors of the query's model."""
-        table = self.vectors.table(version)
-        if table is None or table.model != node.model:
-            return RawResult()
-        rows = table.nearest(np.asarray(node.vector, dtype=np.float32),
-                             retrieval.offset + retrieval.limit, node.articles, node.excluded)
-        rows = rows[retrieval.offset :]
-        names = retrieval.fields
-        if set(names) <= {"id", "article_id"}:
-            found = [(score, {"id": str(table.ids[row]), "article_id": str(table.articles[row])})
-                     for score, row in rows]
-        else:
-            docs = self._passages_by_id(searcher, [str(table.ids[row]) for _, row in rows])
-            found = [(score, docs[str(table.ids[row])]) for score, row in rows
-                     if str(table.ids[row]) in docs]
-        hits = tuple(RawHit(score, _pick(doc, names)) for score, doc in found)
-        return RawResult(hits=hits, total=len(hits) if retrieval.count else 0)
-
-    def _passages_by_id(
-        self, searcher: tantivy.Searcher, ids: Sequence[str]
-    ) -> dict[str, dict[str, Any]]:
-        if not ids:
-            return {}
-        query = tantivy.Query.term_set_query(self.schema, "id", list(ids))
-        hits = searcher.search(query, limit=len(ids), count=False).hits
-        docs = (stored(searcher.doc(address)) for _, address in hits)
-        return {str(doc["id"]): doc for doc in docs}
 
     def _grouped(
         self, searcher: tantivy.Searcher, query: tantivy.Query, retrieval: Retrieval
@@ -356,24 +301,34 @@ class TantivyEngine:
         if not names:
             return tuple(RawHit(float(score), {}) for score, _ in found)
         if grain == ARTICLE and set(names) <= _CATALOG_FIELDS:
+            keys = [int(key or 0) for key in
+                    searcher.fast_field_values("article_key", [address for _, address in found])]
             catalog = self._catalog(live)
-            keys = searcher.fast_field_values("article_key", [address for _, address in found])
+            if not catalog.keys() >= set(keys):
+                # The search saw a commit the catalog was not read from yet: read it from
+                # this very searcher.
+                catalog = self._catalog(live, searcher)
             return tuple(
-                RawHit(float(score), catalog.get(int(key or 0), {}))
-                for (score, _), key in zip(found, keys, strict=True)
+                RawHit(float(score), catalog[key]) if key in catalog
+                else RawHit(float(score), pick(stored(searcher.doc(address)), names))
+                for (score, address), key in zip(found, keys, strict=True)
             )
         return tuple(
-            RawHit(float(score), _pick(stored(searcher.doc(address)), names))
+            RawHit(float(score), pick(stored(searcher.doc(address)), names))
             for score, address in found
         )
 
-    def _catalog(self, live: _Live) -> dict[int, dict[str, Any]]:
+    def _catalog(
+        self, live: _Live, searcher: tantivy.Searcher | None = None
+    ) -> dict[int, dict[str, Any]]:
         """Article key -> the article's fields a hit shows (id, title, title key, URL, labels,
-        entities), for this version as it is now (read once per commit)."""
-        searcher = live.index.articles.searcher()
+        entities), for this version as it is now (read once per commit; from `searcher`
+        when given, whatever was read before)."""
         key = self._generation_of(live)
-        if live.catalog is not None and live.catalog_key == key:
-            return live.catalog
+        if searcher is None:
+            if live.catalog is not None and live.catalog_key == key:
+                return live.catalog
+            searcher = live.index.articles.searcher()
         with live.lock:
             catalog = {
                 article_key(str(doc["id"])): {
@@ -384,7 +339,7 @@ class TantivyEngine:
                     "labels": tuple(doc.get("labels") or ()),
                     "entity": tuple(doc.get("entity") or ()),
                 }
-                for doc in self._all(searcher, self.translator.term("doc_type", ARTICLE))
+                for doc in all_documents(searcher, self.translator.term("doc_type", ARTICLE))
             }
             live.catalog, live.catalog_key = catalog, key
             return catalog
@@ -459,22 +414,22 @@ class TantivyEngine:
             return []
         clauses = [
             (tantivy.Occur.Must, self.translator.term("doc_type", PASSAGE)),
-            (tantivy.Occur.Must, tantivy.Query.term_set_query(self.schema, "bands", list(bands))),
+            (tantivy.Occur.Must, self.translator.query(OneOf("bands", tuple(bands)))),
         ]
         if exclude_article:
             excluded = self.translator.term("article_id", exclude_article)
             clauses.append((tantivy.Occur.MustNot, excluded))
         searcher = live.index.passages.searcher()
         hits = searcher.search(tantivy.Query.boolean_query(clauses), limit=limit, count=False).hits
-        return [_stored_passage(stored(searcher.doc(address))) for _, address in hits]
+        return [stored_passage(stored(searcher.doc(address))) for _, address in hits]
 
     def iter_passages(self) -> Iterator[StoredPassage]:
         live = self._reader()
         if live is None:
             return
         searcher = live.index.passages.searcher()
-        for doc in self._all(searcher, self.translator.term("doc_type", PASSAGE)):
-            yield _stored_passage(doc)
+        for doc in all_documents(searcher, self.translator.term("doc_type", PASSAGE)):
+            yield stored_passage(doc)
 
     def health(self) -> Health:
         """The live version and its document count; raises IndexDamaged, with the reason,
@@ -496,84 +451,3 @@ class TantivyEngine:
     def close(self) -> None:
         self.store.close()
         self._live = None
-
-    # --- small shared reads
-
-    def _all(self, searcher: tantivy.Searcher, query: tantivy.Query) -> Iterator[dict[str, Any]]:
-        total = _count(searcher, query)
-        if total == 0:
-            return
-        for _, address in searcher.search(query, limit=total, count=False).hits:
-            yield stored(searcher.doc(address))
-
-
-def prepare_page(analyzer: Analyzer, embedder: Embedder | None, page: EnrichedPage
-                 ) -> PreparedPage:
-    """`page` as this engine indexes it: its documents as tantivy JSON, and its passages'
-    vectors when there is an embedder (`Engine.preparer`)."""
-    return PreparedPage.of(page, tantivy_json_documents(page_documents(page, analyzer)),
-                           page_embeddings(embedder, page))
-
-
-class TantivyBulk:
-    """Adds the pages of each batch to one open writer (`TantivyEngine.bulk` commits)."""
-
-    def __init__(
-        self, writers: dict[str, tantivy.IndexWriter],
-        prepare: Callable[[EnrichedPage], PreparedPage],
-    ) -> None:
-        self.writers = writers
-        self.prepare = prepare
-        # What the commit changes in the version's vectors: the ids written (their old rows
-        # go) and the vectors of the pages indexed.
-        self.written: list[str] = []
-        self.embedded: list[tuple[str, PassageEmbeddings]] = []
-
-    def write(self, pages: Iterable[EnrichedPage | PreparedPage]) -> WriteReport:
-        indexed, failed = 0, dict[str, str]()
-        for page in pages:
-            ready = prepared_or_failed(page, self.prepare, failed)
-            if ready is None:
-                continue
-            # The page replaces whatever this id had (also earlier in this block).
-            for writer in self.writers.values():
-                writer.delete_documents_by_term("article_id", ready.id)
-            self.written.append(ready.id)
-            try:
-                for part, document in ready.documents:
-                    self.writers[part].add_json(document)
-            except ValueError as exc:  # a document tantivy refuses: none of the page stays
-                for writer in self.writers.values():
-                    writer.delete_documents_by_term("article_id", ready.id)
-                failed[ready.id] = f"{type(exc).__name__}: {exc}"
-                continue
-            if ready.vectors is not None:
-                self.embedded.append((ready.id, ready.vectors))
-            indexed += 1
-        return WriteReport(indexed=indexed, failed=failed)
-
-
-def _count(searcher: tantivy.Searcher, query: tantivy.Query) -> int:
-    return _total(searcher.search(query, limit=1, count=True))
-
-
-def _total(result: tantivy.SearchResult) -> int:
-    # `count` is set when searching with count=True; the bundled stubs do not declare it.
-    return int(result.count)  # type: ignore[attr-defined]
-
-
-def _pick(doc: dict[str, Any], names: Sequence[str]) -> dict[str, Any]:
-    return {name: doc.get(name) for name in names}
-
-
-def _stored_passage(doc: dict[str, Any]) -> StoredPassage:
-    return StoredPassage(
-        id=str(doc["id"]),
-        article_id=str(doc["article_id"]),
-        article_title=str(doc.get("article_title") or ""),
-        index=int(doc.get("passage_index") or 0),
-        section_heading=doc.get("section_heading") or None,
-        anchor=doc.get("anchor") or None,
-        text=str(doc.get("text") or ""),
-        bands=tuple(doc.get("bands") or ()),
-    )

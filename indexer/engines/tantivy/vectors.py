@@ -19,15 +19,20 @@ import io
 import logging
 import os
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+import tantivy
 from numpy.typing import NDArray
 
 from indexer.atomic import write_atomic
+from indexer.engines.tantivy.schema import pick, stored
 from indexer.nlp.embed import PassageEmbeddings, Vectors
+from indexer.search.clauses import Nearest, Retrieval
+from indexer.search.port import RawHit, RawResult
 
 log = logging.getLogger(__name__)
 
@@ -155,5 +160,50 @@ class VectorFiles:
             current = VectorTable.empty(added[0][1].model)
         write_atomic(self.path(version), current.replaced(article_ids, added).to_bytes())
 
+    def after_removal(self, version: str, article_ids: Iterable[str]) -> None:
+        """The rows of removed articles dropped; on a full disk they stay (a removal must
+        work there): rows of passages the index no longer has are never shown, since the
+        search flow shows only articles the index holds, and the next write drops them."""
+        ids = list(article_ids)
+        try:
+            self.update(version, ids, ())
+        except OSError as exc:
+            log.warning("vectors of %d removed articles stay in %s: %s", len(ids), version, exc)
+
     def forget(self, version: str) -> None:
         self._loaded.pop(version, None)
+
+
+def nearest(
+    table: VectorTable | None, passages: tantivy.Searcher, schema: tantivy.Schema,
+    node: Nearest, retrieval: Retrieval,
+) -> RawResult:
+    """Passages by the similarity of their vectors to `node.vector` (exact, over the whole
+    table), with the fields asked for (`passages`: the version's passages index, read for
+    fields other than the ids); nothing when the version has no vectors of the query's model."""
+    if table is None or table.model != node.model:
+        return RawResult()
+    rows = table.nearest(np.asarray(node.vector, dtype=np.float32),
+                         retrieval.offset + retrieval.limit, node.articles, node.excluded)
+    rows = rows[retrieval.offset :]
+    names = retrieval.fields
+    if set(names) <= {"id", "article_id"}:
+        found = [(score, {"id": str(table.ids[row]), "article_id": str(table.articles[row])})
+                 for score, row in rows]
+    else:
+        docs = _passages_by_id(passages, schema, [str(table.ids[row]) for _, row in rows])
+        found = [(score, docs[str(table.ids[row])]) for score, row in rows
+                 if str(table.ids[row]) in docs]
+    hits = tuple(RawHit(score, pick(doc, names)) for score, doc in found)
+    return RawResult(hits=hits, total=len(hits) if retrieval.count else 0)
+
+
+def _passages_by_id(
+    searcher: tantivy.Searcher, schema: tantivy.Schema, ids: Sequence[str]
+) -> dict[str, dict[str, Any]]:
+    if not ids:
+        return {}
+    query = tantivy.Query.term_set_query(schema, "id", list(ids))
+    hits = searcher.search(query, limit=len(ids), count=False).hits
+    docs = (stored(searcher.doc(address)) for _, address in hits)
+    return {str(doc["id"]): doc for doc in docs}

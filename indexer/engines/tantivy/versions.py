@@ -31,6 +31,7 @@ import struct
 import uuid
 import zlib
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import BinaryIO
 
@@ -139,7 +140,7 @@ class VersionStore:
         return all(self._meta(version, part).is_file() for part in PARTS)
 
     def _meta(self, version: str, part: str) -> Path:
-        return self.root / version / part / "meta.json"
+        return _meta_path(str(self.root), version, part)
 
     def _pointer_text(self) -> str | None:
         try:
@@ -351,3 +352,9 @@ def _crc32(handle: BinaryIO, length: int) -> int:
         crc = zlib.crc32(chunk, crc)
         left -= len(chunk)
     return crc
+
+
+@lru_cache(maxsize=256)
+def _meta_path(root: str, version: str, part: str) -> Path:
+    """A part's meta.json (built once: it is stat-ed on every read of the live version)."""
+    return Path(root) / version / part / "meta.json"
