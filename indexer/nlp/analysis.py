@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from indexer.nlp.synonyms import Synonyms
-from indexer.nlp.words import MAX_WORD, WORD, fold
+from indexer.nlp.words import MAX_WORD, fold, folded_words
 
 MIN_PART = 4  # shortest compound part we trust as a word of its own
 # A word this frequent (wordfreq's Zipf scale) is a word in its own right: never split, so
@@ -285,12 +285,12 @@ class Analyzer:
         """The index terms of a text as often as the text has them (so that an engine sees
         term frequencies): each word's folded form, lemma and compound parts once per time
         the word stands in the text; the pipeline's other lemmas and the synonyms once."""
-        words = [fold(w) for w in WORD.findall(text) if len(w) <= MAX_WORD]
+        words = folded_words(text)
+        lemma_by_word = {word: lemma_of(word) for word in set(words)}
         per_word: dict[str, tuple[str, ...]] = {}
-        for word in set(words):
+        for word, lemma in lemma_by_word.items():
             if word in self.stopwords or not word:
                 continue
-            lemma = lemma_of(word)
             found = {word, lemma}
             for part in decompound(word):
                 found.add(part)
@@ -302,7 +302,7 @@ class Analyzer:
         once = {lemma for lemma in nlp_lemmas if lemma not in self.stopwords}
         # Synonyms of the words, of their lemmas, and of the pipeline's lemmas, each in order.
         once.update(self.synonyms.expand(words))
-        once.update(self.synonyms.expand([lemma_of(w) for w in words]))
+        once.update(self.synonyms.expand([lemma_by_word[w] for w in words]))
         once.update(self.synonyms.expand(nlp_lemmas))
         occurrences.extend(sorted(once - seen - {""}))
         occurrences.sort()
@@ -311,8 +311,9 @@ class Analyzer:
     def stems(self, text: str) -> list[str]:
         """The Dutch stems of a text's words (stop words left out), as often as the text has
         them, sorted."""
-        words = [fold(w) for w in WORD.findall(text) if len(w) <= MAX_WORD]
-        return sorted(s for s in (stem_of(w) for w in words if w not in self.stopwords) if s)
+        stopwords = self.stopwords
+        stems = (stem_of(word) for word in folded_words(text) if word not in stopwords)
+        return sorted(stem for stem in stems if stem)
 
     def variants(self, word: str) -> WordVariants:
         """What a visitor's word may match in the terms fields."""
