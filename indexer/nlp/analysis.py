@@ -228,6 +228,19 @@ def compound_runs(
     return runs
 
 
+@lru_cache(maxsize=200_000)
+def _word_terms(word: str) -> tuple[str, tuple[str, ...]]:
+    """A folded word's lemma, and its index terms: itself, its lemma, its compound parts
+    and their lemmas (once each). Words recur in every passage: computed once per word."""
+    table = lemma_table()
+    lemma = table.get(word, word)
+    found = {word, lemma}
+    for part in decompound(word):
+        found.add(part)
+        found.add(table.get(part, part))
+    return lemma, tuple(sorted(found))
+
+
 @dataclass(frozen=True)
 class WordVariants:
     """What one word of a query may match: any of `forms`, or all of `parts` together."""
@@ -286,16 +299,14 @@ class Analyzer:
         term frequencies): each word's folded form, lemma and compound parts once per time
         the word stands in the text; the pipeline's other lemmas and the synonyms once."""
         words = folded_words(text)
-        lemma_by_word = {word: lemma_of(word) for word in set(words)}
+        stopwords = self.stopwords
+        lemma_by_word: dict[str, str] = {}
         per_word: dict[str, tuple[str, ...]] = {}
-        for word, lemma in lemma_by_word.items():
-            if word in self.stopwords or not word:
-                continue
-            found = {word, lemma}
-            for part in decompound(word):
-                found.add(part)
-                found.add(lemma_of(part))
-            per_word[word] = tuple(found)
+        for word in set(words):
+            lemma, terms = _word_terms(word)
+            lemma_by_word[word] = lemma
+            if word and word not in stopwords:
+                per_word[word] = terms
         occurrences = [term for word in words for term in per_word.get(word, ())]
         seen = set(occurrences)
         nlp_lemmas = [fold(lemma) for lemma in lemmas]
