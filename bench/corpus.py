@@ -241,6 +241,20 @@ def html_corpus(name: str, folder: Path | None = None) -> list[HtmlPage]:
     a search can point at a question. `folder`: where the HTML is, if not where the package
     installs it. Raises CorpusMissing when the package is not installed.
     """
+    pages = []
+    for url, html in html_documents(name, folder):
+        try:
+            page = extract_page(html, url)
+        except InputError:
+            continue
+        title = _document_title(html) or page.title
+        pages.append(HtmlPage(page, title, reads_dutch(f"{page.title} {page.body_text()}")))
+    return pages
+
+
+def html_documents(name: str, folder: Path | None = None) -> list[tuple[str, str]]:
+    """The (url, HTML) documents of a corpus, as the crawler would fetch them (the Debian FAQ
+    chunked per question, see `html_corpus`). Raises CorpusMissing when not installed."""
     if name not in _PACKAGE_DIRS:
         raise CorpusMissing(f"unknown corpus {name!r} (known: {', '.join(HTML_CORPORA)})")
     folder = folder or _PACKAGE_DIRS[name]
@@ -255,15 +269,7 @@ def html_corpus(name: str, folder: Path | None = None) -> list[HtmlPage]:
         html = path.read_text(encoding="utf-8", errors="replace")
         url = f"{_SITE}/{name}/{path.name}"
         documents += _faq_chunks(html, url) if name == "debian-faq-nl" else [(url, html)]
-    pages = []
-    for url, html in documents:
-        try:
-            page = extract_page(html, url)
-        except InputError:
-            continue
-        title = _document_title(html) or page.title
-        pages.append(HtmlPage(page, title, reads_dutch(f"{page.title} {page.body_text()}")))
-    return pages
+    return documents
 
 
 def _document_title(html: str) -> str:

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from indexer.nlp.synonyms import Synonyms
-from indexer.nlp.words import MAX_WORD, WORD, fold
+from indexer.nlp.words import MAX_WORD, fold, folded_words
 
 MIN_PART = 4  # shortest compound part we trust as a word of its own
 # A word this frequent (wordfreq's Zipf scale) is a word in its own right: never split, so
@@ -228,6 +228,19 @@ def compound_runs(
     return runs
 
 
+@lru_cache(maxsize=200_000)
+def _word_terms(word: str) -> tuple[str, tuple[str, ...]]:
+    """A folded word's lemma, and its index terms: itself, its lemma, its compound parts
+    and their lemmas (once each). Words recur in every passage: computed once per word."""
+    table = lemma_table()
+    lemma = table.get(word, word)
+    found = {word, lemma}
+    for part in decompound(word):
+        found.add(part)
+        found.add(table.get(part, part))
+    return lemma, tuple(sorted(found))
+
+
 @dataclass(frozen=True)
 class WordVariants:
     """What one word of a query may match: any of `forms`, or all of `parts` together."""
@@ -285,24 +298,22 @@ class Analyzer:
         """The index terms of a text as often as the text has them (so that an engine sees
         term frequencies): each word's folded form, lemma and compound parts once per time
         the word stands in the text; the pipeline's other lemmas and the synonyms once."""
-        words = [fold(w) for w in WORD.findall(text) if len(w) <= MAX_WORD]
+        words = folded_words(text)
+        stopwords = self.stopwords
+        lemma_by_word: dict[str, str] = {}
         per_word: dict[str, tuple[str, ...]] = {}
         for word in set(words):
-            if word in self.stopwords or not word:
-                continue
-            lemma = lemma_of(word)
-            found = {word, lemma}
-            for part in decompound(word):
-                found.add(part)
-                found.add(lemma_of(part))
-            per_word[word] = tuple(found)
+            lemma, terms = _word_terms(word)
+            lemma_by_word[word] = lemma
+            if word and word not in stopwords:
+                per_word[word] = terms
         occurrences = [term for word in words for term in per_word.get(word, ())]
         seen = set(occurrences)
         nlp_lemmas = [fold(lemma) for lemma in lemmas]
         once = {lemma for lemma in nlp_lemmas if lemma not in self.stopwords}
         # Synonyms of the words, of their lemmas, and of the pipeline's lemmas, each in order.
         once.update(self.synonyms.expand(words))
-        once.update(self.synonyms.expand([lemma_of(w) for w in words]))
+        once.update(self.synonyms.expand([lemma_by_word[w] for w in words]))
         once.update(self.synonyms.expand(nlp_lemmas))
         occurrences.extend(sorted(once - seen - {""}))
         occurrences.sort()
@@ -311,8 +322,9 @@ class Analyzer:
     def stems(self, text: str) -> list[str]:
         """The Dutch stems of a text's words (stop words left out), as often as the text has
         them, sorted."""
-        words = [fold(w) for w in WORD.findall(text) if len(w) <= MAX_WORD]
-        return sorted(s for s in (stem_of(w) for w in words if w not in self.stopwords) if s)
+        stopwords = self.stopwords
+        stems = (stem_of(word) for word in folded_words(text) if word not in stopwords)
+        return sorted(stem for stem in stems if stem)
 
     def variants(self, word: str) -> WordVariants:
         """What a visitor's word may match in the terms fields."""

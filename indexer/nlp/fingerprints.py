@@ -186,7 +186,7 @@ def band_keys(
         for row in range(1, rows):
             # Fold the band's rows into one 64-bit value (stable across processes).
             mixed = mixed * _FOLD ^ block[:, row]
-        keys.update(f"{band}.{value:x}" for value in mixed.tolist())
+        keys.update(f"{band}.{value:x}" for value in np.unique(mixed).tolist())
     return tuple(sorted(keys))
 
 

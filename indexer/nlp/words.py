@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from indexer.pages.normalise import fold as _fold_text
 
@@ -44,7 +45,33 @@ def tokenize(text: str) -> list[Token]:
     return [Token(m.group(), m.start(), m.end()) for m in WORD.finditer(text)]
 
 
+@lru_cache(maxsize=1024)
+def folded_words(text: str) -> tuple[str, ...]:
+    """The folded words of `text` in order (letters and digits, at most MAX_WORD long):
+    `fold` of each word of `WORD.findall(text)`.
+
+    Cached: indexing reads each passage's words for its terms, stems and positional field.
+    The text is lower-cased once and only its words with letters beyond ASCII are folded
+    one by one (lower-casing keeps word boundaries, except a dotted capital I: those texts
+    take the slow path).
+    """
+    lowered = text.lower()
+    if "\u0307" in lowered and "\u0307" not in text:
+        return tuple(fold(w) for w in WORD.findall(text) if len(w) <= MAX_WORD)
+    words = [w for w in WORD.findall(lowered) if len(w) <= MAX_WORD]
+    if lowered.isascii():
+        return tuple(words)
+    folded: dict[str, str] = {}
+    for i, word in enumerate(words):
+        if not word.isascii():
+            form = folded.get(word)
+            if form is None:
+                form = folded[word] = _fold_text(word)
+            words[i] = form
+    return tuple(words)
+
+
 def plain_tokens(text: str) -> str:
     """The folded words of `text` joined by single spaces: the text of the positional
     `plain` fields, where phrases and title proximity are matched word by word."""
-    return " ".join(fold(w) for w in WORD.findall(text) if len(w) <= MAX_WORD)
+    return " ".join(folded_words(text))

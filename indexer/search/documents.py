@@ -34,7 +34,7 @@ from typing import Any
 
 from indexer.nlp.analysis import Analyzer
 from indexer.nlp.fingerprints import page_bands
-from indexer.nlp.words import MAX_WORD, WORD, fold, plain_tokens
+from indexer.nlp.words import folded_words, plain_tokens
 from indexer.pages.models import EnrichedPage, EnrichedPassage, Entity
 
 ARTICLE = "article"
@@ -136,7 +136,7 @@ def page_documents(page: EnrichedPage, analyzer: Analyzer) -> list[Document]:
 
 def surface_words(text: str, analyzer: Analyzer) -> list[str]:
     """Folded words of a text as a visitor would type them (no stop words, no numbers)."""
-    words = {fold(w) for w in WORD.findall(text) if 1 < len(w) <= MAX_WORD and w.isalpha()}
+    words = {word for word in folded_words(text) if len(word) > 1 and word.isalpha()}
     return sorted(words - analyzer.stopwords)
 
 

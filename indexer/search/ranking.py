@@ -104,57 +104,82 @@ def title_score(
     """How well the best of a page's titles (`title_keys`: each title's folded words, a line
     each) answers the query (see the TITLE_ constants). `joined`: runs of query words
     (start, end) that also count as one compound with these spellings ("hoofd pijn")."""
-    if not words:
-        return 0.0
-    meant = [i for i, w in enumerate(words) if not w.filler] or list(range(len(words)))
-    fillers = [i for i in range(len(words)) if i not in meant]
-    runs = list(joined)
-    best = 0.0
-    for line in title_keys.split("\n"):
-        forms = [(w, lemma) for w, lemma in _title_forms(line, keep_numbers)
-                 if w not in stopwords]
+    return TitleMatcher(words, stopwords, joined, keep_numbers).score(title_keys)
+
+
+class TitleMatcher:
+    """`title_score` for one query, made once and asked of many titles."""
+
+    def __init__(
+        self,
+        words: Sequence[QueryWord],
+        stopwords: frozenset[str],
+        joined: Iterable[tuple[int, int, frozenset[str]]] = (),
+        keep_numbers: bool = False,
+    ) -> None:
+        self.words = list(words)
+        self.stopwords = stopwords
+        self.runs = list(joined)
+        self.keep_numbers = keep_numbers
+        self.meant = [i for i, w in enumerate(self.words) if not w.filler] \
+            or list(range(len(self.words)))
+        self.fillers = [i for i in range(len(self.words)) if i not in self.meant]
+        self.meant_weight = sum(self.words[i].weight for i in self.meant) or 1.0
+        # Spelling -> the query words it counts as: a title word is looked up, not compared.
+        self.where: dict[str, list[int]] = {}
+        for i, word in enumerate(self.words):
+            for spelling in word.spellings:
+                self.where.setdefault(spelling, []).append(i)
+
+    def score(self, title_keys: str) -> float:
+        if not self.words:
+            return 0.0
+        return max((self._line(line) for line in title_keys.split("\n")), default=0.0)
+
+    def _line(self, line: str) -> float:
+        forms = [(w, lemma) for w, lemma in _title_forms(line, self.keep_numbers)
+                 if w not in self.stopwords]
         if not forms:
-            continue
-        title = [w for w, _ in forms]
-        matched = [_position(word, forms) for word in words]
-        for start, end, spellings in runs:
+            return 0.0
+        words, where = self.words, self.where
+        count = len(words)
+        # Where each query word stands: as typed first, else by lemma (the first such spot).
+        typed: list[int | None] = [None] * count
+        by_lemma: list[int | None] = [None] * count
+        for position, (folded, lemma) in enumerate(forms):
+            for i in where.get(folded, ()):
+                if typed[i] is None:
+                    typed[i] = position
+            for i in where.get(lemma, ()):
+                if by_lemma[i] is None:
+                    by_lemma[i] = position
+        matched = [t if t is not None else by_lemma[i] for i, t in enumerate(typed)]
+        same = all(typed[i] is not None or matched[i] is None for i in range(count))
+        for start, end, spellings in self.runs:
             spot = next((i for i, (w, lemma) in enumerate(forms)
                          if w in spellings or lemma in spellings), None)
             if spot is not None and any(m is None for m in matched[start:end]):
                 for i in range(start, end):
                     matched[i] = spot
-        hits = [m for i in meant if (m := matched[i]) is not None]
+                same = False
+        hits = [m for i in self.meant if (m := matched[i]) is not None]
         # A filler the title holds is part of it ("Gebruik van het Snelmasker").
-        whole_title = len({m for m in matched if m is not None}) == len(title)
-        lacking = [i for i in meant if matched[i] is None]
+        spots = {m for m in matched if m is not None}
+        whole_title = len(spots) == len(forms)
+        lacking = [i for i in self.meant if matched[i] is None]
         if not lacking:
-            matched_title = len({m for m in matched if m is not None})
             score = TITLE_CONTAINS + TITLE_EXACT * whole_title \
-                + TITLE_SHARE * matched_title / len(title)
-            if fillers:
-                score += TITLE_FILLER * sum(matched[i] is not None for i in fillers) / len(fillers)
-        elif whole_title and len(lacking) == 1 and (len(meant) >= 3 or words[lacking[0]].soft):
+                + TITLE_SHARE * len(spots) / len(forms)
+            if self.fillers:
+                held = sum(matched[i] is not None for i in self.fillers)
+                score += TITLE_FILLER * held / len(self.fillers)
+        elif whole_title and len(lacking) == 1 and (
+                len(self.meant) >= 3 or words[lacking[0]].soft):
             score = TITLE_NEAR
         else:
-            share = sum(words[i].weight for i in meant if matched[i] is not None)
-            share /= sum(words[i].weight for i in meant) or 1.0
-            best = max(best, TITLE_COVERAGE * share * len(set(hits)) / len(title))
-            continue
-        same = all(forms[m][0] in words[i].spellings for i, m in enumerate(matched)
-                   if m is not None)
-        best = max(best, score + TITLE_IN_ORDER * _in_order(hits) + TITLE_SAME_WORDS * same)
-    return best
-
-
-def _position(word: QueryWord, title: list[tuple[str, str]]) -> int | None:
-    """Where the word stands in the title: as typed first, else by lemma."""
-    for i, (folded, _) in enumerate(title):
-        if folded in word.spellings:
-            return i
-    for i, (_, lemma) in enumerate(title):
-        if lemma in word.spellings:
-            return i
-    return None
+            share = sum(words[i].weight for i in self.meant if matched[i] is not None)
+            return TITLE_COVERAGE * share / self.meant_weight * len(set(hits)) / len(forms)
+        return score + TITLE_IN_ORDER * _in_order(hits) + TITLE_SAME_WORDS * same
 
 
 def _in_order(positions: list[int]) -> bool:

@@ -243,8 +243,8 @@ class Searcher:
         # Stop words a query means ("andere") are compared with titles' words too.
         stopwords = self.analyzer.stopwords - {w.folded for w in planned.words if w.stopword}
         numbers = any(w.folded.isdigit() for w in planned.words)
-        scored = [(h.score, ranking.title_score(words, str(h.fields.get("title_key") or ""),
-                                                 stopwords, joined, numbers)) for h in window]
+        titles = ranking.TitleMatcher(words, stopwords, joined, numbers)
+        scored = [(h.score, titles.score(str(h.fields.get("title_key") or ""))) for h in window]
         order = ranking.rerank(scored)
         return [_Ranked(window[i], title=scored[i][1]) for i in order] + [
             _Ranked(h) for h in rest]

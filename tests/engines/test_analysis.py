@@ -8,7 +8,7 @@ import pytest
 
 from indexer.nlp.analysis import Analyzer, compound_runs, decompound, lemma_of
 from indexer.nlp.synonyms import Synonyms, parse_synonyms
-from indexer.nlp.words import tokenize
+from indexer.nlp.words import MAX_WORD, WORD, fold, folded_words, tokenize
 from indexer.settings import CONFIG_DIR
 
 
@@ -151,3 +151,27 @@ def test_overlong_words_are_not_terms(analyzer: Analyzer) -> None:
 def test_an_overlong_word_is_not_split() -> None:
     # Splitting tries every cut: a 70,000-letter "word" in a page once took a minute per search.
     assert decompound("magnesium" * 10_000) == ()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Patiënten uit İstanbul en ’s-Hertogenbosch: foto's, ＡＢＣ, ﬁle, ½ dosis",
+        "ΣΑΣ ĲSSEL Ĳssel CAFÉ café Straße",
+        "plain ascii words only, 12 mg",
+        "x" * 60 + " kort",
+    ],
+)
+def test_folded_words_are_each_word_folded_alone(text: str) -> None:
+    # The fast path lower-cases the whole text and folds only non-ASCII words; it must give
+    # what folding every word on its own gives.
+    expected = tuple(fold(w) for w in WORD.findall(text) if len(w) <= MAX_WORD)
+    assert folded_words(text) == expected
+
+
+def test_folded_words_of_the_seed_pages(seed_pages) -> None:  # type: ignore[no-untyped-def]
+    for page in seed_pages.values():
+        for section in page.sections:
+            for text in (section.heading, *section.paragraphs, *section.items):
+                expected = tuple(fold(w) for w in WORD.findall(text) if len(w) <= MAX_WORD)
+                assert folded_words(text) == expected
