@@ -13,6 +13,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -247,3 +248,47 @@ def test_ingest_into_a_damaged_index_builds_a_new_version(
     assert report.ok and report.job is not None and report.job.mode == "full", report.problems
     assert report.indexed == 1 and tantivy.live_version() == report.version
     assert tantivy.count() == STORE_PAGES + 1
+
+
+def test_files_replaced_by_another_process_committing_are_no_damage(
+    settings: Settings, enriched_seeds: dict[str, Any]
+) -> None:
+    """A reader checks the files of the live version while a writer (another engine, as
+    `ingest` has) commits and deletes: each commit's merge removes segments the previous one
+    named. A file gone because a newer commit replaced it is not damage (it once stopped a
+    worker's searches with 'index version ...: ....term is missing')."""
+    writer = TantivyEngine.from_settings(settings)
+    version = writer.create_version()
+    writer.write(version, [enriched_seeds["depression"]])
+    writer.switch(version)
+    reader = TantivyEngine.from_settings(settings)
+    adhd = enriched_seeds["adhd"]
+    errors: list[BaseException] = []
+    done = threading.Event()
+
+    def commit() -> None:
+        try:
+            for _round in range(15):
+                writer.write(version, [adhd])
+                writer.delete(version, [adhd.page.id])
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            done.set()
+
+    thread = threading.Thread(target=commit)
+    thread.start()
+    checks = 0
+    try:
+        files = reader.store.files(version)
+        while not done.is_set():
+            files = reader.store.recheck(files)
+            reader.store.files(version)
+            checks += 1
+    finally:
+        thread.join()
+        reader.close()
+        writer.close()
+    assert not errors
+    assert checks > 0
+    assert reader.store.files(version).version == version

@@ -246,37 +246,49 @@ class VersionStore:
     def files(self, version: str, checksums: bool = False) -> VersionFiles:
         """The segment files of `version`'s last commit, each checked: present, ending in an
         intact tantivy footer, and with `checksums` its body's CRC-32 as the footer says.
-        Raises IndexDamaged naming the first file that is not."""
-        try:
-            meta_key = self.written_key(version)
-        except FileNotFoundError:
-            raise IndexDamaged(f"index version {version} has no meta.json") from None
-        sizes = {}
-        for part in PARTS:
-            for name in self._segment_files(version, part):
-                path = self.root / version / part / name
-                sizes[path] = _checked_size(path, version, checksums)
-        return VersionFiles(version, meta_key, sizes)
+        Raises IndexDamaged naming the first file that is not.
+
+        A file that vanishes while another process commits (its merge or garbage collection
+        removes the segments the previous commit named) is no damage: the new commit's files
+        are checked instead (a few times at most: a writer that never stops is no excuse for
+        a file that is missing for good)."""
+        for attempt in range(_COMMITS_RACED + 1):
+            meta_key = self._meta_key(version)
+            try:
+                sizes = {}
+                for part in PARTS:
+                    for name in self._segment_files(version, part):
+                        path = self.root / version / part / name
+                        sizes[path] = _checked_size(path, version, checksums)
+                return VersionFiles(version, meta_key, sizes)
+            except IndexDamaged:
+                if attempt == _COMMITS_RACED or self._meta_key(version) == meta_key:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def recheck(self, files: VersionFiles) -> VersionFiles:
         """`files` when every file still has the size it had (a stat each), else
         IndexDamaged; after a new commit (meta.json replaced), the new files checked anew."""
-        try:
-            meta_key = self.written_key(files.version)
-        except FileNotFoundError:
-            raise IndexDamaged(f"index version {files.version} has vanished") from None
-        if meta_key != files.meta_key:
+        if self._meta_key(files.version) != files.meta_key:
             return self.files(files.version)
         for path, size in files.sizes.items():
             try:
                 now = os.stat(path).st_size
             except FileNotFoundError:
+                if self._meta_key(files.version) != files.meta_key:
+                    return self.files(files.version)  # a commit raced this check
                 raise IndexDamaged(f"index version {files.version}: {path.name} "
                                    "has vanished") from None
             if now != size:
                 raise IndexDamaged(f"index version {files.version}: {path.name} is "
                                    f"{now} bytes, it was {size} (truncated or overwritten)")
         return files
+
+    def _meta_key(self, version: str) -> tuple[int, ...]:
+        try:
+            return self.written_key(version)
+        except FileNotFoundError:
+            raise IndexDamaged(f"index version {version} has no meta.json") from None
 
     def _segments(self, version: str, part: str) -> list[dict[str, object]]:
         try:
@@ -309,6 +321,9 @@ class VersionStore:
     def _number(self, version: str) -> int:
         match = self._pattern.match(version)
         return int(match.group(1)) if match else -1
+
+
+_COMMITS_RACED = 3  # commits by another process a check of the files may race before it fails
 
 
 def _checked_size(path: Path, version: str, checksums: bool) -> int:
