@@ -44,6 +44,9 @@ $(COMPOSE): | $(APT_STAMP)
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-compose >/dev/null
 
 # --- the two commands ----------------------------------------------------------------------
+# The sample site is small: it is served with lay-language (hybrid) search, the e5 model
+# (when its wheel installed; a setting of your own wins).
+run: export SITESEARCH_EMBEDDING_MODEL ?= e5
 run: setup
 	$(BIN)/sitesearch ingest $(SAMPLES)
 	$(BIN)/sitesearch serve --host 127.0.0.1 --port 8000

@@ -28,9 +28,9 @@ a sample of the misses (ours did not rank a relevant page first). Exits 2 when a
 not installed; with --check, exits 1 when the acceptance of issue 16 is not met (ours >=
 plain on every kind's MRR@10, and MRR@10 >= 0.90 on "title typo" and "question").
 
-Ours is the product as configured: with an embedding model (SITESEARCH_EMBEDDING_MODEL, e5 by
-default) its search is hybrid; run once more with SITESEARCH_EMBEDDING_MODEL=off for words
-only, to see what meaning changes per kind. `--lay` adds the lay queries (bench/lay.py).
+Ours is the product as configured: words only by default; with an embedding model
+(SITESEARCH_EMBEDDING_MODEL=e5) its search is hybrid: run once more so, to see what meaning
+changes per kind. `--lay` adds the lay queries (bench/lay.py).
 """
 
 from __future__ import annotations

