@@ -44,6 +44,9 @@ $(COMPOSE): | $(APT_STAMP)
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-compose >/dev/null
 
 # --- the two commands ----------------------------------------------------------------------
+# The sample site is small: it is served with lay-language (hybrid) search, the e5 model
+# (when its wheel installed; a setting of your own wins).
+run: export SITESEARCH_EMBEDDING_MODEL ?= e5
 run: setup
 	$(BIN)/sitesearch ingest $(SAMPLES)
 	$(BIN)/sitesearch serve --host 127.0.0.1 --port 8000
@@ -77,7 +80,8 @@ $(HUNSPELL_NL): | $(APT_STAMP)
 bench: setup bench-data
 	$(PY) -m bench.ingest
 	$(PY) -m bench.search
-	$(PY) -m bench.relevance
+	$(PY) -m bench.relevance --lay
+	$(PY) -m bench.semantic
 	$(PY) -m bench.api
 	$(PY) -m bench.overlap
 	$(PY) -m bench.crawl

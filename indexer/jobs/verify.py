@@ -106,7 +106,8 @@ def _smoke(job: Job, version: str, titles: Mapping[str, str]) -> None:
     searcher = Searcher.from_settings(job.engine, job.config.settings)
     for check in checks:
         size = job.config.smoke_hits if check.page_id else 1
-        request = SearchRequest(query=check.query, size=size)
+        # Words only: a smoke query checks what the version holds, not what is near it.
+        request = SearchRequest(query=check.query, size=size, semantic=0.0)
         try:
             found = searcher.search(request, version=version)
         except SiteSearchError as exc:

@@ -8,10 +8,12 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from indexer.errors import InputError
+from indexer.nlp.embed import EmbedConfig, load_embedder
 from indexer.overlap.boilerplate import BoilerplateStore
 from indexer.overlap.finder import find_overlaps
 from indexer.overlap.limits import Budget, Thresholds
 from indexer.overlap.models import OverlapReport
+from indexer.overlap.paraphrase import with_paraphrases
 from indexer.pages.models import Page
 
 if TYPE_CHECKING:
@@ -34,6 +36,7 @@ class OverlapService:
         self.settings = settings
         self.limits = Thresholds.from_settings(settings)
         self.budget = Budget.from_settings(settings)
+        self.embed = EmbedConfig.from_settings(settings)  # paraphrases of drafts
         self.boilerplate = BoilerplateStore(engine, self.limits, settings.data_dir / "overlap")
         self._nlp = nlp
         self._nlp_factory = nlp_factory
@@ -70,9 +73,10 @@ class OverlapService:
         nlp = self.nlp
         with self._enrich_lock:  # one pipeline per process, shared by the server's threads
             enriched = enrich_pages(nlp, [page])[0]
-        return find_overlaps(
+        report = find_overlaps(
             self.engine, enriched, None, self.limits, self.budget, self.boilerplate.current()
         )
+        return with_paraphrases(report, self.engine, enriched, load_embedder(self.embed))
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")

@@ -66,7 +66,19 @@ class MatchAll:
     """Every document (under the caller's filters)."""
 
 
-Query = Term | OneOf | Phrase | Bool | DisMax | MatchAll
+@dataclass(frozen=True, slots=True)
+class Nearest:
+    """Passages by the cosine similarity of their vectors (made by the embedding model
+    `model`) to `vector`, highest first: of the articles `articles` only (all when None), none
+    of `excluded`. Only the whole query of a `Retrieval`; a hit's score is the similarity."""
+
+    vector: tuple[float, ...]
+    model: str
+    articles: tuple[str, ...] | None = None
+    excluded: tuple[str, ...] = ()
+
+
+Query = Term | OneOf | Phrase | Bool | DisMax | MatchAll | Nearest
 
 
 def any_of(queries: tuple[Query, ...] | list[Query], boost: float = 1.0) -> Query:

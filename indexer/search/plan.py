@@ -207,7 +207,8 @@ def article_filters(labels: tuple[str, ...], entities: tuple[str, ...]) -> tuple
     return tuple(filters)
 
 
-def _exclusions(plan: QueryPlan) -> tuple[Query, ...]:
+def exclusions(plan: QueryPlan) -> tuple[Query, ...]:
+    """What keeps out the articles holding an excluded word ("-woord")."""
     if not plan.excluded:
         return ()
     return tuple(OneOf(field, plan.excluded) for field, _ in ranking.ARTICLE_FIELDS)
@@ -245,7 +246,7 @@ def all_words_query(plan: QueryPlan, filters: tuple[Query, ...]) -> Query:
         must=(any_of(alternatives),),
         should=tuple(_scoring_extras(plan)),
         filter=filters,
-        must_not=_exclusions(plan),
+        must_not=exclusions(plan),
     )
 
 
@@ -261,7 +262,7 @@ def any_words_query(plan: QueryPlan, filters: tuple[Query, ...]) -> Query:
     if len(plan.words) > 1:
         extras = (phrase_query(tuple(w.folded for w in plan.words), ranking.PROXIMITY_BOOST),)
     return Bool(must=(Bool(should=tuple(units), min_should=most),), should=extras,
-                filter=filters, must_not=_exclusions(plan))
+                filter=filters, must_not=exclusions(plan))
 
 
 def word_in_articles_query(

@@ -20,6 +20,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
+from indexer.nlp.embed import PassageEmbeddings
 from indexer.pages.models import EnrichedPage
 from indexer.search.clauses import Retrieval
 from indexer.search.values import Health, StoredPassage, WriteReport
@@ -62,12 +63,17 @@ class PreparedPage:
     content_hash: str
     source: str
     documents: Sequence[Any]
+    # The passages' vectors, for an engine that keeps them beside its documents (tantivy).
+    vectors: PassageEmbeddings | None = None
 
     @classmethod
-    def of(cls, page: EnrichedPage, documents: Sequence[Any]) -> PreparedPage:
+    def of(
+        cls, page: EnrichedPage, documents: Sequence[Any],
+        vectors: PassageEmbeddings | None = None,
+    ) -> PreparedPage:
         """`page`'s id, content hash and source, with its `documents` for the engine."""
         base = page.page
-        return cls(base.id, base.content_hash, base.source or "", documents)
+        return cls(base.id, base.content_hash, base.source or "", documents, vectors)
 
 
 @runtime_checkable

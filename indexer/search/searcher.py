@@ -9,15 +9,18 @@ snippets from each hit's best passage, facets, "bedoelde u ...?" and the words h
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import threading
 import time
-from collections.abc import Hashable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from indexer.errors import QueryError
 from indexer.nlp.analysis import Analyzer
-from indexer.search import facets, plan, ranking
+from indexer.nlp.embed import EmbedConfig
+from indexer.search import facets, hybrid, plan, ranking
 from indexer.search.clauses import Bool, MatchAll, OneOf, Query, Retrieval, Term
 from indexer.search.documents import ARTICLE, PASSAGE
 from indexer.search.port import Engine, RawHit
@@ -50,6 +53,8 @@ class SearchConfig:
     max_page_size: int = 50
     max_result_window: int = 1000
     facet_entity_types: tuple[str, ...] = ()
+    semantic_ratio: float = 0.0  # the default weight of the semantic ranking (hybrid.py)
+    embed: EmbedConfig = field(default_factory=lambda: EmbedConfig(model="off"))
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SearchConfig:
@@ -58,6 +63,8 @@ class SearchConfig:
             max_page_size=settings.max_page_size,
             max_result_window=settings.max_result_window,
             facet_entity_types=tuple(settings.facet_entity_types),
+            semantic_ratio=settings.semantic_ratio,
+            embed=EmbedConfig.from_settings(settings),
         )
 
 
@@ -69,6 +76,7 @@ class _Ranked:
     hit: RawHit
     partial: bool = False
     missing: tuple[str, ...] = ()
+    title: float = 0.0  # how well its title answers the query (ranking.title_score)
 
     @property
     def article_id(self) -> str:
@@ -88,6 +96,7 @@ class Searcher:
         self.config = config
         self._vocabulary: tuple[Hashable, Vocabulary] | None = None
         self._lock = threading.Lock()
+        self.semantic = hybrid.SemanticLeg(engine, config.embed)
 
     @classmethod
     def from_settings(cls, engine: Engine, settings: Settings) -> Searcher:
@@ -96,9 +105,12 @@ class Searcher:
                    SearchConfig.from_settings(settings))
 
     def warm_up(self) -> None:
-        """Load the analysis tables and the live vocabulary now rather than on a first query."""
+        """Load the analysis tables, the live vocabulary and the embedding model now rather
+        than on a first query."""
         self.analyzer.variants("magnesiumtekort")
         self.vocabulary()
+        if self.config.semantic_ratio > 0 and self.semantic.embedder is not None:
+            self.semantic.embedder.query("magnesiumtekort")
 
     def vocabulary(self, version: str | None = None) -> Vocabulary | None:
         """The vocabulary of `version` (default: the live one), rebuilt when it changed."""
@@ -134,9 +146,21 @@ class Searcher:
             return _result(request, started)
         planned = plan.plan_query(query, self.analyzer, vocabulary)
         filters = plan.article_filters(request.labels, request.entities)
-        ranked, total, counts = self._rank(planned, filters, offset, request.size, version)
+        ratio = config.semantic_ratio if request.semantic is None else request.semantic
+
+        @functools.cache
+        def near() -> hybrid.Neighbours | None:
+            # Embedded only when meaning is asked for (no article has every word, or a hit
+            # shown lacks some): most queries never pay for the model. Quotes ask for exact
+            # text: meaning does not count then.
+            if planned.is_empty or planned.phrases:
+                return None
+            return self.semantic.neighbours(query, ratio, version)
+
+        ranked, total, counts = self._rank(planned, filters, offset, request.size, version,
+                                           near)
         shown = ranked[offset : offset + request.size]
-        hits = self._hits(planned, shown, version)
+        hits = self._hits(planned, shown, version, near)
         missing = _missing_from_all(planned, shown)
         completed = frozenset(w.folded for w in planned.words if w.completed)
         suggestion = (vocabulary.correct(query, self.analyzer, completed)
@@ -146,11 +170,12 @@ class Searcher:
 
     def _rank(
         self, planned: plan.QueryPlan, filters: tuple[Query, ...], offset: int, size: int,
-        version: str | None,
+        version: str | None, near: Callable[[], hybrid.Neighbours | None] = lambda: None,
     ) -> tuple[list[_Ranked], int, Any]:
-        """The article hits up to `offset + size`, in their final order, with the number of
-        matches and the facet counts over all of them; the hits shown (from `offset`) name
-        the words they lack."""
+        """The article hits up to `offset + size`, in their final order (fused with the
+        articles `near` the query's meaning), with the number of matches and the facet
+        counts over the lexical ones; the hits shown (from `offset`) name the words they
+        lack."""
         wanted = offset + size
         if planned.is_empty:  # filters alone
             found = self.engine.run(Retrieval(
@@ -174,7 +199,48 @@ class Searcher:
             partial = [h for h in some.hits if str(h.fields["article_id"]) not in have_all]
             ranked += self._some_words(planned, partial)
             total, counts = some.total, some.facets
+        if full.total == 0 and (neighbours := near()) is not None:
+            # No article has every word: the visitor's words are not the site's, and
+            # meaning decides with them. Otherwise the words decide alone.
+            ranked, total = self._fused(ranked, total, filters, planned, neighbours, version)
         return self._named_missing(planned, ranked, offset, size, version), total, counts
+
+    def _fused(
+        self, ranked: list[_Ranked], total: int, filters: tuple[Query, ...],
+        planned: plan.QueryPlan, near: hybrid.Neighbours, version: str | None,
+    ) -> tuple[list[_Ranked], int]:
+        """The articles with some of the words and those near the query's meaning in one
+        order (`hybrid.fuse`), with the number of matches; an article found by meaning alone
+        must pass the request's filters and exclusions, and may lack every word."""
+        pinned = 0
+        while pinned < len(ranked) and ranked[pinned].title >= hybrid.PINNED_TITLE:
+            pinned += 1
+        lexical = {r.article_id: r for r in ranked}
+        new = tuple(a for a in near.articles if a not in lexical)
+        found = self.engine.run(Retrieval(
+            Bool(must=(MatchAll(),), filter=(*filters, OneOf("article_id", new)),
+                 must_not=plan.exclusions(planned)),
+            limit=len(new), fields=_HIT_FIELDS), version) if new else None
+        only_near = {str(h.fields["article_id"]): _Ranked(h, partial=True)
+                     for h in (found.hits if found else ())}
+        fused = hybrid.fuse(list(zip(lexical, self._coverage(planned, ranked, version),
+                                     strict=True)),
+                            [a for a in near.articles if a in lexical or a in only_near],
+                            near.ratio, pinned)
+        every = {**only_near, **lexical}
+        return [dataclasses.replace(every[a], hit=RawHit(score, every[a].hit.fields))
+                for a, score in fused], total + len(only_near)
+
+    def _coverage(
+        self, planned: plan.QueryPlan, ranked: Sequence[_Ranked], version: str | None
+    ) -> list[float]:
+        """Per hit, the share of the query's weight it holds (of the first RERANK_WINDOW;
+        0 for the rest)."""
+        window = tuple(r.article_id for r in ranked[: ranking.RERANK_WINDOW])
+        holders = self._holders(planned, window, version)
+        weight = sum(w.weight for w in planned.words) or 1.0
+        return [sum(w.weight for w in planned.words if article in holders[w.folded]) / weight
+                for article in window] + [0.0] * (len(ranked) - len(window))
 
     def _reranked(self, planned: plan.QueryPlan, hits: Sequence[RawHit]) -> list[_Ranked]:
         """Hits re-ranked by their titles within the window; the rest in the engine's order."""
@@ -188,7 +254,8 @@ class Searcher:
         titles = ranking.TitleMatcher(words, stopwords, joined, numbers)
         scored = [(h.score, titles.score(str(h.fields.get("title_key") or ""))) for h in window]
         order = ranking.rerank(scored)
-        return [_Ranked(window[i]) for i in order] + [_Ranked(h) for h in rest]
+        return [_Ranked(window[i], title=scored[i][1]) for i in order] + [
+            _Ranked(h) for h in rest]
 
     def _some_words(self, planned: plan.QueryPlan, hits: Sequence[RawHit]) -> list[_Ranked]:
         """Articles with some of the words, as titles and the engine rank them (the engine's
@@ -230,7 +297,8 @@ class Searcher:
         return holders
 
     def _hits(
-        self, planned: plan.QueryPlan, shown: Sequence[_Ranked], version: str | None
+        self, planned: plan.QueryPlan, shown: Sequence[_Ranked], version: str | None,
+        near: Callable[[], hybrid.Neighbours | None] = lambda: None,
     ) -> tuple[Hit, ...]:
         """The hits shown: stored fields, best passage and snippet of each."""
         if not shown:
@@ -241,6 +309,12 @@ class Searcher:
             n for w in planned.words for n in w.near
         )
         passages = self._best_passages(planned, ids, matcher, version)
+        # An article that lacks some of the words shows the passage nearest in meaning too.
+        lacking = tuple(r.article_id for r in shown if r.partial)
+        if lacking and (neighbours := near()) is not None:
+            nearest = self.semantic.passages(neighbours, lacking, version)
+            passages.update({i: chosen for i in lacking if (chosen := hybrid.pick_passage(
+                passages.get(i), nearest.get(i, ()), matcher, neighbours.ratio)) is not None})
         return tuple(_hit(r, passages.get(r.article_id), matcher) for r in shown)
 
     def _best_passages(

@@ -25,6 +25,9 @@ class SearchRequest(_Value):
     size: int = Field(10, ge=1, le=50)
     labels: tuple[str, ...] = ()
     entities: tuple[str, ...] = ()
+    # Weight of the semantic ranking against the lexical one, 0..1 (0: lexical only); None:
+    # the settings' semantic_ratio (indexer.search.hybrid).
+    semantic: float | None = Field(None, ge=0, le=1)
 
 
 class SectionRef(_Value):

@@ -110,7 +110,8 @@ def test_a_compound_the_index_lacks_is_searched_by_its_parts(site: Engine, query
 
 
 def test_the_words_no_hit_holds_are_named(site: Engine) -> None:
-    result = search(site, "tabel hoofdpijn")
+    # Words only: an article found by meaning (tests/api/test_semantic.py) may lack them all.
+    result = search(site, "tabel hoofdpijn", semantic=0)
     assert result.hits and result.missing == ("hoofdpijn",)
     assert all(hit.missing == ("hoofdpijn",) for hit in result.hits)
     assert search(site, "tabel invoegen").missing == ()

@@ -22,7 +22,7 @@ from typing import Any
 
 from elastic_transport import HttpHeaders, Urllib3HttpNode
 from elastic_transport._node import NodeApiResponse
-from elasticsearch import Elasticsearch
+from elasticsearch import ApiError, Elasticsearch
 
 from indexer.engines.elastic.engine import ElasticEngine
 from indexer.engines.elastic.mappings import index_body
@@ -72,10 +72,20 @@ class EsTestCluster:
             return Elasticsearch(self.url, request_timeout=timeout)
         return Elasticsearch(self.url, node_class=PlainJsonNode, request_timeout=timeout)
 
-    def engine(self, settings: Settings, name: str | None = None) -> ElasticEngine:
-        """An engine on its own alias (`<prefix>-<name>`) so tests do not see each other."""
+    def engine(
+        self, settings: Settings, name: str | None = None, vectors: bool = False
+    ) -> ElasticEngine:
+        """An engine on its own alias (`<prefix>-<name>`) so tests do not see each other.
+
+        On a server without kNN (`missing("knn")`) its versions have no passage vectors
+        (their mapping would be refused), unless the test asks for `vectors`: a test of
+        semantic search then meets the server's gap.
+        """
         index_name = f"{self.prefix}-{name or uuid.uuid4().hex[:8]}"
-        configured = settings.model_copy(update={"index_name": index_name, "es_url": self.url})
+        update: dict[str, Any] = {"index_name": index_name, "es_url": self.url}
+        if self.missing("knn") and not vectors:
+            update["embedding_model"] = "off"
+        configured = settings.model_copy(update=update)
         return ElasticEngine(self.client(configured.es_timeout), configured)
 
     def missing(self, feature: str) -> str | None:
@@ -127,7 +137,39 @@ def probe_gaps(client: Elasticsearch, prefix: str) -> dict[str, str]:
                             "word once above a long one with it 32 times")
     finally:
         client.indices.delete(index=name)
+    knn = _knn_gap(client, f"{prefix}-probe-knn")
+    if knn:
+        gaps["knn"] = knn
     return gaps
+
+
+def _knn_gap(client: Elasticsearch, name: str) -> str | None:
+    """Why the server cannot hold passage vectors and find the nearest (None when it can): a
+    `dense_vector` mapping, and a kNN search ranking the nearer of two vectors first."""
+    try:
+        client.indices.create(index=name, **index_body(shards=1, replicas=0,
+                                                       max_result_window=1000, vector_dims=2))
+    except ApiError as exc:
+        return f"the server refuses a dense_vector mapping: {_reason(exc)}"
+    try:
+        client.index(index=name, id="far", document={"doc_type": "passage", "vector": [0, 1]})
+        client.index(index=name, id="near", document={"doc_type": "passage", "vector": [1, 0]},
+                     refresh=True)
+        found = client.search(index=name, knn={"field": "vector", "query_vector": [1, 0],
+                                               "k": 2, "num_candidates": 10})
+        if [h["_id"] for h in found["hits"]["hits"]] != ["near", "far"]:
+            return "the server's kNN search does not rank the nearest vector first"
+    except ApiError as exc:
+        return f"the server has no kNN search: {_reason(exc)}"
+    finally:
+        client.indices.delete(index=name)
+    return None
+
+
+def _reason(exc: ApiError) -> str:
+    body = exc.body if isinstance(exc.body, dict) else {}
+    error = body.get("error")
+    return str(error.get("reason") if isinstance(error, dict) else exc.message)
 
 
 @contextmanager

@@ -12,6 +12,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from indexer.engines import make_engine
+from indexer.nlp.embed import installed
 from indexer.overlap.service import OverlapService
 from indexer.pages.parsing import parse_plain_text
 from indexer.search.port import Engine
@@ -32,7 +33,9 @@ def overlap_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def overlap_settings(overlap_data_dir: Path) -> Settings:
-    return load_settings(data_dir=overlap_data_dir, rate_limit_enabled=False)
+    # The draft check with paraphrases: the e5 model where its wheel installs.
+    return load_settings(data_dir=overlap_data_dir, rate_limit_enabled=False,
+                         embedding_model="e5" if installed("e5") else "off")
 
 
 @pytest.fixture(scope="session")

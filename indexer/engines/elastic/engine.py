@@ -30,11 +30,13 @@ from indexer.engines.elastic.results import (
     search_request,
     stored_passage,
 )
+from indexer.engines.elastic.vectors import nearest
 from indexer.engines.elastic.writing import BulkOptions, ElasticBulk, prepare_page
 from indexer.errors import EngineUnavailable, NotFound
 from indexer.nlp.analysis import Analyzer
+from indexer.nlp.embed import EmbedConfig, Embedder, load_embedder
 from indexer.pages.models import EnrichedPage
-from indexer.search.clauses import Retrieval
+from indexer.search.clauses import Nearest, Retrieval
 from indexer.search.documents import ARTICLE, PASSAGE
 from indexer.search.port import (
     PreparedPage,
@@ -64,6 +66,7 @@ class ElasticEngine:
         self._alias = settings.index_name
         self._url = public_url(settings.es_url)
         self._analyzer = analyzer or Analyzer.from_config(settings.config_dir)
+        self._embed = EmbedConfig.from_settings(settings)
         self._version_name = re.compile(rf"^{re.escape(self._alias)}-v(\d+)$")
         # (version, its document count, when loaded, vocabulary): reloaded when the alias moves
         # or the document count changes, checked at most once a minute.
@@ -97,10 +100,12 @@ class ElasticEngine:
     def create_version(self) -> str:
         existing = self.versions()
         number = int(existing[-1].rsplit("-v", 1)[1]) if existing else 0
+        embedder = self.embedder
         body = index_body(
             shards=self._settings.es_shards,
             replicas=self._settings.es_replicas,
             max_result_window=self._settings.max_result_window,
+            vector_dims=embedder.spec.dim if embedder is not None else None,
         )
         for attempt in range(number + 1, number + 6):
             name = f"{self._alias}-v{attempt}"
@@ -154,8 +159,13 @@ class ElasticEngine:
 
     # --- writing
 
+    @property
+    def embedder(self) -> Embedder | None:
+        """The model embedding this engine's passages (None: off or not installed)."""
+        return load_embedder(self._embed)
+
     def preparer(self) -> Callable[[EnrichedPage], PreparedPage]:
-        return partial(prepare_page, self._analyzer)
+        return partial(prepare_page, self._analyzer, self.embedder)
 
     @contextmanager
     def bulk(self, version: str) -> Iterator[ElasticBulk]:
@@ -240,6 +250,8 @@ class ElasticEngine:
         index = self._index_for(version)
         if index is None:
             return RawResult()
+        if isinstance(retrieval.query, Nearest):
+            return nearest(self._client, self._calling, index, retrieval.query, retrieval)
         with self._calling("search"):
             answer = self._client.search(index=index, **search_request(retrieval))
         return raw_result(answer, retrieval)

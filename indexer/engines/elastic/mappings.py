@@ -18,6 +18,7 @@ from indexer.search.fields import FIELDS
 # Analyzer names used by the mappings.
 TERM_ANALYZER = "sitesearch_term"
 WORDS_ANALYZER = "sitesearch_words"
+VECTOR_FIELD = "vector"
 
 
 def analysis() -> dict[str, Any]:
@@ -43,17 +44,24 @@ def _mapping(name: str) -> dict[str, Any]:
     return {"type": "keyword"}
 
 
-def mappings() -> dict[str, Any]:
+def mappings(vector_dims: int | None = None) -> dict[str, Any]:
     """Mappings of one index holding both grains (`doc_type` "article" or "passage").
 
     One index per version (rather than one per grain) keeps the alias switch one atomic action.
     `dynamic: strict` makes a field this mapping does not know a reported bulk failure instead
-    of a silently guessed mapping.
+    of a silently guessed mapping. With `vector_dims`, passages have a `vector` (their
+    embedding: a unit vector, so a dot product is the cosine) searched by kNN.
     """
-    return {"dynamic": "strict", "properties": {name: _mapping(name) for name in FIELDS}}
+    properties = {name: _mapping(name) for name in FIELDS}
+    if vector_dims:
+        properties[VECTOR_FIELD] = {"type": "dense_vector", "dims": vector_dims, "index": True,
+                                    "similarity": "dot_product"}
+    return {"dynamic": "strict", "properties": properties}
 
 
-def index_body(*, shards: int, replicas: int, max_result_window: int) -> dict[str, Any]:
+def index_body(
+    *, shards: int, replicas: int, max_result_window: int, vector_dims: int | None = None
+) -> dict[str, Any]:
     """The body of `PUT /<index_name>-v<N>`: settings (shards, replicas, analysis), mappings."""
     return {
         "settings": {
@@ -63,5 +71,5 @@ def index_body(*, shards: int, replicas: int, max_result_window: int) -> dict[st
             "max_result_window": max(max_result_window, 10_000),
             "analysis": analysis(),
         },
-        "mappings": mappings(),
+        "mappings": mappings(vector_dims),
     }

