@@ -79,10 +79,15 @@ $(HUNSPELL_NL): | $(APT_STAMP)
 
 bench: setup bench-data
 	$(PY) -m bench.ingest
+	$(PY) -m bench.ingest --crawled
 	$(PY) -m bench.search
-	$(PY) -m bench.relevance --lay
+	$(PY) -m bench.search --pages 20000
+	$(PY) -m bench.relevance --check --lay
 	$(PY) -m bench.semantic
 	$(PY) -m bench.api
+	$(PY) -m bench.api --visitors
+	$(PY) -m bench.api --overlap-attack
+	$(PY) -m bench.api --slow-clients 16
 	$(PY) -m bench.overlap
 	$(PY) -m bench.crawl
 	$(PY) -m bench.reindex
