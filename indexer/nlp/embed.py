@@ -170,6 +170,11 @@ class CachedEmbedder:
                 self._remember((False, texts[i]), fresh[row])
         return out
 
+    def remembers_query(self, text: str) -> bool:
+        """Whether the vector of the query `text` is among those remembered."""
+        with self._lock:
+            return (True, text) in self._seen
+
     def query(self, text: str) -> Vectors:
         out = np.empty((1, self.spec.dim), dtype=np.float32)
         if not self._recall((True, text), out, 0):

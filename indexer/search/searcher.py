@@ -10,7 +10,6 @@ snippets from each hit's best passage, facets, "bedoelde u ...?" and the words h
 from __future__ import annotations
 
 import dataclasses
-import functools
 import threading
 import time
 from collections.abc import Callable, Hashable, Sequence
@@ -148,19 +147,22 @@ class Searcher:
         filters = plan.article_filters(request.labels, request.entities)
         ratio = config.semantic_ratio if request.semantic is None else request.semantic
 
-        @functools.cache
+        meaning: list[hybrid.Neighbours | None] = []  # asked for once, if at all
+
         def near() -> hybrid.Neighbours | None:
-            # Embedded only when meaning is asked for (no article has every word, or a hit
-            # shown lacks some): most queries never pay for the model. Quotes ask for exact
-            # text: meaning does not count then.
-            if planned.is_empty or planned.phrases:
-                return None
-            return self.semantic.neighbours(query, ratio, version)
+            # Embedded only when meaning is asked for (no article has every word): most
+            # queries never pay for the model. Quotes ask for exact text: meaning does not
+            # count then.
+            if not meaning:
+                meaning.append(None if planned.is_empty or planned.phrases
+                               else self.semantic.neighbours(query, ratio, version))
+            return meaning[0]
 
         ranked, total, counts = self._rank(planned, filters, offset, request.size, version,
                                            near)
         shown = ranked[offset : offset + request.size]
-        hits = self._hits(planned, shown, version, near)
+        # Where meaning ranked the hits, it also picks the passage of those lacking words.
+        hits = self._hits(planned, shown, version, meaning[0] if meaning else None)
         missing = _missing_from_all(planned, shown)
         completed = frozenset(w.folded for w in planned.words if w.completed)
         suggestion = (vocabulary.correct(query, self.analyzer, completed)
@@ -298,7 +300,7 @@ class Searcher:
 
     def _hits(
         self, planned: plan.QueryPlan, shown: Sequence[_Ranked], version: str | None,
-        near: Callable[[], hybrid.Neighbours | None] = lambda: None,
+        near: hybrid.Neighbours | None = None,
     ) -> tuple[Hit, ...]:
         """The hits shown: stored fields, best passage and snippet of each."""
         if not shown:
@@ -311,10 +313,10 @@ class Searcher:
         passages = self._best_passages(planned, ids, matcher, version)
         # An article that lacks some of the words shows the passage nearest in meaning too.
         lacking = tuple(r.article_id for r in shown if r.partial)
-        if lacking and (neighbours := near()) is not None:
-            nearest = self.semantic.passages(neighbours, lacking, version)
+        if near is not None and lacking:
+            nearest = self.semantic.passages(near, lacking, version)
             passages.update({i: chosen for i in lacking if (chosen := hybrid.pick_passage(
-                passages.get(i), nearest.get(i, ()), matcher, neighbours.ratio)) is not None})
+                passages.get(i), nearest.get(i, ()), matcher, near.ratio)) is not None})
         return tuple(_hit(r, passages.get(r.article_id), matcher) for r in shown)
 
     def _best_passages(

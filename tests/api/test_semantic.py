@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
-from indexer.nlp.embed import installed
+from indexer.nlp.embed import CachedEmbedder, EmbedConfig, installed, load_embedder
 from indexer.pages.models import EnrichedPage
 from indexer.search.port import Engine
 from search_api import create_app
@@ -101,3 +101,16 @@ def test_filters_hold_for_hits_found_by_meaning(semantic_client: FlaskClient) ->
     found = search(semantic_client, q=LAY, semantic="1", label="ADHD")
     assert all("ADHD" in hit["labels"] for hit in found["hits"])
     assert search(semantic_client, q="moe en somber -magnesium", semantic="1")["hits"] == []
+
+
+
+def test_a_query_the_words_answer_is_never_embedded(semantic_client: FlaskClient) -> None:
+    """The model costs ~15 ms of CPU a query: only a query that no article has every word
+    of asks it (the same process-wide embedder the app loaded is asked what it remembers)."""
+    embedder = load_embedder(EmbedConfig(model="e5"))
+    assert isinstance(embedder, CachedEmbedder)
+    token = uuid.uuid4().hex[:8]
+    assert search(semantic_client, q="magnesium depressie", semantic="0.5")["hits"]
+    search(semantic_client, q=f"altijd moe en somber {token}", semantic="0.5")
+    assert not embedder.remembers_query("magnesium depressie")
+    assert embedder.remembers_query(f"altijd moe en somber {token}")
