@@ -252,7 +252,8 @@ class VersionStore:
         removes the segments the previous commit named) is no damage: the new commit's files
         are checked instead (a few times at most: a writer that never stops is no excuse for
         a file that is missing for good)."""
-        for attempt in range(_COMMITS_RACED + 1):
+        raced = 0
+        while True:
             meta_key = self._meta_key(version)
             try:
                 sizes = {}
@@ -262,9 +263,9 @@ class VersionStore:
                         sizes[path] = _checked_size(path, version, checksums)
                 return VersionFiles(version, meta_key, sizes)
             except IndexDamaged:
-                if attempt == _COMMITS_RACED or self._meta_key(version) == meta_key:
+                raced += 1
+                if raced > _COMMITS_RACED or self._meta_key(version) == meta_key:
                     raise
-        raise AssertionError("unreachable")  # pragma: no cover
 
     def recheck(self, files: VersionFiles) -> VersionFiles:
         """`files` when every file still has the size it had (a stat each), else
