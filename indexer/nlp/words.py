@@ -45,16 +45,27 @@ def tokenize(text: str) -> list[Token]:
     return [Token(m.group(), m.start(), m.end()) for m in WORD.finditer(text)]
 
 
-@lru_cache(maxsize=1024)
+_CACHED_TEXT = 4_000  # longest text whose words are remembered (a passage, not a whole page)
+
+
 def folded_words(text: str) -> tuple[str, ...]:
     """The folded words of `text` in order (letters and digits, at most MAX_WORD long):
     `fold` of each word of `WORD.findall(text)`.
 
-    Cached: indexing reads each passage's words for its terms, stems and positional field.
     The text is lower-cased once and only its words with letters beyond ASCII are folded
     one by one (lower-casing keeps word boundaries, except a dotted capital I: those texts
-    take the slow path).
+    take the slow path). Short texts are remembered: indexing reads each passage's words for
+    its terms, stems and positional field; a whole page is not kept (a worker's memory).
     """
+    return _remembered_words(text) if len(text) <= _CACHED_TEXT else _folded_words(text)
+
+
+@lru_cache(maxsize=256)
+def _remembered_words(text: str) -> tuple[str, ...]:
+    return _folded_words(text)
+
+
+def _folded_words(text: str) -> tuple[str, ...]:
     lowered = text.lower()
     if "\u0307" in lowered and "\u0307" not in text:
         return tuple(fold(w) for w in WORD.findall(text) if len(w) <= MAX_WORD)

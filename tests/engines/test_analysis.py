@@ -160,6 +160,7 @@ def test_an_overlong_word_is_not_split() -> None:
         "ΣΑΣ ĲSSEL Ĳssel CAFÉ café Straße",
         "plain ascii words only, 12 mg",
         "x" * 60 + " kort",
+        "Patiënten uit İstanbul, ĲSSEL en café. " * 200,  # a page: read, not remembered
     ],
 )
 def test_folded_words_are_each_word_folded_alone(text: str) -> None:
