@@ -251,7 +251,7 @@ class TantivyEngine:
             return RawResult()
         if isinstance(retrieval.query, Nearest):
             return nearest(self.vectors.table(live.version), live.index.passages.searcher(),
-                           self.schema, retrieval.query, retrieval)
+                           self.translator, retrieval.query, retrieval)
         searcher = live.index.part(retrieval.grain).searcher()
         query = self.translator.query(retrieval.query)
         total = 0

@@ -29,9 +29,9 @@ import tantivy
 from numpy.typing import NDArray
 
 from indexer.atomic import write_atomic
-from indexer.engines.tantivy.schema import pick, stored
+from indexer.engines.tantivy.schema import Translator, pick, stored
 from indexer.nlp.embed import PassageEmbeddings, Vectors
-from indexer.search.clauses import Nearest, Retrieval
+from indexer.search.clauses import Nearest, OneOf, Retrieval
 from indexer.search.port import RawHit, RawResult
 
 log = logging.getLogger(__name__)
@@ -175,7 +175,7 @@ class VectorFiles:
 
 
 def nearest(
-    table: VectorTable | None, passages: tantivy.Searcher, schema: tantivy.Schema,
+    table: VectorTable | None, passages: tantivy.Searcher, translator: Translator,
     node: Nearest, retrieval: Retrieval,
 ) -> RawResult:
     """Passages by the similarity of their vectors to `node.vector` (exact, over the whole
@@ -191,7 +191,7 @@ def nearest(
         found = [(score, {"id": str(table.ids[row]), "article_id": str(table.articles[row])})
                  for score, row in rows]
     else:
-        docs = _passages_by_id(passages, schema, [str(table.ids[row]) for _, row in rows])
+        docs = _passages_by_id(passages, translator, [str(table.ids[row]) for _, row in rows])
         found = [(score, docs[str(table.ids[row])]) for score, row in rows
                  if str(table.ids[row]) in docs]
     hits = tuple(RawHit(score, pick(doc, names)) for score, doc in found)
@@ -199,11 +199,11 @@ def nearest(
 
 
 def _passages_by_id(
-    searcher: tantivy.Searcher, schema: tantivy.Schema, ids: Sequence[str]
+    searcher: tantivy.Searcher, translator: Translator, ids: Sequence[str]
 ) -> dict[str, dict[str, Any]]:
     if not ids:
         return {}
-    query = tantivy.Query.term_set_query(schema, "id", list(ids))
+    query = translator.query(OneOf("id", tuple(ids)))
     hits = searcher.search(query, limit=len(ids), count=False).hits
     docs = (stored(searcher.doc(address)) for _, address in hits)
     return {str(doc["id"]): doc for doc in docs}
