@@ -69,8 +69,10 @@ def test_a_forked_child_keeps_the_lock_alive_unless_it_closes_its_copy(
         "child = os.fork()\n"
         "if child == 0:\n"
         f"    if {child_closes}: close_inherited_locks()\n"
-        "    time.sleep(60); os._exit(0)\n"
-        "print(child, flush=True); time.sleep(60)\n"
+        # The child says its pid once it has closed (or kept) its copy: the job is killed
+        # only then.
+        "    print(os.getpid(), flush=True); time.sleep(60); os._exit(0)\n"
+        "time.sleep(60)\n"
     )
     holder = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
     assert holder.stdout is not None
