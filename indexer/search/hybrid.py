@@ -23,10 +23,13 @@ default `semantic_ratio` of the settings.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import cache
+from typing import NamedTuple
 
-from indexer.nlp.embed import EmbedConfig, Embedder, load_embedder
+from indexer.nlp.embed import EmbedConfig, Embedder, ModelSpec, load_embedder
 from indexer.search.clauses import Nearest, Retrieval
 from indexer.search.documents import PASSAGE
 from indexer.search.port import Engine
@@ -52,6 +55,19 @@ class Neighbours:
     similarity: Mapping[str, float] = field(default_factory=dict)
 
 
+class Embedded(NamedTuple):
+    """A query's vector and the model that made it."""
+
+    spec: ModelSpec
+    vector: tuple[float, ...]
+
+
+@cache
+def _embedding_threads() -> ThreadPoolExecutor:
+    # Two: a query is embedded while the words are searched; the API's other threads wait.
+    return ThreadPoolExecutor(max_workers=2, thread_name_prefix="embed-query")
+
+
 @dataclass(frozen=True, slots=True)
 class ScoredPassage:
     """A candidate passage of a hit with its similarity to the query."""
@@ -71,27 +87,39 @@ class SemanticLeg:
     def embedder(self) -> Embedder | None:
         return load_embedder(self.embed)
 
-    def neighbours(
-        self, query: ParsedQuery, ratio: float, version: str | None = None
-    ) -> Neighbours | None:
-        """The articles nearest `query`, or None when the leg is off (ratio 0, no model) or
-        the version has no vectors of this model."""
+    def embedding(self, query: ParsedQuery, ratio: float) -> Callable[[], Embedded | None]:
+        """The query's vector, being computed now on another thread (the model's C engine
+        lets go of the interpreter: the words' search goes on meanwhile); the callable
+        returned waits for it. None from it when the leg is off (ratio 0, no model)."""
         embedder = self.embedder if ratio > 0 else None
         text = " ".join(query.all_words())
         if embedder is None or not text:
+            return lambda: None
+        future = _embedding_threads().submit(embedder.query, text)
+        return lambda: Embedded(embedder.spec, tuple(future.result().tolist()))
+
+    def neighbours(
+        self, query: ParsedQuery, ratio: float, version: str | None = None,
+        embedded: Callable[[], Embedded | None] | None = None,
+    ) -> Neighbours | None:
+        """The articles nearest `query` (its vector from `embedded` when started before),
+        or None when the leg is off (ratio 0, no model) or the version has no vectors of
+        this model."""
+        found_vector = (embedded or self.embedding(query, ratio))()
+        if found_vector is None:
             return None
-        vector = tuple(embedder.query(text).tolist())
+        spec, vector = found_vector
         found = self.engine.run(Retrieval(
-            Nearest(vector, embedder.spec.name), limit=SEMANTIC_PASSAGES,
+            Nearest(vector, spec.name), limit=SEMANTIC_PASSAGES,
             fields=("article_id",), grain=PASSAGE), version)
         if not found.hits:
             return None
         best: dict[str, float] = {}
         for hit in found.hits:
             article = str(hit.fields["article_id"])
-            if hit.score >= embedder.spec.min_similarity and article not in best:
+            if hit.score >= spec.min_similarity and article not in best:
                 best[article] = hit.score
-        return Neighbours(ratio, vector, embedder.spec.name, tuple(best), best)
+        return Neighbours(ratio, vector, spec.name, tuple(best), best)
 
     def passages(
         self, neighbours: Neighbours, article_ids: Sequence[str], version: str | None = None

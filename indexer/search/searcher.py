@@ -148,18 +148,24 @@ class Searcher:
         ratio = config.semantic_ratio if request.semantic is None else request.semantic
 
         meaning: list[hybrid.Neighbours | None] = []  # asked for once, if at all
+        embedded: list[Callable[[], hybrid.Embedded | None]] = []
 
-        def near() -> hybrid.Neighbours | None:
-            # Embedded only when meaning is asked for (no article has every word): most
+        def start() -> None:
+            # Embedded only when meaning may be asked for (no article has every word): most
             # queries never pay for the model. Quotes ask for exact text: meaning does not
             # count then.
+            if not embedded:
+                embedded.append((lambda: None) if planned.is_empty or planned.phrases
+                                else self.semantic.embedding(query, ratio))
+
+        def near() -> hybrid.Neighbours | None:
             if not meaning:
-                meaning.append(None if planned.is_empty or planned.phrases
-                               else self.semantic.neighbours(query, ratio, version))
+                start()
+                meaning.append(self.semantic.neighbours(query, ratio, version, embedded[0]))
             return meaning[0]
 
         ranked, total, counts = self._rank(planned, filters, offset, request.size, version,
-                                           near)
+                                           near, start)
         shown = ranked[offset : offset + request.size]
         # Where meaning ranked the hits, it also picks the passage of those lacking words.
         hits = self._hits(planned, shown, version, meaning[0] if meaning else None)
@@ -173,6 +179,7 @@ class Searcher:
     def _rank(
         self, planned: plan.QueryPlan, filters: tuple[Query, ...], offset: int, size: int,
         version: str | None, near: Callable[[], hybrid.Neighbours | None] = lambda: None,
+        start: Callable[[], None] = lambda: None,
     ) -> tuple[list[_Ranked], int, Any]:
         """The article hits up to `offset + size`, in their final order (fused with the
         articles `near` the query's meaning), with the number of matches and the facet
@@ -187,6 +194,8 @@ class Searcher:
         full = self.engine.run(Retrieval(
             plan.all_words_query(planned, filters), limit=max(wanted, ranking.RERANK_WINDOW),
             fields=_HIT_FIELDS, count=True, facets=facets.REQUESTS), version)
+        if full.total == 0:
+            start()  # the query's meaning may count: its vector is computed meanwhile
         ranked = self._reranked(planned, full.hits)
         total, counts = full.total, full.facets
         if full.total < ranking.PARTIAL_BELOW and planned.has_alternatives:

@@ -137,6 +137,27 @@ def test_the_table_ranks_by_similarity_within_its_filters() -> None:
     assert table.nearest(np.array([1, 0, 0], dtype=np.float32), 10) == []  # another size
 
 
+def test_the_filters_look_rows_up_by_article_wherever_they_stand() -> None:
+    # An article written again goes to the end: its rows need not follow each other.
+    table = VectorTable.empty("m").replaced([], [
+        ("a", rows("m", ["a/p0"], [[1, 0]])),
+        ("b", rows("m", ["b/p0", "b/p1"], [[1, 0.2], [0, 1]])),
+        ("c", rows("m", ["c/p0"], [[1, 0.1]])),
+    ]).replaced([], [("a", rows("m", ["a/p0", "a/p1"], [[1, 0.3], [0.2, 1]]))])
+    query = np.array([1, 0], dtype=np.float32)
+
+    def ids(**filters: list[str]) -> list[str]:
+        return [str(table.ids[r]) for _, r in table.nearest(query, 10, **filters)]
+
+    assert ids() == ["c/p0", "b/p0", "a/p0", "a/p1", "b/p1"]
+    assert ids(articles=["a", "a", "unknown"]) == ["a/p0", "a/p1"]
+    assert ids(articles=["a", "b"], excluded=["b"]) == ["a/p0", "a/p1"]
+    assert ids(excluded=["a", "c"]) == ["b/p0", "b/p1"]
+    assert ids(articles=["unknown"]) == []
+    assert [str(table.ids[r]) for _, r in table.nearest(query, 2, articles=["b", "a"])] == [
+        "b/p0", "a/p0"]
+
+
 def test_rows_are_replaced_per_article_and_another_model_replaces_the_table(
     tmp_path: Path,
 ) -> None:

@@ -21,6 +21,7 @@ import os
 import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -65,19 +66,35 @@ class VectorTable:
         (similarity, row): of the `articles` only when given, none of `excluded`."""
         if not len(self) or limit <= 0 or vector.shape != (self.matrix.shape[1],):
             return []
-        scores = self.matrix @ vector
-        keep = np.ones(len(self), dtype=bool)
-        if articles is not None:
-            keep &= np.isin(self.articles, list(articles))
+        rows = np.arange(len(self)) if articles is None else self._rows_of(articles)
         excluded = list(excluded)
-        if excluded:
-            keep &= ~np.isin(self.articles, excluded)
-        rows = np.flatnonzero(keep)
+        if excluded and len(rows):
+            rows = np.setdiff1d(rows, self._rows_of(excluded), assume_unique=True)
+        # Only the rows wanted are scored when few are.
+        scores = (self.matrix @ vector)[rows] if len(rows) > len(self) // 2 \
+            else self.matrix[rows] @ vector
         if len(rows) > limit:
-            chosen = np.argpartition(-scores[rows], limit - 1)[:limit]
-            rows = rows[chosen]
-        rows = rows[np.argsort(-scores[rows], kind="stable")]
-        return [(float(scores[row]), int(row)) for row in rows]
+            chosen = np.argpartition(-scores, limit - 1)[:limit]
+            rows, scores = rows[chosen], scores[chosen]
+        order = np.argsort(-scores, kind="stable")
+        return [(float(scores[i]), int(rows[i])) for i in order]
+
+    def _rows_of(self, articles: Iterable[str]) -> NDArray[np.intp]:
+        """The rows of these articles, in table order (looked up, not compared row by row:
+        comparing ids costs milliseconds at 40,000 passages)."""
+        by_article = self._rows_by_article
+        found = [by_article[a] for a in dict.fromkeys(articles) if a in by_article]
+        return np.sort(np.concatenate(found)) if found else np.zeros(0, dtype=np.intp)
+
+    @cached_property
+    def _rows_by_article(self) -> dict[str, NDArray[np.intp]]:
+        if not len(self):
+            return {}
+        names, inverse = np.unique(self.articles, return_inverse=True)
+        order = np.argsort(inverse, kind="stable")
+        bounds = np.cumsum(np.bincount(inverse, minlength=len(names)))[:-1]
+        return {str(name): rows for name, rows in zip(names, np.split(order, bounds),
+                                                       strict=True)}
 
     def replaced(
         self, article_ids: Iterable[str], added: Iterable[tuple[str, PassageEmbeddings]]
