@@ -121,12 +121,16 @@ def evaluate(search: Callable[[str], list[tuple[str, str]]], queries: Sequence[L
 MODES: dict[str, float | None] = {"lexical": 0.0, "semantic": 1.0, "hybrid": None}
 
 
-def run(settings: Settings, distractors: int) -> dict[str, ModeFigures]:
-    """Index the lay site with `settings` and evaluate every mode of MODES."""
+def run(settings: Settings, distractors: int, query_files: Sequence[Path] = (QUERIES_FILE,)
+        ) -> dict[str, ModeFigures]:
+    """Index the lay site with `settings` and evaluate every mode of MODES over the queries
+    of each file (their figures printed apart when there are more files; the last file's
+    returned)."""
     pages = section_pages()
     if distractors and gimp_html_files():
         pages += corpus_pages(distractors)
-    queries = lay_queries()
+    sets = {path: lay_queries(path) for path in query_files}
+    queries = [q for found in sets.values() for q in found]
     relevant = [relevant_pages(pages, q) for q in queries]
     lost = [q.text for q, r in zip(queries, relevant, strict=True) if not r]
     if lost:
@@ -137,19 +141,27 @@ def run(settings: Settings, distractors: int) -> dict[str, ModeFigures]:
                                        batch_size=settings.nlp_batch_size))
     engine.switch(version)
     searcher = Searcher.from_settings(engine, settings)
-    figures = {}
     try:
-        for mode, ratio in MODES.items():
-            def search(text: str, ratio: float | None = ratio) -> list[tuple[str, str]]:
-                hits = searcher.search(SearchRequest(query=text, size=TOP, semantic=ratio)).hits
-                return [(hit.id, hit.title) for hit in hits]
+        for number, (path, some) in enumerate(sets.items(), start=1):
+            figures = {}
+            wanted = [relevant_pages(pages, q) for q in some]
+            for mode, ratio in MODES.items():
+                def search(text: str, ratio: float | None = ratio) -> list[tuple[str, str]]:
+                    hits = searcher.search(SearchRequest(query=text, size=TOP,
+                                                         semantic=ratio)).hits
+                    return [(hit.id, hit.title) for hit in hits]
 
-            figures[mode] = evaluate(search, queries, relevant)
+                figures[mode] = evaluate(search, some, wanted)
+            if number < len(sets):
+                print(f"{path.name} ({len(some)} queries):")
+                print_figures(figures, 0)
     finally:
         engine.close()
     print(f"lay queries: {len(queries)} over {len(section_pages())} section pages of the two "
           f"health articles and {len(pages) - len(section_pages())} other pages; model "
           f"{settings.embedding_model}, default semantic ratio {settings.semantic_ratio}")
+    if len(sets) > 1:
+        print(f"{path.name} ({len(some)} queries):")
     return figures
 
 
@@ -177,10 +189,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--distractors", type=int, default=200,
                         help="pages of other Dutch text around the health pages")
     parser.add_argument("--misses", type=int, default=10, help="hybrid misses shown")
+    parser.add_argument("--queries", type=Path, nargs="+", default=[QUERIES_FILE],
+                        help="files of lay queries (bench/lay_queries.toml; "
+                             "bench/lay_queries_check.toml is a second set)")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="bench-lay-") as folder:
         settings = model_settings(Path(folder) / "data")
-        print_figures(run(settings, args.distractors), args.misses)
+        print_figures(run(settings, args.distractors, args.queries), args.misses)
 
 
 if __name__ == "__main__":
