@@ -1,7 +1,8 @@
 """What semantic search costs: embedding at index time, latency added to a search, memory.
 
     .venv/bin/python -m bench.semantic [--pages 2000] [--queries 300] [--workers 2]
-                                       [--sample 300] [--data DIR]   (from the repository root)
+                                       [--sample 300] [--data DIR] [--reindex]
+                                       (from the repository root)
 
 1. Embedding: the passages of `--sample` corpus pages embedded by each installed model, one
    thread, in CPU seconds per 1,000 passages; beside it, in the same run, the rest of what a
@@ -13,6 +14,8 @@
    each searched in-process, uncached, with the request's semantic ratio 0 (words only: the
    baseline) and with the settings' default (hybrid): wall-clock and CPU p50/p99 and ratios.
    Words only never embeds a query; hybrid embeds each one (no query is asked twice).
+   `--reindex` writes the pages again, as `sitesearch reindex --full` does: their passages'
+   vectors come from the store the first index filled (`embedding_cache_mib`).
 3. Memory: the version's passage vectors in memory (tantivy's vector table): bytes per
    passage and for 100,000 passages.
 """
@@ -71,9 +74,10 @@ def embedding_cost(settings: Settings, pages: Sequence[Page]) -> None:
         print(f"{'embed: ' + name:36}{spent / passages * 1000:24.1f}{spent / base:20.1f}")
 
 
-def index(settings: Settings, pages: Sequence[Page], workers: int) -> TantivyEngine:
+def index(settings: Settings, pages: Sequence[Page], workers: int,
+          engine: TantivyEngine | None = None) -> TantivyEngine:
     """The pages prepared (with vectors) by the worker pool and written to a live version."""
-    engine = TantivyEngine.from_settings(settings)
+    engine = engine or TantivyEngine.from_settings(settings)
     version = engine.create_version()
     started = time.perf_counter()
     chunks = [pages[i : i + 20] for i in range(0, len(pages), 20)]
@@ -83,7 +87,7 @@ def index(settings: Settings, pages: Sequence[Page], workers: int) -> TantivyEng
             bulk.write(result.prepared)
     engine.switch(version)
     print(f"indexed {len(pages)} pages with {settings.embedding_model} vectors by {workers} "
-          f"workers in {time.perf_counter() - started:.0f} s (wall clock)")
+          f"workers in {time.perf_counter() - started:.1f} s (wall clock)")
     return engine
 
 
@@ -149,6 +153,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--data", type=Path,
                         help="keep the index here and search the one found there (its "
                              "vectors are embedded once: --pages must be the same)")
+    parser.add_argument("--reindex", action="store_true",
+                        help="index the pages again before searching, as a full reindex does "
+                             "(with the store of vectors that the first index filled)")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="bench-semantic-") as folder:
         settings = model_settings(args.data or Path(folder) / "data")
@@ -167,6 +174,10 @@ def main(argv: Sequence[str] | None = None) -> None:
             engine = index(settings, pages, args.workers)
         else:
             print(f"searching the index of {args.data} ({engine.count()} pages, written before)")
+        if args.reindex:
+            print("a full reindex of the same pages (their passages' vectors in the store of "
+                  f"{settings.data_dir / 'embeddings'}):")
+            index(settings, pages, args.workers, engine)
         try:
             latency(settings, engine, pages, args.queries)
         finally:

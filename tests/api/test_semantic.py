@@ -107,7 +107,8 @@ def test_filters_hold_for_hits_found_by_meaning(semantic_client: FlaskClient) ->
 def test_a_query_the_words_answer_is_never_embedded(semantic_client: FlaskClient) -> None:
     """The model costs ~15 ms of CPU a query: only a query that no article has every word
     of asks it (the same process-wide embedder the app loaded is asked what it remembers)."""
-    embedder = load_embedder(EmbedConfig(model="e5"))
+    settings = semantic_client.application.extensions["sitesearch"].settings
+    embedder = load_embedder(EmbedConfig.from_settings(settings))
     assert isinstance(embedder, CachedEmbedder)
     token = uuid.uuid4().hex[:8]
     assert search(semantic_client, q="magnesium depressie", semantic="0.5")["hits"]

@@ -12,7 +12,14 @@ import numpy as np
 import pytest
 
 from indexer.engines.tantivy.vectors import VectorFiles, VectorTable
-from indexer.nlp.embed import EmbedConfig, PassageEmbeddings, installed, load_embedder
+from indexer.nlp.embed import (
+    MODELS,
+    EmbedConfig,
+    PassageEmbeddings,
+    VectorStore,
+    installed,
+    load_embedder,
+)
 from indexer.pages.models import EnrichedPage
 from indexer.search.clauses import Nearest, Retrieval
 from indexer.search.port import Engine
@@ -181,3 +188,18 @@ def test_a_damaged_vector_file_is_ignored_not_an_error(tmp_path: Path) -> None:
     files.update("v1", [], [("a", rows("m", ["a/p0"], [[1, 0]]))])
     files.path("v1").write_bytes(files.path("v1").read_bytes()[:40])  # cut short
     assert files.table("v1") is None
+
+
+def test_written_passages_leave_their_vectors_in_the_store_for_the_next_reindex(
+    vector_engine: Engine, enriched_seeds: dict[str, EnrichedPage], tmp_path: Path
+) -> None:
+    adhd = enriched_seeds["adhd"]
+    version = vector_engine.create_version()
+    vector_engine.write(version, [adhd])
+    store = VectorStore(tmp_path / "data" / "embeddings", MODELS["e5"], 1024)
+    kept = [store.get(p.passage.text) for p in adhd.passages]
+    assert all(vector is not None for vector in kept)
+    embedder = load_embedder(EmbedConfig(model="e5"))
+    assert embedder is not None
+    first = adhd.passages[0].passage.text
+    assert float(embedder.passages([first])[0] @ kept[0]) == pytest.approx(1.0, abs=1e-5)

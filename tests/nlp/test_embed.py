@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -12,6 +14,7 @@ from indexer.nlp.embed import (
     CachedEmbedder,
     EmbedConfig,
     Embedder,
+    VectorStore,
     installed,
     load_embedder,
     page_embeddings,
@@ -79,11 +82,13 @@ def test_off_and_absent_models_give_no_embedder() -> None:
     assert EmbedConfig(model="off").spec is None
 
 
-def test_the_config_comes_from_settings() -> None:
-    config = EmbedConfig.from_settings(load_settings(embedding_model="use",
-                                                     embedding_threads=2))
+def test_the_config_comes_from_settings(tmp_path: Path) -> None:
+    config = EmbedConfig.from_settings(load_settings(
+        embedding_model="use", embedding_threads=2, data_dir=tmp_path, embedding_cache_mib=0))
     assert config == EmbedConfig(model="use", threads=2)
     assert config.spec is MODELS["use"]
+    kept = EmbedConfig.from_settings(load_settings(data_dir=tmp_path))
+    assert kept.store_dir == tmp_path / "embeddings" and kept.store_mib == 1024
 
 
 class _Counting:
@@ -116,6 +121,40 @@ def test_the_cache_embeds_a_text_once_and_gives_the_same_vector(embedder: Embedd
     cached.passages([UNRELATED])  # the oldest of two entries goes
     cached.passages([DOSE])
     assert counting.texts == 5
+
+
+def test_the_store_keeps_passage_vectors_for_other_processes_and_later_runs(
+    embedder: Embedder, tmp_path: Path
+) -> None:
+    spec = embedder.spec
+    first = _Counting(embedder)
+    vectors = CachedEmbedder(first, store=VectorStore(tmp_path, spec, 16)).passages(
+        [DOSE, REWORDED])
+    # A new process (nothing in memory) with the same folder embeds only what is new.
+    later = _Counting(embedder)
+    again = CachedEmbedder(later, store=VectorStore(tmp_path, spec, 16)).passages(
+        [REWORDED, UNRELATED, DOSE])
+    assert first.texts == 2 and later.texts == 1
+    assert np.array_equal(again[0], vectors[1]) and np.array_equal(again[2], vectors[0])
+    assert np.array_equal(again[1], embedder.passages([UNRELATED])[0])
+    # Queries are not kept; another model's vectors are not this one's.
+    CachedEmbedder(later, store=VectorStore(tmp_path, spec, 16)).query("magnesium")
+    assert VectorStore(tmp_path, spec, 16).get("magnesium") is None
+    other = MODELS["use" if spec.name == "e5" else "e5"]
+    assert VectorStore(tmp_path, other, 16).get(DOSE) is None
+
+
+def test_an_unusable_store_is_reported_and_every_passage_embedded(
+    embedder: Embedder, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder")
+    counting = _Counting(embedder)
+    with caplog.at_level(logging.WARNING, logger="indexer.nlp.embed"):
+        vectors = CachedEmbedder(counting, store=VectorStore(blocked, embedder.spec, 16)
+                                 ).passages([DOSE])
+    assert counting.texts == 1 and vectors.shape == (1, embedder.spec.dim)
+    assert "every passage is embedded" in caplog.text
 
 
 def test_page_embeddings_are_one_row_per_passage_in_order(
