@@ -1,6 +1,7 @@
 """Lay queries: does a visitor who asks in their own words find the passage that answers?
 
-    .venv/bin/python -m bench.lay [--distractors 200] [--misses 3]   (from the repository root)
+    .venv/bin/python -m bench.lay [--distractors 200] [--misses 3] [--queries FILE...]
+                                  [--data DIR]   (from the repository root)
 
 The site: the two real health articles of tests/data/seeds, one page per section (as a health
 site publishes short pages; the intro is a page of its own), titled "<article> – <section>",
@@ -192,9 +193,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--queries", type=Path, nargs="+", default=[QUERIES_FILE],
                         help="files of lay queries (bench/lay_queries.toml; "
                              "bench/lay_queries_check.toml is a second set)")
+    parser.add_argument("--data", type=Path,
+                        help="data folder to index into (kept: its store of passage vectors "
+                             "spares the next run the embedding)")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="bench-lay-") as folder:
-        settings = model_settings(Path(folder) / "data")
+        settings = model_settings(args.data or Path(folder) / "data")
         print_figures(run(settings, args.distractors, args.queries), args.misses)
 
 
